@@ -1,0 +1,124 @@
+"""The `newsdedup` command line."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import shutil
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from rich.console import Console
+
+from pipeline import database, report, store
+from pipeline.config import Settings
+from pipeline.ingest import ingest_files
+from pipeline.sources import discover_files
+
+
+def _connect(url: str | None) -> store.Connection:
+    conn = database.connect(database.resolve_database_url(url))
+    store.apply_migrations(conn)
+    return conn
+
+
+def cmd_ingest(args: argparse.Namespace, console: Console) -> int:
+    settings = Settings.from_env()
+    try:
+        files = discover_files(args.paths)
+    except FileNotFoundError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        return 2
+    conn = _connect(args.database_url)
+    run_id = store.start_run(conn, "cli")
+    try:
+        ingest_files(conn, run_id, files, settings)
+    except BaseException as exc:
+        conn.rollback()
+        store.finish_run(conn, run_id, error=f"{type(exc).__name__}: {exc}")
+        raise
+    counts = store.finish_run(conn, run_id)
+    report.print_run(console, run_id, counts)
+    return 0
+
+
+def cmd_summary(args: argparse.Namespace, console: Console) -> int:
+    conn = _connect(args.database_url)
+    report.print_summary(console, report.summarise(conn, args.limit))
+    return 0
+
+
+def psql_command(url: str) -> str:
+    """A psql command line for the URL, preferring the psql that ships with pgserver."""
+    psql = shutil.which("psql") or "psql"
+    try:
+        from pgserver._commands import POSTGRES_BIN_PATH
+
+        bundled = Path(POSTGRES_BIN_PATH) / "psql"
+        if bundled.exists():
+            psql = str(bundled)
+    except ImportError:
+        pass
+    return f"{psql} '{url}'"
+
+
+def cmd_db(args: argparse.Namespace, console: Console) -> int:
+    if args.action == "stop":
+        stopped = database.stop_embedded()
+        console.print("embedded database stopped" if stopped else "embedded database not running")
+        return 0
+    if args.action == "psql":
+        print(psql_command(database.resolve_database_url(args.database_url)))
+        return 0
+    url = database.resolve_database_url(args.database_url)
+    if args.action == "migrate":
+        conn = database.connect(url)
+        applied = store.apply_migrations(conn)
+        console.print(f"applied: {', '.join(applied) or 'nothing (up to date)'}")
+        return 0
+    if args.action == "start":
+        conn = database.connect(url)
+        store.apply_migrations(conn)
+    print(url)  # plain print: `newsdedup db url` is meant for $(...) in shells
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="newsdedup", description=__doc__)
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress details")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    db_url_help = "libpq URL; default $NEWSDEDUP_DATABASE_URL, else the embedded server"
+    ingest = sub.add_parser("ingest", help="run the whole pipeline over files or folders")
+    ingest.add_argument("paths", nargs="+", help=".txt/.html/.htm files (or .gz) or folders")
+    ingest.add_argument("--database-url", help=db_url_help)
+    ingest.set_defaults(handler=cmd_ingest)
+
+    summary = sub.add_parser("summary", help="print canonical articles, duplicates, rejects")
+    summary.add_argument("--database-url", help=db_url_help)
+    summary.add_argument("--limit", type=int, default=50)
+    summary.set_defaults(handler=cmd_summary)
+
+    db = sub.add_parser("db", help="the database: url, start, stop, migrate, psql")
+    db.add_argument("action", choices=["url", "start", "stop", "migrate", "psql"])
+    db.add_argument("--database-url", help=db_url_help)
+    db.set_defaults(handler=cmd_db)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    # Wide enough for the summary tables when output goes to a file or CI log.
+    console = Console(width=None if sys.stdout.isatty() else 160)
+    handler = args.handler
+    result: int = handler(args, console)
+    return result
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,74 @@
+"""Settings shared by the CLI, the DAGs and the tests.
+
+Every knob has a default that works on a laptop and an environment variable that overrides it,
+so a deployment configures the pipeline the same way whether Airflow or a shell runs it.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SAMPLE_CORPUS = PROJECT_ROOT / "data" / "samples"
+SQL_DIR = PROJECT_ROOT / "sql"
+
+
+def _env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value else default
+
+
+def _env_float(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    return float(value) if value else default
+
+
+def data_dir() -> Path:
+    """Where the embedded database and Airflow's local state live (NEWSDEDUP_DATA_DIR)."""
+    return Path(os.environ.get("NEWSDEDUP_DATA_DIR", PROJECT_ROOT / ".data")).resolve()
+
+
+@dataclass(frozen=True)
+class FingerprintSettings:
+    """MinHash parameters. Changing them invalidates stored signatures (see README)."""
+
+    num_perm: int = 128
+    shingle_size: int = 3
+    seed: int = 1
+
+
+@dataclass(frozen=True)
+class DedupeSettings:
+    """Thresholds of the two dedupe levels; see pipeline/dedupe.py for what each score means."""
+
+    duplicate_threshold: float = 0.5
+    same_story_threshold: float = 0.3
+
+
+@dataclass(frozen=True)
+class Settings:
+    max_input_bytes: int = 20 * 1024 * 1024
+    batch_size: int = 200
+    fingerprint: FingerprintSettings = field(default_factory=FingerprintSettings)
+    dedupe: DedupeSettings = field(default_factory=DedupeSettings)
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        return cls(
+            max_input_bytes=_env_int("NEWSDEDUP_MAX_INPUT_BYTES", cls.max_input_bytes),
+            batch_size=_env_int("NEWSDEDUP_BATCH_SIZE", cls.batch_size),
+            fingerprint=FingerprintSettings(
+                num_perm=_env_int("NEWSDEDUP_NUM_PERM", FingerprintSettings.num_perm),
+                shingle_size=_env_int("NEWSDEDUP_SHINGLE_SIZE", FingerprintSettings.shingle_size),
+            ),
+            dedupe=DedupeSettings(
+                duplicate_threshold=_env_float(
+                    "NEWSDEDUP_DUPLICATE_THRESHOLD", DedupeSettings.duplicate_threshold
+                ),
+                same_story_threshold=_env_float(
+                    "NEWSDEDUP_SAME_STORY_THRESHOLD", DedupeSettings.same_story_threshold
+                ),
+            ),
+        )

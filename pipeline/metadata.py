@@ -1,0 +1,93 @@
+"""Metadata read from text patterns: bylines, date lines, language.
+
+HTML inputs get their metadata from trafilatura/htmldate (pipeline/extract.py); text dumps have
+no markup, so the cleaner hands the lines it moves out of the body to these parsers. dateparser
+would cover more languages but pulls in a large dependency and guesses on ordinary sentences;
+these patterns accept only lines that are wholly a date, which is what a dateline is.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+_MONTHS = {
+    "jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6, "jul": 7, "aug": 8,
+    "sep": 9, "oct": 10, "nov": 11, "dec": 12,
+}  # fmt: skip
+_MONTH = r"(?P<month>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+_DAY = r"(?P<day>[0-3]?\d)(?:st|nd|rd|th)?"
+_YEAR = r"(?P<year>(?:19|20)\d\d)"
+_WEEKDAY = r"(?:(?:mon|tues?|wed(?:nes)?|thu(?:rs)?|fri|sat(?:ur)?|sun)(?:day)?\.?,?\s+)?"
+_TIME = r"(?:,?\s*(?:at\s+)?\d{1,2}[:.]\d\d(?:\s*[ap]\.?m\.?)?(?:\s*[A-Z]{2,4})?)?"
+_PREFIX = r"(?:(?:published|updated|posted|last updated|first published)(?:\s+on)?\s*:?\s*)?"
+_DATE_PATTERNS = [
+    re.compile(rf"{_PREFIX}{_WEEKDAY}{_DAY}\s+{_MONTH},?\s+{_YEAR}{_TIME}", re.I),
+    re.compile(rf"{_PREFIX}{_WEEKDAY}{_MONTH}\s+{_DAY},?\s+{_YEAR}{_TIME}", re.I),
+    re.compile(rf"{_PREFIX}{_YEAR}-(?P<mnum>[01]\d)-(?P<day>[0-3]\d)(?:[T ]\d\d:\d\d(?::\d\d)?Z?)?", re.I),
+]
+
+_NAME_WORD = r"(?:[A-Z][\w'’.-]*|van|von|de|der|den|da|di|du|del|la|le|al|el|bin|ibn)"
+_PERSON_NAME = re.compile(rf"{_NAME_WORD}(?:\s+{_NAME_WORD}){{1,4}}")
+_BYLINE = re.compile(r"^(?:by|words by|written by|report(?:ed|ing)? by)\s+(?P<rest>.+)$", re.I)
+_NAME_SPLIT = re.compile(r"\s*(?:,|;|\band\b|&)\s*")
+
+
+def parse_date(text: str) -> datetime | None:
+    """Parse a line that is wholly a date (optionally 'Published', a weekday and a time)."""
+    candidate = text.strip().strip("|·•–—-").strip()
+    for pattern in _DATE_PATTERNS:
+        match = pattern.fullmatch(candidate)
+        if match:
+            return _to_datetime(match)
+    return None
+
+
+def find_trailing_date(text: str) -> tuple[str, datetime | None]:
+    """Split 'X December 15, 2024' into ('X', date); returns (text, None) without a date."""
+    for pattern in _DATE_PATTERNS:
+        for match in pattern.finditer(text):
+            if match.end() == len(text.rstrip()):
+                date = _to_datetime(match)
+                if date is not None:
+                    return text[: match.start()].rstrip(" ,|·•–—-"), date
+    return text, None
+
+
+def _to_datetime(match: re.Match[str]) -> datetime | None:
+    groups = match.groupdict()
+    if groups.get("month"):
+        month = _MONTHS[groups["month"].lower()[:3]]
+    else:
+        month = int(groups["mnum"])
+    try:
+        return datetime(int(groups["year"]), month, int(groups["day"]), tzinfo=UTC)
+    except ValueError:
+        return None
+
+
+def looks_like_person_name(text: str) -> bool:
+    """Two to five capitalised name words and nothing else: 'Bill Van Auken', 'Ana de Armas'."""
+    return bool(_PERSON_NAME.fullmatch(text.strip())) and not text.strip().isupper()
+
+
+def parse_byline(text: str) -> tuple[list[str], datetime | None] | None:
+    """'By A and B, December 15, 2024' -> (['A', 'B'], date); None if the line is no byline."""
+    match = _BYLINE.match(text.strip())
+    if not match:
+        return None
+    names_part, date = find_trailing_date(match.group("rest"))
+    names = [name.strip(" .") for name in _NAME_SPLIT.split(names_part) if name.strip(" .")]
+    if not names or len(names_part.split()) > 12:
+        return None
+    return names, date
+
+
+def detect_language(text: str) -> str | None:
+    """ISO 639-1 code of the text's language, or None for text too short to tell."""
+    if len(text) < 20:
+        return None
+    import py3langid  # deferred: loading its model takes ~0.3 s and only articles need it
+
+    language, _score = py3langid.classify(text[:5000])
+    return str(language)

@@ -1,0 +1,81 @@
+"""The records that flow between the stages: what was read, what came out, what was refused."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+
+@dataclass(frozen=True)
+class RawInput:
+    """Bytes as they arrived, before any interpretation."""
+
+    source_uri: str
+    data: bytes
+    raw_sha256: str
+    content_type: str | None = None  # from HTTP or the file name; None when unknown
+
+
+@dataclass(frozen=True)
+class Removal:
+    """One piece of text the cleaner dropped, and the rule that dropped it (for audits)."""
+
+    rule: str
+    text: str
+
+
+@dataclass
+class ArticleMetadata:
+    title: str | None = None
+    authors: list[str] = field(default_factory=list)
+    published_at: datetime | None = None
+    outlet: str | None = None
+    language: str | None = None
+    canonical_url: str | None = None
+    credit: str | None = None  # a "SOURCE: ..." line or a standfirst credit, moved out of the body
+
+
+@dataclass
+class Article:
+    """A cleaned article, ready to fingerprint and load."""
+
+    source_uri: str
+    raw_sha256: str
+    body: str
+    body_sha256: str
+    metadata: ArticleMetadata
+    removals: list[Removal] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """An input that cannot become an article, with a machine-readable reason and a human detail."""
+
+    source_uri: str
+    reason: str
+    detail: str
+    raw_sha256: str = ""
+
+
+class InputError(Exception):
+    """Raised by a stage for an input it refuses; carries the rejection reason code."""
+
+    def __init__(self, reason: str, detail: str, raw_sha256: str = "") -> None:
+        super().__init__(f"{reason}: {detail}")
+        self.reason = reason
+        self.detail = detail
+        self.raw_sha256 = raw_sha256
+
+
+@dataclass
+class StoredArticle:
+    """An article already in the database, as dedupe needs it to compare a newcomer."""
+
+    id: int
+    body: str
+    published_at: datetime | None
+    canonical_id: int
+    story_id: int
+    outlet: str | None
+    signatures: dict[str, Any]  # scheme key -> MinHash hash values

@@ -1,0 +1,299 @@
+"""Everything that reads or writes PostgreSQL (psycopg2). Every statement is parameterised."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg2.extensions
+import psycopg2.extras
+
+from pipeline.config import SQL_DIR
+from pipeline.fingerprint import Fingerprint, signature_from_bytes
+from pipeline.models import Article, Rejection, StoredArticle
+
+Connection = psycopg2.extensions.connection
+Cursor = psycopg2.extensions.cursor
+
+# Any constant works; it only has to be the same for every process that runs migrations
+# or dedupe decisions against one database.
+_MIGRATION_LOCK = 7_146_001
+_DEDUPE_LOCK = 7_146_002
+
+
+class MigrationError(RuntimeError):
+    pass
+
+
+def migration_files(sql_dir: Path = SQL_DIR) -> list[Path]:
+    return sorted(sql_dir.glob("[0-9][0-9][0-9]_*.sql"))
+
+
+def apply_migrations(conn: Connection, sql_dir: Path = SQL_DIR) -> list[str]:
+    """Apply the sql/NNN_*.sql files not yet recorded; return the versions applied now.
+
+    Each file runs in its own transaction under an advisory lock, so concurrent workers starting
+    together apply each migration once. An applied file whose text changed is an error: fix
+    forward with a new file instead of editing history.
+    """
+    applied_now: list[str] = []
+    with conn, conn.cursor() as cur:
+        cur.execute("SELECT pg_advisory_xact_lock(%s)", (_MIGRATION_LOCK,))
+        cur.execute(
+            """CREATE TABLE IF NOT EXISTS schema_migrations (
+                   version    text PRIMARY KEY,
+                   checksum   text NOT NULL,
+                   applied_at timestamptz NOT NULL DEFAULT now())"""
+        )
+        cur.execute("SELECT version, checksum FROM schema_migrations")
+        recorded = dict(cur.fetchall())
+        for path in migration_files(sql_dir):
+            text = path.read_text(encoding="utf-8")
+            checksum = hashlib.sha256(text.encode()).hexdigest()
+            version = path.stem
+            if version in recorded:
+                if recorded[version] != checksum:
+                    raise MigrationError(f"{path.name} changed after it was applied")
+                continue
+            cur.execute(text)
+            cur.execute(
+                "INSERT INTO schema_migrations (version, checksum) VALUES (%s, %s)",
+                (version, checksum),
+            )
+            applied_now.append(version)
+    return applied_now
+
+
+# --- runs ------------------------------------------------------------------------------------
+
+
+@dataclass
+class RunCounts:
+    inputs_read: int = 0
+    loaded: int = 0
+    merged: int = 0
+    same_story: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+
+    def add(self, other: RunCounts) -> None:
+        for name in self.__dataclass_fields__:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+    def as_dict(self) -> dict[str, int]:
+        return {name: getattr(self, name) for name in self.__dataclass_fields__}
+
+
+def start_run(conn: Connection, triggered_by: str) -> int:
+    with conn, conn.cursor() as cur:
+        cur.execute(
+            "INSERT INTO ingest_runs (triggered_by) VALUES (%s) RETURNING id", (triggered_by,)
+        )
+        row = cur.fetchone()
+        assert row is not None
+        return int(row[0])
+
+
+def add_run_counts(cur: Cursor, run_id: int, counts: RunCounts) -> None:
+    cur.execute(
+        """UPDATE ingest_runs SET inputs_read = inputs_read + %(inputs_read)s,
+               loaded = loaded + %(loaded)s, merged = merged + %(merged)s,
+               same_story = same_story + %(same_story)s, unchanged = unchanged + %(unchanged)s,
+               rejected = rejected + %(rejected)s
+           WHERE id = %(run_id)s""",
+        {**counts.as_dict(), "run_id": run_id},
+    )
+
+
+def finish_run(conn: Connection, run_id: int, error: str | None = None) -> RunCounts:
+    with conn, conn.cursor() as cur:
+        cur.execute(
+            """UPDATE ingest_runs SET finished_at = now(), status = %s, error = %s
+               WHERE id = %s
+               RETURNING inputs_read, loaded, merged, same_story, unchanged, rejected""",
+            ("failed" if error else "succeeded", error, run_id),
+        )
+        row = cur.fetchone()
+    if row is None:
+        raise ValueError(f"no ingest run {run_id}")
+    return RunCounts(*row)
+
+
+# --- what is already known ------------------------------------------------------------------
+
+
+def known_inputs(cur: Cursor, uris: Sequence[str]) -> dict[str, str]:
+    """source_uri -> raw_sha256 of the inputs already stored as articles."""
+    cur.execute(
+        "SELECT source_uri, raw_sha256 FROM articles WHERE source_uri = ANY(%s)", (list(uris),)
+    )
+    return dict(cur.fetchall())
+
+
+def record_rejection(cur: Cursor, rejection: Rejection, run_id: int) -> None:
+    cur.execute(
+        """INSERT INTO rejected_inputs (source_uri, raw_sha256, reason, detail, run_id)
+           VALUES (%s, %s, %s, %s, %s)
+           ON CONFLICT (source_uri, raw_sha256) DO UPDATE
+           SET attempts = rejected_inputs.attempts + 1, rejected_at = now(),
+               reason = EXCLUDED.reason, detail = EXCLUDED.detail, run_id = EXCLUDED.run_id""",
+        (rejection.source_uri, rejection.raw_sha256, rejection.reason, rejection.detail, run_id),
+    )
+
+
+def clear_rejection(cur: Cursor, source_uri: str) -> None:
+    """An input that now loads is no longer rejected (a fixed file, a retried fetch)."""
+    cur.execute("DELETE FROM rejected_inputs WHERE source_uri = %s", (source_uri,))
+
+
+# --- dedupe lookups --------------------------------------------------------------------------
+
+
+def lock_for_dedupe(cur: Cursor) -> None:
+    """Serialise dedupe decisions across workers until the transaction ends.
+
+    Without it two workers loading near-duplicates at the same moment would each see no match
+    and both become canonical.
+    """
+    cur.execute("SELECT pg_advisory_xact_lock(%s)", (_DEDUPE_LOCK,))
+
+
+def exact_body_match(cur: Cursor, body_sha256: str) -> tuple[int, int] | None:
+    """(canonical_id, story_id) of a stored article with exactly this clean text."""
+    cur.execute(
+        "SELECT canonical_id, story_id FROM articles WHERE body_sha256 = %s ORDER BY id LIMIT 1",
+        (body_sha256,),
+    )
+    row = cur.fetchone()
+    return (int(row[0]), int(row[1])) if row else None
+
+
+def lsh_candidates(
+    cur: Cursor, fingerprints: Iterable[Fingerprint], limit: int
+) -> list[StoredArticle]:
+    """Stored articles sharing at least one LSH bucket with any of the fingerprints."""
+    schemes: list[str] = []
+    bands: list[int] = []
+    buckets: list[int] = []
+    for fp in fingerprints:
+        for band, bucket in enumerate(fp.band_keys):
+            schemes.append(fp.scheme)
+            bands.append(band)
+            buckets.append(bucket)
+    cur.execute(
+        """WITH probe AS (
+               SELECT * FROM unnest(%s::text[], %s::smallint[], %s::bigint[])
+                   AS p(scheme, band, bucket)),
+           hits AS (
+               SELECT l.article_id, count(*) AS shared
+               FROM probe p JOIN lsh_buckets l USING (scheme, band, bucket)
+               GROUP BY l.article_id ORDER BY shared DESC, l.article_id LIMIT %s)
+           SELECT a.id, a.body, a.published_at, a.canonical_id, a.story_id, a.outlet,
+                  coalesce(jsonb_object_agg(f.scheme, encode(f.signature, 'base64'))
+                           FILTER (WHERE f.scheme IS NOT NULL), '{}')
+           FROM hits h JOIN articles a ON a.id = h.article_id
+           LEFT JOIN article_fingerprints f ON f.article_id = a.id
+           GROUP BY a.id ORDER BY a.id""",
+        (schemes, bands, buckets, limit),
+    )
+    return [
+        StoredArticle(
+            id=row[0], body=row[1], published_at=row[2], canonical_id=row[3], story_id=row[4],
+            outlet=row[5],
+            signatures={k: signature_from_bytes(base64.b64decode(v)) for k, v in row[6].items()},
+        )
+        for row in cur.fetchall()
+    ]
+
+
+# --- writes ----------------------------------------------------------------------------------
+
+
+def next_article_id(cur: Cursor) -> int:
+    cur.execute("SELECT nextval(pg_get_serial_sequence('articles', 'id'))")
+    row = cur.fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def insert_article(
+    cur: Cursor,
+    article_id: int,
+    article: Article,
+    canonical_id: int,
+    story_id: int,
+    run_id: int,
+) -> None:
+    meta = article.metadata
+    extra = {
+        key: value
+        for key, value in (("canonical_url", meta.canonical_url), ("credit", meta.credit))
+        if value
+    }
+    cur.execute(
+        """INSERT INTO articles (id, source_uri, outlet, title, authors, published_at, language,
+                                 body, raw_sha256, body_sha256, canonical_id, story_id, run_id,
+                                 metadata)
+           VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)""",
+        (
+            article_id, article.source_uri, meta.outlet, meta.title, meta.authors,
+            meta.published_at, meta.language, article.body, article.raw_sha256,
+            article.body_sha256, canonical_id, story_id, run_id, json.dumps(extra),
+        ),
+    )  # fmt: skip
+    if article.removals:
+        psycopg2.extras.execute_values(
+            cur,
+            "INSERT INTO article_removals (article_id, position, rule, removed) VALUES %s",
+            [(article_id, i, r.rule, r.text) for i, r in enumerate(article.removals)],
+        )
+
+
+def insert_fingerprints(
+    cur: Cursor, article_id: int, fingerprints: Iterable[Fingerprint]
+) -> None:
+    rows = []
+    bucket_rows = []
+    for fp in fingerprints:
+        rows.append((article_id, fp.scheme, fp.signature_bytes()))
+        bucket_rows.extend(
+            (fp.scheme, band, bucket, article_id) for band, bucket in enumerate(fp.band_keys)
+        )
+    psycopg2.extras.execute_values(
+        cur, "INSERT INTO article_fingerprints (article_id, scheme, signature) VALUES %s", rows
+    )
+    psycopg2.extras.execute_values(
+        cur,
+        "INSERT INTO lsh_buckets (scheme, band, bucket, article_id) VALUES %s "
+        "ON CONFLICT DO NOTHING",
+        bucket_rows,
+        page_size=1000,
+    )
+
+
+@dataclass
+class Link:
+    """A decided dedupe link from a new article to a stored one, with its evidence."""
+
+    matched_id: int
+    level: str
+    similarity: float
+    method: str
+    scores: dict[str, float]
+    shared_passages: list[str]
+
+
+def insert_match(cur: Cursor, article_id: int, link: Link) -> None:
+    cur.execute(
+        """INSERT INTO article_matches (article_id, matched_id, level, similarity, method, scores,
+                                        shared_passages)
+           VALUES (%s, %s, %s, %s, %s, %s, %s)""",
+        (
+            article_id, link.matched_id, link.level, link.similarity, link.method,
+            json.dumps(link.scores), json.dumps(link.shared_passages),
+        ),
+    )  # fmt: skip
