@@ -118,7 +118,7 @@ _PROMPT = re.compile(
     r"\b(?:subscribe|subscription|newsletter|sign up|sign-up|cookies?|privacy policy|"
     r"terms of (?:use|service)|share (?:this|on)|follow us|download (?:our|the) app|"
     r"join the conversation|leave a comment|comments? (?:are|is) (?:closed|moderated)|"
-    r"all rights reserved|unsubscribe|disable (?:your )?ad ?block)",
+    r"unsubscribe|disable (?:your )?ad ?block)",
     re.I,
 )
 _COPYRIGHT = re.compile(r"^(?:©|\(c\)|copyright\b)|\ball rights reserved\b", re.I)
@@ -341,8 +341,10 @@ def _is_caption(text: str) -> bool:
 
 
 def _is_prompt(text: str) -> bool:
-    return word_count(text) <= PROMPT_MAX_WORDS and bool(_PROMPT.search(text)) and (
-        not ends_sentence(text) or word_count(text) <= 20
+    return (
+        word_count(text) <= PROMPT_MAX_WORDS
+        and bool(_PROMPT.search(text))
+        and (not ends_sentence(text) or word_count(text) <= 20)
     )
 
 

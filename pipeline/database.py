@@ -22,6 +22,11 @@ log = logging.getLogger(__name__)
 
 DATABASE_URL_ENV = "NEWSDEDUP_DATABASE_URL"
 EMBEDDED_DATABASE = "newsdedup"
+# Connection extras that are libpq options (Airflow Connections carry them in `extra`).
+LIBPQ_OPTIONS = frozenset(
+    {"sslmode", "sslcert", "sslkey", "sslrootcert", "connect_timeout", "options",
+     "application_name", "target_session_attrs", "keepalives", "keepalives_idle"}
+)  # fmt: skip
 
 
 def embedded_data_dir() -> Path:
@@ -71,7 +76,7 @@ def start_embedded(pgdata: Path | None = None) -> str:
     pgdata.parent.mkdir(parents=True, exist_ok=True)
     if pgdata.exists():
         _drop_dead_handles(pgdata)
-    server = pgserver.get_server(pgdata, cleanup_mode=None)
+    server = pgserver.get_server(pgdata, cleanup_mode=None)  # type: ignore[attr-defined]
     admin_url: str = server.get_uri()
     _ensure_database(admin_url, EMBEDDED_DATABASE)
     url: str = server.get_uri(EMBEDDED_DATABASE)
@@ -80,7 +85,7 @@ def start_embedded(pgdata: Path | None = None) -> str:
 
 def stop_embedded(pgdata: Path | None = None) -> bool:
     """Stop the embedded server if it runs; return whether it was running."""
-    from pgserver._commands import pg_ctl
+    from pgserver._commands import pg_ctl  # type: ignore[attr-defined]
     from pgserver.utils import PostmasterInfo
 
     pgdata = (pgdata or embedded_data_dir()).resolve()

@@ -27,7 +27,9 @@ def sentences(text: str) -> list[str]:
     found: list[str] = []
     for paragraph in text.split("\n"):
         found.extend(
-            s.strip() for s in _SENTENCE_END.split(paragraph) if len(tokens(s)) >= MIN_SENTENCE_WORDS
+            s.strip()
+            for s in _SENTENCE_END.split(paragraph)
+            if len(tokens(s)) >= MIN_SENTENCE_WORDS
         )
     return found
 

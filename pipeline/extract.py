@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import re
 from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import urlparse
 
 from pipeline.clean import clean_paragraphs, split_text
@@ -67,7 +68,7 @@ def html_paragraphs(html: str, url: str | None) -> tuple[list[str], ArticleMetad
     """Main text and metadata of a page, via trafilatura (and htmldate, which it calls)."""
     import trafilatura
 
-    document = trafilatura.bare_extraction(
+    extracted = trafilatura.bare_extraction(
         html,
         url=url,
         with_metadata=True,
@@ -75,18 +76,21 @@ def html_paragraphs(html: str, url: str | None) -> tuple[list[str], ArticleMetad
         include_tables=True,
         output_format="python",
     )
-    if document is None or not getattr(document, "text", None):
+    document: dict[str, Any] = {}
+    if extracted is not None:
+        document = extracted if isinstance(extracted, dict) else extracted.as_dict()
+    if not document.get("text"):
         raise InputError("no_article", "trafilatura found no main text in this page")
-    authors = [a.strip() for a in re.split(r";|\|", document.author or "") if a.strip()]
-    hostname = urlparse(document.url or url or "").hostname
+    authors = [a.strip() for a in re.split(r";|\|", document.get("author") or "") if a.strip()]
+    page_url = document.get("url") or url
     metadata = ArticleMetadata(
-        title=document.title or None,
+        title=document.get("title") or None,
         authors=authors,
-        published_at=_parse_iso_date(document.date),
-        outlet=document.sitename or hostname or None,
-        canonical_url=document.url or None,
+        published_at=_parse_iso_date(document.get("date")),
+        outlet=document.get("sitename") or urlparse(page_url or "").hostname or None,
+        canonical_url=page_url or None,
     )
-    return split_text(document.text), metadata
+    return split_text(str(document["text"])), metadata
 
 
 def build_article(raw: RawInput) -> Article:

@@ -23,18 +23,19 @@ _TOKEN = re.compile(r"\w+", re.UNICODE)
 
 # A short, general English stop list: the words that carry no topic. Other languages fall back
 # to the length filter in content_terms().
-STOP_WORDS = frozenset(
-    """a about above after again against all also am an and any are as at be because been before
-    being below between both but by can could did do does doing down during each few for from
-    further had has have having he her here hers herself him himself his how i if in into is it its
-    itself just me more most my myself no nor not now of off on once only or other our ours
-    ourselves out over own said same says she should so some such than that the their theirs them
-    themselves then there these they this those through to too under until up very was we were
-    what when where which while who whom why will with would you your yours yourself yourselves
-    one two three new year years told since according last first like may many much must per
-    percent week weeks month months day days time however still well even back made make including
-    """.split()
-)
+_STOP_WORDS_TEXT = """
+    a about above after again against all also am an and any are as at be because been
+    before being below between both but by can could did do does doing down during each few
+    for from further had has have having he her here hers herself him himself his how i if
+    in into is it its itself just me more most my myself no nor not now of off on once only
+    or other our ours ourselves out over own said same says she should so some such than
+    that the their theirs them themselves then there these they this those through to too
+    under until up very was we were what when where which while who whom why will with would
+    you your yours yourself yourselves one two three new year years told since according
+    last first like may many much must per percent week weeks month months day days time
+    however still well even back made make including
+"""
+STOP_WORDS = frozenset(_STOP_WORDS_TEXT.split())
 
 
 def tokens(text: str) -> list[str]:
@@ -89,7 +90,8 @@ def minhash(features: set[bytes], settings: FingerprintSettings) -> np.ndarray:
     sketch = MinHash(num_perm=settings.num_perm, seed=settings.seed)
     if features:
         sketch.update_batch(list(features))
-    return sketch.hashvalues
+    values: np.ndarray = sketch.hashvalues
+    return values
 
 
 def band_keys(hashvalues: np.ndarray, bands: int, rows: int) -> tuple[int, ...]:

@@ -76,9 +76,7 @@ def load_batch(
             (rejections if isinstance(prepared, Rejection) else fresh).append(prepared)  # type: ignore[arg-type]
     # Earliest publication first, so that when a batch brings an original and its copies
     # together the original becomes canonical; source_uri breaks ties deterministically.
-    fresh.sort(
-        key=lambda p: (p.article.metadata.published_at or _FAR_FUTURE, p.article.source_uri)
-    )
+    fresh.sort(key=lambda p: (p.article.metadata.published_at or _FAR_FUTURE, p.article.source_uri))
     with conn, conn.cursor() as cur:
         store.lock_for_dedupe(cur)
         # Re-check under the lock: another worker may have stored some of these meanwhile.

@@ -15,7 +15,10 @@ _MONTHS = {
     "jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6, "jul": 7, "aug": 8,
     "sep": 9, "oct": 10, "nov": 11, "dec": 12,
 }  # fmt: skip
-_MONTH = r"(?P<month>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+_MONTH = (
+    r"(?P<month>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+    r"|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+)
 _DAY = r"(?P<day>[0-3]?\d)(?:st|nd|rd|th)?"
 _YEAR = r"(?P<year>(?:19|20)\d\d)"
 _WEEKDAY = r"(?:(?:mon|tues?|wed(?:nes)?|thu(?:rs)?|fri|sat(?:ur)?|sun)(?:day)?\.?,?\s+)?"
@@ -24,7 +27,9 @@ _PREFIX = r"(?:(?:published|updated|posted|last updated|first published)(?:\s+on
 _DATE_PATTERNS = [
     re.compile(rf"{_PREFIX}{_WEEKDAY}{_DAY}\s+{_MONTH},?\s+{_YEAR}{_TIME}", re.I),
     re.compile(rf"{_PREFIX}{_WEEKDAY}{_MONTH}\s+{_DAY},?\s+{_YEAR}{_TIME}", re.I),
-    re.compile(rf"{_PREFIX}{_YEAR}-(?P<mnum>[01]\d)-(?P<day>[0-3]\d)(?:[T ]\d\d:\d\d(?::\d\d)?Z?)?", re.I),
+    re.compile(
+        rf"{_PREFIX}{_YEAR}-(?P<mnum>[01]\d)-(?P<day>[0-3]\d)(?:[T ]\d\d:\d\d(?::\d\d)?Z?)?", re.I
+    ),
 ]
 
 _NAME_WORD = r"(?:[A-Z][\w'’.-]*|van|von|de|der|den|da|di|du|del|la|le|al|el|bin|ibn)"
@@ -56,10 +61,7 @@ def find_trailing_date(text: str) -> tuple[str, datetime | None]:
 
 def _to_datetime(match: re.Match[str]) -> datetime | None:
     groups = match.groupdict()
-    if groups.get("month"):
-        month = _MONTHS[groups["month"].lower()[:3]]
-    else:
-        month = int(groups["mnum"])
+    month = _MONTHS[groups["month"].lower()[:3]] if groups.get("month") else int(groups["mnum"])
     try:
         return datetime(int(groups["year"]), month, int(groups["day"]), tzinfo=UTC)
     except ValueError:

@@ -68,7 +68,7 @@ def _table(title: str, rows: list[dict[str, Any]], empty: str) -> Table | str:
         return f"[bold]{title}[/bold]: {empty}"
     table = Table(title=title, title_justify="left", show_lines=False)
     for name in rows[0]:
-        table.add_column(name, overflow="ellipsis", no_wrap=True, max_width=70)
+        table.add_column(name, overflow="ellipsis", no_wrap=True, min_width=len(name), max_width=70)
     for row in rows:
         table.add_row(*("" if v is None else str(v) for v in row.values()))
     return table
@@ -85,6 +85,8 @@ def print_run(console: Console, run_id: int, counts: RunCounts) -> None:
 
 def print_summary(console: Console, summary: DatabaseSummary) -> None:
     console.print(_table("Canonical articles", summary.canonical, "none"))
-    console.print(_table("Duplicates (linked to their canonical)", summary.duplicate_groups, "none"))
+    console.print(
+        _table("Duplicates (linked to their canonical)", summary.duplicate_groups, "none")
+    )
     console.print(_table("Stories with more than one article", summary.stories, "none"))
     console.print(_table("Rejected inputs", summary.rejected, "none"))

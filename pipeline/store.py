@@ -109,6 +109,19 @@ def add_run_counts(cur: Cursor, run_id: int, counts: RunCounts) -> None:
     )
 
 
+def run_counts(conn: Connection, run_id: int) -> RunCounts:
+    with conn, conn.cursor() as cur:
+        cur.execute(
+            """SELECT inputs_read, loaded, merged, same_story, unchanged, rejected
+               FROM ingest_runs WHERE id = %s""",
+            (run_id,),
+        )
+        row = cur.fetchone()
+    if row is None:
+        raise ValueError(f"no ingest run {run_id}")
+    return RunCounts(*row)
+
+
 def finish_run(conn: Connection, run_id: int, error: str | None = None) -> RunCounts:
     with conn, conn.cursor() as cur:
         cur.execute(
@@ -202,7 +215,11 @@ def lsh_candidates(
     )
     return [
         StoredArticle(
-            id=row[0], body=row[1], published_at=row[2], canonical_id=row[3], story_id=row[4],
+            id=row[0],
+            body=row[1],
+            published_at=row[2],
+            canonical_id=row[3],
+            story_id=row[4],
             outlet=row[5],
             signatures={k: signature_from_bytes(base64.b64decode(v)) for k, v in row[6].items()},
         )
@@ -253,11 +270,9 @@ def insert_article(
         )
 
 
-def insert_fingerprints(
-    cur: Cursor, article_id: int, fingerprints: Iterable[Fingerprint]
-) -> None:
-    rows = []
-    bucket_rows = []
+def insert_fingerprints(cur: Cursor, article_id: int, fingerprints: Iterable[Fingerprint]) -> None:
+    rows: list[tuple[int, str, bytes]] = []
+    bucket_rows: list[tuple[str, int, int, int]] = []
     for fp in fingerprints:
         rows.append((article_id, fp.scheme, fp.signature_bytes()))
         bucket_rows.extend(
