@@ -13,7 +13,7 @@ export AIRFLOW__CORE__LOAD_EXAMPLES := False
 export AIRFLOW__CORE__PARALLELISM := 4
 export NEWSDEDUP_DATA_DIR := $(DATA)
 
-.PHONY: install run test lint typecheck check lock clean stop
+.PHONY: install run test lint typecheck check lock clean stop compose-config
 
 $(BIN)/uv:
 	$(PYTHON) -m venv $(VENV)
@@ -64,3 +64,7 @@ stop:
 
 clean: stop
 	rm -rf $(DATA) $(VENV)
+
+# Validates docker-compose.yml offline (Debian's docker-compose; no Docker engine needed).
+compose-config:
+	docker-compose -f docker-compose.yml config -q

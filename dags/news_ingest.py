@@ -7,6 +7,7 @@ $NEWSDEDUP_DATABASE_URL, otherwise the project's embedded PostgreSQL.
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -61,7 +62,9 @@ def news_db_connection() -> Any:
     default_args={"retries": 2, "retry_delay": timedelta(seconds=30)},
     params={
         "inbox": Param(
-            str(SAMPLE_CORPUS), type="string", description="Folder (or file) to ingest from"
+            os.environ.get("NEWSDEDUP_INBOX", str(SAMPLE_CORPUS)),
+            type="string",
+            description="Folder (or file) to ingest from; default $NEWSDEDUP_INBOX, else samples",
         ),
         "shard_size": Param(
             50, type="integer", minimum=1, maximum=5000, description="Files per mapped task"
