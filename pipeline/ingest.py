@@ -73,7 +73,10 @@ def load_batch(
             _count_known(item, known, counts, rejections)
         else:
             prepared = prepare(item, settings)
-            (rejections if isinstance(prepared, Rejection) else fresh).append(prepared)  # type: ignore[arg-type]
+            if isinstance(prepared, Rejection):
+                rejections.append(prepared)
+            else:
+                fresh.append(prepared)
     # Earliest publication first, so that when a batch brings an original and its copies
     # together the original becomes canonical; source_uri breaks ties deterministically.
     fresh.sort(key=lambda p: (p.article.metadata.published_at or _FAR_FUTURE, p.article.source_uri))

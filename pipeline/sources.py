@@ -48,12 +48,6 @@ def source_uri_for(path: Path) -> str:
     return path.resolve().as_uri()
 
 
-def path_for(source_uri: str) -> Path:
-    from urllib.parse import unquote, urlparse
-
-    return Path(unquote(urlparse(source_uri).path))
-
-
 def content_type_for(name: str) -> str | None:
     lowered = name.lower().removesuffix(GZIP_SUFFIX)
     if lowered.endswith((".html", ".htm")):
