@@ -51,6 +51,8 @@ class DedupeSettings:
 class Settings:
     max_input_bytes: int = 20 * 1024 * 1024
     batch_size: int = 200
+    # Articles of one site a line must recur in before it is that site's boilerplate.
+    site_boilerplate_min_articles: int = 3
     fingerprint: FingerprintSettings = field(default_factory=FingerprintSettings)
     dedupe: DedupeSettings = field(default_factory=DedupeSettings)
 
@@ -59,6 +61,9 @@ class Settings:
         return cls(
             max_input_bytes=_env_int("NEWSDEDUP_MAX_INPUT_BYTES", cls.max_input_bytes),
             batch_size=_env_int("NEWSDEDUP_BATCH_SIZE", cls.batch_size),
+            site_boilerplate_min_articles=_env_int(
+                "NEWSDEDUP_SITE_BOILERPLATE_MIN_ARTICLES", cls.site_boilerplate_min_articles
+            ),
             fingerprint=FingerprintSettings(
                 num_perm=_env_int("NEWSDEDUP_NUM_PERM", FingerprintSettings.num_perm),
                 shingle_size=_env_int("NEWSDEDUP_SHINGLE_SIZE", FingerprintSettings.shingle_size),

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Collection
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlparse
 
-from pipeline.clean import clean_paragraphs, split_text
+from pipeline.clean import Paragraph, clean_paragraphs, split_text
+from pipeline.clean.site import line_key, site_of
 from pipeline.metadata import detect_language
 from pipeline.models import Article, ArticleMetadata, InputError, RawInput
 
@@ -64,9 +67,44 @@ def _parse_iso_date(value: str | None) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-def html_paragraphs(html: str, url: str | None) -> tuple[list[str], ArticleMetadata]:
-    """Main text and metadata of a page, via trafilatura (and htmldate, which it calls)."""
+_LEAF_BLOCKS = {"p": "p", "head": "head", "item": "item", "row": "row", "code": "p"}
+
+
+def _block_text(element: Any) -> list[str]:
+    """The lines of one block; a <lb/> inside it is a line break the page meant."""
+    if element.tag == "row":
+        cells = (" ".join("".join(cell.itertext()).split()) for cell in element)
+        return [" | ".join(cell for cell in cells if cell)]
+    parts: list[str] = [element.text or ""]
+    for child in element:
+        parts.append("\n" if child.tag == "lb" else "".join(child.itertext()))
+        parts.append(child.tail or "")
+    return [line for line in "".join(parts).split("\n") if line.strip()]
+
+
+def blocks(container: Any, inherited: str | None = None) -> list[tuple[str, str]]:
+    """trafilatura's XML body as (text, kind) paragraphs: kind is p, head, item, row or quote.
+
+    The kinds let the cleaner tell a table row or a heading from prose, which plain text
+    output loses.
+    """
+    found: list[tuple[str, str]] = []
+    for element in container:
+        kind = _LEAF_BLOCKS.get(element.tag)
+        if kind is not None:
+            found.extend((line, inherited or kind) for line in _block_text(element))
+        elif element.tag != "graphic":
+            nested = "quote" if element.tag == "quote" else inherited
+            if element.text and element.text.strip():  # a quote or div holding bare text
+                found.append((" ".join(element.text.split()), nested or "p"))
+            found.extend(blocks(element, nested))
+    return found
+
+
+def html_paragraphs(html: str, url: str | None) -> tuple[list[tuple[str, str]], ArticleMetadata]:
+    """Main text blocks and metadata of a page, via trafilatura (and htmldate, which it calls)."""
     import trafilatura
+    from trafilatura.settings import Document
 
     extracted = trafilatura.bare_extraction(
         html,
@@ -74,13 +112,10 @@ def html_paragraphs(html: str, url: str | None) -> tuple[list[str], ArticleMetad
         with_metadata=True,
         include_comments=False,
         include_tables=True,
-        output_format="python",
     )
-    document: dict[str, Any] = {}
-    if extracted is not None:
-        document = extracted if isinstance(extracted, dict) else extracted.as_dict()
-    if not document.get("text"):
+    if not isinstance(extracted, Document) or extracted.body is None or not extracted.text:
         raise InputError("no_article", "trafilatura found no main text in this page")
+    document: dict[str, Any] = extracted.as_dict()
     authors = [a.strip() for a in re.split(r";|\|", document.get("author") or "") if a.strip()]
     page_url = document.get("url") or url
     metadata = ArticleMetadata(
@@ -90,23 +125,46 @@ def html_paragraphs(html: str, url: str | None) -> tuple[list[str], ArticleMetad
         outlet=document.get("sitename") or urlparse(page_url or "").hostname or None,
         canonical_url=page_url or None,
     )
-    return split_text(str(document["text"])), metadata
+    return blocks(extracted.body), metadata
 
 
-def build_article(raw: RawInput) -> Article:
-    """Run extraction and cleaning on one input; raises InputError for inputs to quarantine."""
+@dataclass
+class Extracted:
+    """An input's paragraphs and metadata, before cleaning."""
+
+    raw: RawInput
+    paragraphs: list[Paragraph]
+    metadata: ArticleMetadata
+
+    @property
+    def site(self) -> str:
+        return site_of(self.metadata.canonical_url, self.raw.source_uri, self.metadata.outlet)
+
+
+def extract(raw: RawInput) -> Extracted:
+    """Decode and extract one input; raises InputError for inputs to quarantine."""
     text = decode(raw.data)
     _check_is_text(text)
     if looks_like_html(raw, text):
         url = raw.source_uri if raw.source_uri.startswith(("http://", "https://")) else None
-        paragraphs, metadata = html_paragraphs(text, url)
-    else:
-        paragraphs, metadata = split_text(text), ArticleMetadata()
-    result = clean_paragraphs(paragraphs, metadata)
+        html_blocks, metadata = html_paragraphs(text, url)
+        return Extracted(raw, list(html_blocks), metadata)
+    return Extracted(raw, list(split_text(text)), ArticleMetadata())
+
+
+def build_article(extracted: Extracted, site_boilerplate: Collection[str] = frozenset()) -> Article:
+    """Clean extracted paragraphs into an article; raises InputError when no article is left."""
+    raw = extracted.raw
+    result = clean_paragraphs(extracted.paragraphs, extracted.metadata, site_boilerplate)
     body = result.body
     if len(body) < MIN_BODY_CHARS:
         raise InputError("no_article", f"only {len(body)} characters of text after cleaning")
     result.metadata.language = result.metadata.language or detect_language(body)
+    site_lines: dict[str, str] = {}
+    for line in result.site_lines:
+        key = line_key(line)
+        if key is not None:
+            site_lines.setdefault(key, line)
     return Article(
         source_uri=raw.source_uri,
         raw_sha256=raw.raw_sha256,
@@ -114,4 +172,6 @@ def build_article(raw: RawInput) -> Article:
         body_sha256=hashlib.sha256(body.encode("utf-8")).hexdigest(),
         metadata=result.metadata,
         removals=result.removals,
+        site=extracted.site,
+        site_lines=site_lines,
     )

@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import logging
 import traceback
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
+from typing import TypeVar
 
 from pipeline import store
 from pipeline.config import Settings
 from pipeline.dedupe import DUPLICATE, best_match
-from pipeline.extract import build_article
+from pipeline.extract import Extracted, build_article, extract
 from pipeline.fingerprint import Fingerprint, fingerprint
 from pipeline.models import Article, InputError, RawInput, Rejection
 from pipeline.sources import read_file, source_uri_for
@@ -27,6 +29,7 @@ log = logging.getLogger(__name__)
 
 MAX_CANDIDATES = 50
 _FAR_FUTURE = datetime.max.replace(tzinfo=UTC)
+T = TypeVar("T")
 
 
 @dataclass
@@ -35,17 +38,26 @@ class _Prepared:
     fingerprints: list[Fingerprint]
 
 
-def prepare(raw: RawInput, settings: Settings) -> _Prepared | Rejection:
-    """The per-item text work. Never raises: a failure becomes a rejection with its reason."""
+def _guarded(source: RawInput, step: Callable[[], T]) -> T | Rejection:
+    """Run one item's text work. Never raises: a failure becomes a rejection with its reason."""
     try:
-        article = build_article(raw)
-        return _Prepared(article, fingerprint(article.body, settings.fingerprint))
+        return step()
     except InputError as exc:
-        return Rejection(raw.source_uri, exc.reason, exc.detail, raw.raw_sha256)
+        return Rejection(source.source_uri, exc.reason, exc.detail, source.raw_sha256)
     except Exception as exc:  # a bug must cost one input, not the batch
-        log.exception("unexpected failure on %s", raw.source_uri)
+        log.exception("unexpected failure on %s", source.source_uri)
         detail = "".join(traceback.format_exception_only(exc)).strip()
-        return Rejection(raw.source_uri, "internal_error", detail, raw.raw_sha256)
+        return Rejection(source.source_uri, "internal_error", detail, source.raw_sha256)
+
+
+def prepare(
+    extracted: Extracted, site_boilerplate: Collection[str], settings: Settings
+) -> _Prepared | Rejection:
+    def step() -> _Prepared:
+        article = build_article(extracted, site_boilerplate)
+        return _Prepared(article, fingerprint(article.body, settings.fingerprint))
+
+    return _guarded(extracted.raw, step)
 
 
 def read_path(path: Path, settings: Settings) -> RawInput | Rejection:
@@ -64,7 +76,7 @@ def load_batch(
     counts = RunCounts(inputs_read=len(items))
     with conn, conn.cursor() as cur:
         known = store.known_inputs(cur, [item.source_uri for item in items])
-    fresh: list[_Prepared] = []
+    extracted: list[Extracted] = []
     rejections: list[Rejection] = []
     for item in items:
         if isinstance(item, Rejection):
@@ -72,11 +84,22 @@ def load_batch(
         elif item.source_uri in known:
             _count_known(item, known, counts, rejections)
         else:
-            prepared = prepare(item, settings)
-            if isinstance(prepared, Rejection):
-                rejections.append(prepared)
+            result = _guarded(item, partial(extract, item))
+            if isinstance(result, Rejection):
+                rejections.append(result)
             else:
-                fresh.append(prepared)
+                extracted.append(result)
+    with conn, conn.cursor() as cur:
+        boilerplate = store.site_boilerplate(
+            cur, {e.site for e in extracted}, settings.site_boilerplate_min_articles
+        )
+    fresh: list[_Prepared] = []
+    for page in extracted:
+        prepared = prepare(page, boilerplate.get(page.site, frozenset()), settings)
+        if isinstance(prepared, Rejection):
+            rejections.append(prepared)
+        else:
+            fresh.append(prepared)
     # Earliest publication first, so that when a batch brings an original and its copies
     # together the original becomes canonical; source_uri breaks ties deterministically.
     fresh.sort(key=lambda p: (p.article.metadata.published_at or _FAR_FUTURE, p.article.source_uri))
@@ -88,7 +111,10 @@ def load_batch(
             if prepared.article.source_uri in known_now:
                 counts.unchanged += 1
                 continue
-            _store_one(cur, run_id, prepared, settings, counts)
+            level = _store_one(cur, run_id, prepared, settings, counts)
+            if level != DUPLICATE:  # copies of one text must not teach it as boilerplate
+                article = prepared.article
+                store.count_site_lines(cur, article.site, article.site_lines)
         for rejection in rejections:
             store.record_rejection(cur, rejection, run_id)
         counts.rejected += len(rejections)
@@ -115,7 +141,8 @@ def _count_known(
 
 def _store_one(
     cur: store.Cursor, run_id: int, prepared: _Prepared, settings: Settings, counts: RunCounts
-) -> None:
+) -> str | None:
+    """Store one article with its dedupe decision; returns the level it was linked at."""
     article = prepared.article
     article_id = store.next_article_id(cur)
     canonical_id, story_id = article_id, article_id
@@ -146,6 +173,7 @@ def _store_one(
             counts.merged += 1
         else:
             counts.same_story += 1
+    return link.level if link is not None else None
 
 
 def batched(items: Sequence[Path], size: int) -> Iterable[Sequence[Path]]:

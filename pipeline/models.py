@@ -46,6 +46,8 @@ class Article:
     body_sha256: str
     metadata: ArticleMetadata
     removals: list[Removal] = field(default_factory=list)
+    site: str = ""  # whose learned boilerplate applies (pipeline/clean/site.py)
+    site_lines: dict[str, str] = field(default_factory=dict)  # line key -> text, to count
 
 
 @dataclass(frozen=True)

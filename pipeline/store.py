@@ -166,6 +166,31 @@ def clear_rejection(cur: Cursor, source_uri: str) -> None:
 # --- dedupe lookups --------------------------------------------------------------------------
 
 
+def site_boilerplate(
+    cur: Cursor, sites: Iterable[str], min_articles: int
+) -> dict[str, frozenset[str]]:
+    """The line keys each site has repeated in at least `min_articles` different articles."""
+    cur.execute(
+        """SELECT site, array_agg(line_key) FROM site_lines
+           WHERE site = ANY(%s) AND articles >= %s GROUP BY site""",
+        (sorted(set(sites)), min_articles),
+    )
+    return {site: frozenset(keys) for site, keys in cur.fetchall()}
+
+
+def count_site_lines(cur: Cursor, site: str, lines: dict[str, str]) -> None:
+    """One more article of `site` carried each of these lines (key -> text)."""
+    if not lines:
+        return
+    psycopg2.extras.execute_values(
+        cur,
+        """INSERT INTO site_lines AS known (site, line_key, line, articles) VALUES %s
+           ON CONFLICT (site, line_key)
+           DO UPDATE SET articles = known.articles + 1, last_seen = now()""",
+        [(site, key, text, 1) for key, text in sorted(lines.items())],
+    )
+
+
 def lock_for_dedupe(cur: Cursor) -> None:
     """Serialise dedupe decisions across workers until the transaction ends.
 
@@ -248,7 +273,11 @@ def insert_article(
     meta = article.metadata
     extra = {
         key: value
-        for key, value in (("canonical_url", meta.canonical_url), ("credit", meta.credit))
+        for key, value in (
+            ("canonical_url", meta.canonical_url),
+            ("credit", meta.credit),
+            ("site", article.site),
+        )
         if value
     }
     cur.execute(

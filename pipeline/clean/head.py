@@ -1,0 +1,114 @@
+"""The head of an article: title, byline, dateline and credit lines move into the metadata.
+
+These lines are not lost: the cleaner records each as a removal and fills the metadata from
+it, so text dumps get the same title, authors and date that HTML pages carry in markup.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pipeline.clean import patterns as pat
+from pipeline.clean.rules import Line
+from pipeline.clean.text import comparable, ends_sentence, is_headline_like, word_count
+from pipeline.metadata import find_trailing_date, looks_like_person_name, parse_byline, parse_date
+from pipeline.models import ArticleMetadata, Removal
+
+HEAD_SIZE = 6
+BODY_PARAGRAPH_WORDS = 24
+SOURCE_LINE_MAX_WORDS = 15
+
+
+class HeadReader:
+    """Takes metadata lines off the top of `lines`, recording each as a removal."""
+
+    def __init__(self, lines: list[Line], metadata: ArticleMetadata) -> None:
+        self.lines = lines
+        self.metadata = metadata
+        self.removals: list[Removal] = []
+
+    def read(self) -> None:
+        self._take_title()
+        self._take_head_lines()
+        self._take_source_lines()
+
+    def _drop(self, index: int, rule: str) -> None:
+        self.removals.append(Removal(rule, self.lines[index].text))
+        del self.lines[index]
+
+    def _take_title(self) -> None:
+        if not self.lines or self.metadata.title is not None:
+            return
+        first = self.lines[0]
+        if first.kind == "head" or (
+            is_headline_like(first.text) and len(self.lines) > 1 and word_count(first.text) >= 3
+        ):
+            self.metadata.title = first.text
+            key = comparable(first.text)
+            while self.lines and comparable(self.lines[0].text) == key:
+                self._drop(0, "repeated_title")
+
+    def _take_head_lines(self) -> None:
+        """Bylines and datelines sit before the first paragraph of body text."""
+        index = 0
+        while index < min(HEAD_SIZE, len(self.lines)):
+            line = self.lines[index]
+            if word_count(line.text) >= BODY_PARAGRAPH_WORDS:
+                self._take_credit_suffix(line)
+                index += 1
+            elif not self._take_byline_or_date(index):
+                index += 1
+
+    def _take_credit_suffix(self, line: Line) -> None:
+        """A standfirst that ends ' / Agency' or ' | Agency' carries the story's credit."""
+        match = pat.CREDIT_SUFFIX.search(line.text)
+        if match and ends_sentence(line.text[: match.start()]):
+            self.metadata.credit = self.metadata.credit or match.group("credit").strip()
+            self.removals.append(Removal("standfirst_credit", match.group(0).strip()))
+            line.text = line.text[: match.start()].rstrip()
+
+    def _take_byline_or_date(self, index: int) -> bool:
+        text = self.lines[index].text
+        byline = parse_byline(text)
+        if byline is not None:
+            names, date = byline
+            self._set_authors(names)
+            self._set_date(date)
+            self._drop(index, "byline")
+            return True
+        date = parse_date(text)
+        if date is not None:
+            self._set_date(date)
+            self._drop(index, "dateline")
+            return True
+        names_part, trailing_date = find_trailing_date(text)
+        neighbour_is_date = any(
+            parse_date(self.lines[j].text) is not None
+            for j in (index - 1, index + 1)
+            if 0 <= j < len(self.lines)
+        )
+        if looks_like_person_name(names_part) and (trailing_date or neighbour_is_date):
+            self._set_authors([names_part])
+            self._set_date(trailing_date)
+            self._drop(index, "byline")
+            return True
+        return False
+
+    def _take_source_lines(self) -> None:
+        """'SOURCE: Al Jazeera and agencies' anywhere: a credit for the metadata."""
+        index = 0
+        while index < len(self.lines):
+            match = pat.SOURCE_LINE.match(self.lines[index].text)
+            if match and word_count(self.lines[index].text) <= SOURCE_LINE_MAX_WORDS:
+                self.metadata.credit = self.metadata.credit or match.group("credit").strip()
+                self._drop(index, "source_line")
+            else:
+                index += 1
+
+    def _set_authors(self, names: list[str]) -> None:
+        if not self.metadata.authors:
+            self.metadata.authors = names
+
+    def _set_date(self, date: datetime | None) -> None:
+        if date is not None and self.metadata.published_at is None:
+            self.metadata.published_at = date

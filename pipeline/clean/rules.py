@@ -1,0 +1,335 @@
+"""The cleaning rules: each looks at the whole article and names the lines it finds to be furniture.
+
+A rule is a function of the article's lines (and its title, when known) returning the indices it
+would remove. Rules decide independently on the same lines, so their order only decides which
+rule's name an audit shows for a line that several rules match. Every rule combines a phrase
+pattern or a position with a shape condition (length, no full stop, a run of such lines), so an
+article sentence that merely contains a keyword stays.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from pipeline.clean import patterns as pat
+from pipeline.clean.text import (
+    comparable,
+    content_words,
+    ends_sentence,
+    is_headline_like,
+    is_prose,
+    upper_share,
+    word_count,
+)
+
+
+@dataclass
+class Line:
+    text: str
+    kind: str = "p"  # p, head, item, row, quote: the block the line came from
+
+
+Rule = Callable[[Sequence[Line], str | None], set[int]]
+_STOP_WORDS = frozenset(
+    "a an the of to in on for and or at by with from as is are was were be it its this that".split()  # noqa: SIM905
+)
+_TITLE_SEPARATOR = re.compile(r"\s+[|–—:-]\s+|\s+::\s+")
+SHORT_LINE_WORDS = 25
+PROMPT_MAX_WORDS = 30
+
+
+def _indices(lines: Sequence[Line], test: Callable[[str], bool]) -> set[int]:
+    return {i for i, line in enumerate(lines) if test(line.text)}
+
+
+def no_letters(lines: Sequence[Line], _title: str | None) -> set[int]:
+    """Separators, lone punctuation, bare numbers: nothing a reader reads."""
+    return _indices(lines, lambda text: not re.search(r"[^\W\d_]", text))
+
+
+def table_row(lines: Sequence[Line], _title: str | None) -> set[int]:
+    """Table rows: scores, listings and share bars laid out in cells, not article prose."""
+    return {i for i, line in enumerate(lines) if line.kind == "row"}
+
+
+def _title_variants(title: str) -> list[list[str]]:
+    """The title and each part of it around ' | ', ' - ', ' :: ' (site names and kickers)."""
+    variants = [comparable(title).split()]
+    variants += [part for part in map(str.split, map(comparable, _TITLE_SEPARATOR.split(title)))]
+    return [v for v in variants if len(v) >= 2]
+
+
+def _contains(short: list[str], long: list[str]) -> bool:
+    return f" {' '.join(short)} " in f" {' '.join(long)} "
+
+
+def repeated_title(lines: Sequence[Line], title: str | None) -> set[int]:
+    """The headline shown again near the top: equal to the title or to a part of it, one
+    containing the other with most words in common, or a reworded headline that shares most
+    of its content words with the title."""
+    if not title:
+        return set()
+    variants = _title_variants(title)
+    title_words = {w for w in comparable(title).split() if w not in _STOP_WORDS}
+    found: set[int] = set()
+    for i, line in enumerate(lines[:5]):
+        tokens = comparable(line.text).split()
+        if not tokens:
+            continue
+        for variant in variants:
+            short, long = sorted((tokens, variant), key=len)
+            if tokens == variant or (_contains(short, long) and len(short) >= 0.8 * len(long)):
+                found.add(i)
+        line_words = {w for w in tokens if w not in _STOP_WORDS}
+        if (
+            i < 3
+            and len(title_words) >= 3
+            and line_words
+            and word_count(line.text) <= 30
+            and not line.text.rstrip().endswith(".")
+            and len(line_words & title_words) >= 0.6 * min(len(line_words), len(title_words))
+        ):
+            found.add(i)
+    return found
+
+
+def navigation(lines: Sequence[Line], _title: str | None) -> set[int]:
+    def test(text: str) -> bool:
+        if pat.NAVIGATION.match(text) or pat.NAVIGATION_CI.match(text):
+            return True
+        crumbs = bool(pat.BREADCRUMB.match(text))
+        return crumbs and word_count(text) <= 12 and not ends_sentence(text)
+
+    return _indices(lines, test)
+
+
+def related_link(lines: Sequence[Line], _title: str | None) -> set[int]:
+    """'READ MORE: ...', 'Related: ...', 'More from X', 'ALSO READ' teaser lines and labels."""
+
+    def test(text: str) -> bool:
+        if word_count(text) > SHORT_LINE_WORDS:
+            return False
+        if pat.RELATED_CAPS.match(text) or pat.RELATED_PREFIX.match(text):
+            return True
+        return bool(pat.RELATED_LABEL.match(text)) and not text.endswith((".", "!", "?"))
+
+    return _indices(lines, test)
+
+
+def related_headline(lines: Sequence[Line], title: str | None) -> set[int]:
+    """A bare headline line naming the same story as a related-link line is that link's teaser."""
+    links = related_link(lines, title)
+    targets = [content_words(re.sub(r"^[^:|–—-]*[:|–—-]", "", lines[i].text)) for i in links]
+    found: set[int] = set()
+    for i, line in enumerate(lines):
+        terms = content_words(line.text)
+        if i in links or not is_headline_like(line.text) or len(terms) < 3:
+            continue
+        if any(len(terms & target) >= 0.6 * len(terms) for target in targets):
+            found.add(i)
+    return found
+
+
+def caption(lines: Sequence[Line], _title: str | None) -> set[int]:
+    """Photo captions and credits, and the short caption line just above a credit line."""
+
+    def is_credit(text: str) -> bool:
+        count = word_count(text)
+        if count <= 60 and pat.CAPTION_CREDIT.search(text):
+            return True
+        return count <= 20 and bool(pat.CREDIT_TAIL.search(text)) and not text.endswith(".")
+
+    credits = _indices(lines, is_credit)
+    captions = {
+        i - 1
+        for i in credits
+        if i > 0 and word_count(lines[i - 1].text) <= 15 and not lines[i - 1].text.endswith(".")
+    }
+    return credits | captions
+
+
+def social_embed(lines: Sequence[Line], _title: str | None) -> set[int]:
+    """Embedded posts: the '— Name (@handle) Month D, YYYY' signature and the post above it."""
+    found: set[int] = set()
+    for i, line in enumerate(lines):
+        if pat.EMBED_SIGNATURE.match(line.text):
+            found.add(i)
+            if i > 0 and word_count(lines[i - 1].text) <= 60:
+                found.add(i - 1)
+        elif pat.EMBED_LINK.search(line.text) and word_count(line.text) <= 60:
+            found.add(i)
+    return found
+
+
+def interface_text(lines: Sequence[Line], _title: str | None) -> set[int]:
+    """Buttons, labels and UI instructions: 'Share', 'Advertisement', 'Swipe left for more'."""
+
+    def test(text: str) -> bool:
+        if pat.INTERFACE.match(text):
+            return True
+        short = word_count(text) <= SHORT_LINE_WORDS
+        return short and bool(pat.CALL_TO_ACTION.match(text) or pat.INTERFACE_HINT.search(text))
+
+    return _indices(lines, test)
+
+
+def prompt(lines: Sequence[Line], _title: str | None) -> set[int]:
+    """Newsletter, subscription, cookie, app and comment prompts."""
+
+    def test(text: str) -> bool:
+        count = word_count(text)
+        if count <= PROMPT_MAX_WORDS and pat.PROMPT.search(text):
+            return not ends_sentence(text) or count <= 20
+        return count <= 15 and bool(pat.COMMENTS.search(text)) and not pat.NEWS_COMMENT.search(text)
+
+    return _indices(lines, test)
+
+
+def copyright_notice(lines: Sequence[Line], _title: str | None) -> set[int]:
+    return _indices(lines, lambda text: word_count(text) <= 40 and bool(pat.COPYRIGHT.search(text)))
+
+
+def disclosure(lines: Sequence[Line], _title: str | None) -> set[int]:
+    """Affiliate and editorial-standards notes, and where-it-first-appeared notes."""
+
+    def test(text: str) -> bool:
+        return word_count(text) <= 40 and bool(
+            pat.DISCLOSURE.search(text) or pat.PROVENANCE.match(text)
+        )
+
+    return _indices(lines, test)
+
+
+def contact_footer(lines: Sequence[Line], _title: str | None) -> set[int]:
+    """Contact lines, and author bios and follow-me lines at either end of the article."""
+
+    def is_bio(text: str) -> bool:
+        count = word_count(text)
+        if count <= 120 and pat.AUTHOR_BIO.match(text):
+            return True
+        return count <= 40 and bool(pat.HANDLE.search(text) and pat.FOLLOW.search(text))
+
+    total = len(lines)
+    contacts = _indices(
+        lines, lambda text: word_count(text) <= PROMPT_MAX_WORDS and bool(pat.CONTACT.match(text))
+    )
+    bios = {i for i in _indices(lines, is_bio) if i < 3 or i >= total * 2 / 3}
+    return contacts | bios
+
+
+def link_only(lines: Sequence[Line], _title: str | None) -> set[int]:
+    return _indices(lines, lambda text: bool(pat.LINK_ONLY.match(text)))
+
+
+def shouted_label(lines: Sequence[Line], _title: str | None) -> set[int]:
+    """All-capitals lines of 8 to 25 words: cross-promoted headlines and section banners."""
+    return _indices(
+        lines, lambda text: 8 <= word_count(text) <= SHORT_LINE_WORDS and upper_share(text) >= 0.9
+    )
+
+
+def gallery_counter(lines: Sequence[Line], _title: str | None) -> set[int]:
+    return _indices(
+        lines, lambda text: word_count(text) <= 12 and bool(pat.GALLERY_COUNTER.match(text))
+    )
+
+
+def doubled_line(lines: Sequence[Line], _title: str | None) -> set[int]:
+    """A line shown twice in a row (doubled captions, card titles), or a line that is one text
+    written twice ('Title Title', from link text plus image alt text)."""
+
+    def written_twice(text: str) -> bool:
+        tokens = comparable(text).split()
+        half = len(tokens) // 2
+        return len(tokens) >= 4 and len(tokens) % 2 == 0 and tokens[:half] == tokens[half:]
+
+    keys = [comparable(line.text) for line in lines]
+    repeats = {i for i in range(1, len(lines)) if keys[i] and keys[i] == keys[i - 1]}
+    return repeats | _indices(lines, written_twice)
+
+
+def repeated_heading(lines: Sequence[Line], _title: str | None) -> set[int]:
+    """A short non-sentence line seen earlier in the article again: repeated card titles and
+    labels. Sentences that recur (a quote repeated in a pull quote) are left alone."""
+    seen: set[str] = set()
+    found: set[int] = set()
+    for i, line in enumerate(lines):
+        key = comparable(line.text)
+        if key in seen and word_count(line.text) >= 3 and not is_prose(line.text):
+            found.add(i)
+        seen.add(key)
+    return found
+
+
+def lead_metadata(lines: Sequence[Line], _title: str | None) -> set[int]:
+    """Before the first paragraph of prose: short byline, date and 'Updated' lines."""
+    found: set[int] = set()
+    for i, line in enumerate(lines):
+        count = word_count(line.text)
+        if count >= 25:
+            break
+        if count <= 12 and (pat.LEAD_BYLINE.match(line.text) or pat.LEAD_DATE.search(line.text)):
+            found.add(i)
+    return found
+
+
+def trailing_non_prose(lines: Sequence[Line], _title: str | None) -> set[int]:
+    """From the end back to the last sentence of prose: link lists, tags, labels. At most 40%
+    of the article, so that a page of short lines is not emptied."""
+    found: set[int] = set()
+    for i in range(len(lines) - 1, -1, -1):
+        text = lines[i].text
+        if word_count(text) <= 15 and (not is_prose(text, 1) or text.endswith(":")):
+            found.add(i)
+            continue
+        break
+    return found if len(found) <= 0.4 * len(lines) else set()
+
+
+def _is_card_headline(text: str) -> bool:
+    return is_headline_like(text) and word_count(text) >= 3
+
+
+def trailing_teasers(lines: Sequence[Line], _title: str | None) -> set[int]:
+    """A recommended-stories block after the article: cards show a headline twice (link text
+    and image alt) then a blurb, so two doubled headlines in the second half mark its start."""
+    doubled = [
+        i
+        for i in range(max(1, (len(lines) + 1) // 2 + 1), len(lines))
+        if _is_card_headline(lines[i].text)
+        and comparable(lines[i].text) == comparable(lines[i - 1].text)
+    ]
+    if len(doubled) < 2:
+        return set()
+    start = doubled[0] - 1
+    if any(word_count(line.text) > 60 for line in lines[start:]):
+        return set()
+    return set(range(start, len(lines)))
+
+
+# Order decides which name an audit shows when several rules match one line.
+RULES: dict[str, Rule] = {
+    "lone_punctuation": no_letters,
+    "table_row": table_row,
+    "repeated_title": repeated_title,
+    "navigation": navigation,
+    "promo": related_link,
+    "related_headline": related_headline,
+    "caption": caption,
+    "social_embed": social_embed,
+    "interface_text": interface_text,
+    "prompt": prompt,
+    "copyright": copyright_notice,
+    "disclosure": disclosure,
+    "contact_footer": contact_footer,
+    "link_only": link_only,
+    "shouted_label": shouted_label,
+    "gallery_counter": gallery_counter,
+    "repeated_line": doubled_line,
+    "repeated_heading": repeated_heading,
+    "lead_metadata": lead_metadata,
+    "trailing_teasers": trailing_teasers,
+    "trailing_fragment": trailing_non_prose,
+}

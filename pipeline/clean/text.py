@@ -1,0 +1,83 @@
+"""Line normalisation and the shape measures every cleaning rule is written in."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_SPACES = re.compile(r"[ \t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]+")
+_MD_HEADING = re.compile(r"^#{1,6}\s+")
+_MD_LINK = re.compile(r"\[([^\]]*)\]\((?:[^()\s]+)\)")
+_MD_EMPHASIS = re.compile(r"(\*\*|__)(.+?)\1")
+_MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!$|>~])")
+_MD_TABLE_ROW = re.compile(r"^\|.*\|$")
+_MD_BULLET = re.compile(r"^[-*•]\s+")
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+_TERMINAL = re.compile(r"[.!?…:;][\"'”’)\]]*$")
+_PROSE_END = re.compile(r"[.!?…:;\"'”’)\]]\s*$")
+
+
+def normalise_line(text: str) -> str:
+    """Unicode NFC, visible whitespace, no control characters; typography (quotes) is kept."""
+    text = unicodedata.normalize("NFC", text).translate(_INVISIBLE)
+    text = _CONTROL.sub(" ", text)
+    return _SPACES.sub(" ", text).strip()
+
+
+def strip_markdown(text: str) -> tuple[str, str | None]:
+    """Undo the Markdown of text dumps; returns the text and the block kind it marked, if any."""
+    kind: str | None = None
+    if _MD_HEADING.match(text):
+        kind = "head"
+    elif _MD_TABLE_ROW.match(text):
+        kind = "row"
+    elif _MD_BULLET.match(text):
+        kind = "item"
+    text = _MD_HEADING.sub("", text)
+    text = _MD_LINK.sub(r"\1", text)
+    text = _MD_EMPHASIS.sub(r"\2", text)
+    return _MD_ESCAPE.sub(r"\1", text).strip(), kind
+
+
+def words(text: str) -> list[str]:
+    return _WORD.findall(text)
+
+
+def word_count(text: str) -> int:
+    return len(_WORD.findall(text))
+
+
+def ends_sentence(text: str) -> bool:
+    return bool(_TERMINAL.search(text))
+
+
+def is_prose(text: str, min_words: int = 8) -> bool:
+    """Running text: enough words and a sentence-final mark (closing quotes count)."""
+    return word_count(text) >= min_words and bool(_PROSE_END.search(text))
+
+
+def is_headline_like(text: str) -> bool:
+    """Short, starts with a capital or digit, and is not a sentence ending in a full stop."""
+    count = word_count(text)
+    return (
+        0 < count <= 25
+        and not text.rstrip().endswith((".", ",", ";", ":"))
+        and (text[:1].isupper() or text[:1].isdigit() or text[:1] in "\"'“‘")
+    )
+
+
+def upper_share(text: str) -> float:
+    letters = [ch for ch in text if ch.isalpha()]
+    return sum(ch.isupper() for ch in letters) / len(letters) if letters else 0.0
+
+
+def comparable(text: str) -> str:
+    """A key under which two renderings of one line compare equal."""
+    return " ".join(_WORD.findall(unicodedata.normalize("NFKC", text).casefold()))
+
+
+def content_words(text: str) -> set[str]:
+    return {w for w in _WORD.findall(text.casefold()) if len(w) > 3}
