@@ -250,19 +250,6 @@ def doubled_line(lines: Sequence[Line], _title: str | None) -> set[int]:
     return repeats | _indices(lines, written_twice)
 
 
-def repeated_heading(lines: Sequence[Line], _title: str | None) -> set[int]:
-    """A short non-sentence line seen earlier in the article again: repeated card titles and
-    labels. Sentences that recur (a quote repeated in a pull quote) are left alone."""
-    seen: set[str] = set()
-    found: set[int] = set()
-    for i, line in enumerate(lines):
-        key = comparable(line.text)
-        if key in seen and word_count(line.text) >= 3 and not is_prose(line.text):
-            found.add(i)
-        seen.add(key)
-    return found
-
-
 def lead_metadata(lines: Sequence[Line], _title: str | None) -> set[int]:
     """Before the first paragraph of prose: short byline, date and 'Updated' lines."""
     found: set[int] = set()
@@ -309,11 +296,26 @@ def trailing_teasers(lines: Sequence[Line], _title: str | None) -> set[int]:
     return set(range(start, len(lines)))
 
 
+
+
+def before_headline(lines: Sequence[Line], title: str | None) -> set[int]:
+    """Lines above the headline's repeat at the top of the text: section labels and teasers
+    of other stories that the extractor took in with the article."""
+    repeats = [i for i in repeated_title(lines, title) if i > 0]
+    if not repeats:
+        return set()
+    start = min(repeats)
+    if any(is_prose(line.text) and word_count(line.text) >= 25 for line in lines[:start]):
+        return set()
+    return set(range(start))
+
+
 # Order decides which name an audit shows when several rules match one line.
 RULES: dict[str, Rule] = {
     "lone_punctuation": no_letters,
     "table_row": table_row,
     "repeated_title": repeated_title,
+    "before_headline": before_headline,
     "navigation": navigation,
     "promo": related_link,
     "related_headline": related_headline,
@@ -328,7 +330,6 @@ RULES: dict[str, Rule] = {
     "shouted_label": shouted_label,
     "gallery_counter": gallery_counter,
     "repeated_line": doubled_line,
-    "repeated_heading": repeated_heading,
     "lead_metadata": lead_metadata,
     "trailing_teasers": trailing_teasers,
     "trailing_fragment": trailing_non_prose,
