@@ -1,0 +1,1 @@
+"""Scoring of the pipeline's output against gold data sets (used by `newsdedup eval`)."""

@@ -1,0 +1,384 @@
+"""Metadata of an HTML page: title, authors, publication date, outlet, canonical URL.
+
+Sources are tried in a fixed order of trust, the same for every site (no outlet lists):
+structured data first (JSON-LD of the article, <meta> tags, itemprop), then the visible page
+(<h1>, bylines, <time>), then trafilatura's own guesses (which come from htmldate), and last the
+text patterns of pipeline.metadata. Dates keep the offset the page states: a story stamped
+2023-05-04T22:00-04:00 was published on May 4 where it was written, and converting it to UTC
+first would move it to May 5.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urljoin, urlparse
+
+from lxml import html as lxml_html
+
+from pipeline.metadata import parse_date
+from pipeline.models import ArticleMetadata
+
+_ARTICLE_TYPE = re.compile(r"article|posting|report|creativework|review", re.I)
+_PAGE_TYPE = re.compile(r"webpage", re.I)
+_ORG_TYPE = re.compile(r"organi[sz]ation|corporation|brand|website", re.I)
+
+# <meta> names/properties carrying the publication date, most specific first.
+_DATE_META = (
+    "article:published_time",
+    "og:article:published_time",
+    "datepublished",
+    "parsely-pub-date",
+    "sailthru.date",
+    "cxenseparse:recs:publishtime",
+    "cxenseparse:publishtime",
+    "article_date_original",
+    "publication_date",
+    "publicationdate",
+    "publisheddate",
+    "published_at",
+    "pub_date",
+    "pubdate",
+    "publishdate",
+    "publish-date",
+    "iso-8601-publish-date",
+    "dc.date.issued",
+    "dcterms.issued",
+    "dc.date",
+    "dcterms.date",
+    "dcterms.created",
+    "datecreated",
+    "date",
+)
+_AUTHOR_META = (
+    "author",
+    "article:author",
+    "parsely-author",
+    "sailthru.author",
+    "cxenseparse:author",
+    "dc.creator",
+    "dcterms.creator",
+    "byl",
+    "byline",
+)
+_ISO_DATE = re.compile(
+    r"(?P<date>(?:19|20)\d\d-[01]\d-[0-3]\d)"
+    r"(?:[T ](?P<time>\d\d:\d\d(?::\d\d(?:[.,]\d+)?)?)\s*(?P<tz>Z|[+-]\d\d:?\d\d)?)?",
+    re.I,
+)
+_TITLE_SEPARATOR = re.compile(r"\s+(?:[|–—:»·-]|::)\s+")
+_SECTION_SEPARATOR = re.compile(r"\s+[|:]\s+")
+_WORDS = re.compile(r"\w+")
+
+# Words that make a byline an organisation, a desk or a credit rather than a person.
+_ORGANISATION = re.compile(
+    r"\b(?:staff|news|newsroom|press|media|company|inc|ltd|llc|group|associated|agency|agencies|"
+    r"desk|team|editors?|editorial|redazione|redaccion|wire|network|magazine|times|journal|"
+    r"gazette|telegraph|telegram|tribune|herald|post|daily|weekly|reports?|reporters?|"
+    r"correspondents?|contributors?|bureau|online|digital|tv|radio|com|www|https?|published|"
+    r"updated|view|posts?|more|link|copied|share|follow|email|twitter|facebook)\b",
+    re.I,
+)
+_BYLINE_PREFIX = re.compile(
+    r"^(?:(?:view\s+all\s+)?(?:posts|articles|stories)\s+by|more\s+by|written\s+by|words\s+by|"
+    r"reported\s+by|reporting\s+by|by)\s*:?\s+",
+    re.I,
+)
+_AUTHOR_SPLIT = re.compile(r"\s*(?:;|,|\||&|\band\b|\bund\b|\bet\b)\s*", re.I)
+_NAME_SUFFIX = re.compile(r"(?:jr|sr|ii|iii|iv|phd|md)\.?", re.I)
+_DIGIT_OR_SYMBOL = re.compile(r"[\d@/#:=?<>{}\[\]]")
+_BYLINE_CLASS = (
+    "//*[contains(concat(' ', normalize-space(@class), ' '), ' byline ')"
+    " or contains(@class, 'author-name') or contains(@class, 'byline__name')"
+    " or @rel='author' or @itemprop='author']"
+)
+MAX_AUTHOR_WORDS = 5
+
+
+@dataclass
+class _Page:
+    """The parsed parts of a page that the metadata rules read."""
+
+    tree: Any
+    meta: dict[str, list[str]] = field(default_factory=dict)
+    articles: list[dict[str, Any]] = field(default_factory=list)  # JSON-LD articles
+    pages: list[dict[str, Any]] = field(default_factory=list)  # JSON-LD WebPage objects
+    publishers: list[str] = field(default_factory=list)  # organisation names (JSON-LD)
+
+
+def metadata_from_html(html: str, url: str | None, document: dict[str, Any]) -> ArticleMetadata:
+    """Metadata of a page; `document` is trafilatura.bare_extraction(...).as_dict() for it."""
+    page = _parse(html)
+    outlet = _outlet(page, document, url)
+    canonical = _canonical_url(page, document, url)
+    return ArticleMetadata(
+        title=_title(page, document, outlet),
+        authors=_authors(page, document, outlet),
+        published_at=_published_at(page, document),
+        outlet=outlet,
+        canonical_url=canonical,
+    )
+
+
+# --- parsing ---------------------------------------------------------------------------------
+
+
+def _parse(html: str) -> _Page:
+    try:
+        tree = lxml_html.fromstring(html)
+    except ValueError:  # a str with an XML encoding declaration
+        tree = lxml_html.fromstring(html.encode("utf-8"))
+    except Exception:  # lxml raises ParserError on empty documents
+        tree = lxml_html.fromstring("<html></html>")
+    page = _Page(tree)
+    for node in tree.iter("meta"):
+        key = node.get("property") or node.get("name") or node.get("itemprop") or ""
+        content = (node.get("content") or "").strip()
+        if key and content:
+            page.meta.setdefault(key.strip().lower(), []).append(content)
+    for script in tree.xpath("//script[@type='application/ld+json']"):
+        for obj in _walk_json(_load_json(script.text_content())):
+            kind = " ".join(_as_list(obj.get("@type")))
+            if _ARTICLE_TYPE.search(kind):
+                page.articles.append(obj)
+            elif _PAGE_TYPE.search(kind):
+                page.pages.append(obj)
+            elif _ORG_TYPE.search(kind) and isinstance(obj.get("name"), str):
+                page.publishers.append(obj["name"])
+    return page
+
+
+def _load_json(text: str) -> Any:
+    text = text.strip().removeprefix("<![CDATA[").removesuffix("]]>").strip().rstrip(";")
+    try:
+        return json.loads(text, strict=False)
+    except ValueError:
+        return None
+
+
+def _walk_json(obj: Any) -> Iterator[dict[str, Any]]:
+    """Every JSON object inside a JSON-LD value (@graph, lists, nested mainEntity)."""
+    if isinstance(obj, dict):
+        yield obj
+        for value in obj.values():
+            if isinstance(value, dict | list):
+                yield from _walk_json(value)
+    elif isinstance(obj, list):
+        for item in obj:
+            yield from _walk_json(item)
+
+
+def _as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def _text(node: Any) -> str:
+    return " ".join(str(node.text_content()).split())
+
+
+# --- title -----------------------------------------------------------------------------------
+
+
+def _title(page: _Page, document: dict[str, Any], outlet: str | None) -> str | None:
+    """The first <h1> when it agrees with the metadata title, else that title without ' | Site'.
+
+    Headline metadata (og:title, JSON-LD headline) is often a shortened or SEO variant and the
+    <title> carries the site name; the <h1> is what readers see. A logo or section <h1> shares
+    no words with the metadata title and is skipped.
+    """
+    meta_titles = [
+        *[str(a["headline"]) for a in page.articles if isinstance(a.get("headline"), str)],
+        *page.meta.get("og:title", []),
+        *page.meta.get("twitter:title", []),
+        document.get("title") or "",
+    ]
+    reference = next((strip_site_suffix(t, outlet) for t in meta_titles if t.strip()), None)
+    heading = _first_heading(page)
+    if heading and (not reference or _overlap(heading, reference) >= 0.34):
+        return heading
+    if reference:
+        return reference
+    titles = page.tree.xpath("//title")
+    return strip_site_suffix(_text(titles[0]), outlet) if titles else None
+
+
+def _first_heading(page: _Page) -> str | None:
+    for node in page.tree.iter("h1"):
+        text = _text(node)
+        if len(text.split()) >= 2:
+            parts = [p for p in _SECTION_SEPARATOR.split(text) if p.strip()]
+            if len(parts) > 1 and len(parts[0].split()) <= 2:  # 'Opinion | Headline'
+                text = text[text.index(parts[1]) :]
+            return text
+    return None
+
+
+def _overlap(a: str, b: str) -> float:
+    words_a, words_b = set(_WORDS.findall(a.lower())), set(_WORDS.findall(b.lower()))
+    if not words_a or not words_b:
+        return 0.0
+    return len(words_a & words_b) / min(len(words_a), len(words_b))
+
+
+def strip_site_suffix(title: str, outlet: str | None = None) -> str:
+    """'Headline | Site' or 'Headline - Site - Section' -> 'Headline' (short tail segments go)."""
+    title = " ".join(title.split())
+    parts = [p for p in _TITLE_SEPARATOR.split(title) if p.strip()]
+    outlet_words = set(_WORDS.findall((outlet or "").lower()))
+    while len(parts) > 1:
+        tail = parts[-1]
+        tail_words = set(_WORDS.findall(tail.lower()))
+        if len(tail.split()) <= 4 or (outlet_words and tail_words <= outlet_words):
+            parts.pop()
+        else:
+            break
+    if len(parts) == 1 and parts[0] != title:
+        return title[: title.index(parts[0]) + len(parts[0])].strip()
+    return " | ".join(parts) if len(parts) > 1 else title
+
+
+# --- date ------------------------------------------------------------------------------------
+
+
+def _published_at(page: _Page, document: dict[str, Any]) -> datetime | None:
+    """Publication time from, in order: JSON-LD article, <meta>, itemprop, <time>, htmldate."""
+    for value in _date_candidates(page, document):
+        parsed = parse_timestamp(value)
+        if parsed is not None:
+            return parsed
+    return None
+
+
+def _date_candidates(page: _Page, document: dict[str, Any]) -> Iterator[str]:
+    for article in page.articles:
+        yield from (str(v) for v in _as_list(article.get("datePublished")))
+    for key in _DATE_META:
+        yield from page.meta.get(key, [])
+    for node in page.tree.xpath("//*[@itemprop='datePublished']"):
+        yield node.get("content") or node.get("datetime") or _text(node)
+    for obj in page.pages:
+        yield from (str(v) for v in _as_list(obj.get("datePublished")))
+    for node in page.tree.xpath("//time[@pubdate]"):
+        yield node.get("datetime") or _text(node)
+    if document.get("date"):
+        yield str(document["date"])
+
+
+def parse_timestamp(value: str) -> datetime | None:
+    """An ISO 8601 stamp or a written date; aware, keeping its own offset (UTC when it has none)."""
+    value = value.strip()
+    if re.fullmatch(r"\d{10}(?:\d{3})?", value):  # epoch seconds or milliseconds
+        seconds = int(value[:10])
+        return datetime.fromtimestamp(seconds, tz=UTC)
+    match = _ISO_DATE.search(value)
+    if match:
+        stamp = match.group("date") + ("T" + match.group("time") if match.group("time") else "")
+        tz = match.group("tz")
+        if tz and match.group("time"):
+            stamp += "+00:00" if tz.upper() == "Z" else tz
+        try:
+            parsed = datetime.fromisoformat(stamp.replace(",", "."))
+        except ValueError:
+            return None
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    return parse_date(value)
+
+
+# --- authors ---------------------------------------------------------------------------------
+
+
+def _authors(page: _Page, document: dict[str, Any], outlet: str | None) -> list[str]:
+    """Person names from the first source that has any: JSON-LD, <meta>, trafilatura, byline."""
+    excluded = [outlet or "", *page.publishers, *page.meta.get("og:site_name", [])]
+    excluded_keys = {name_key(x) for x in excluded if name_key(x)}
+    for raw_names in _author_candidates(page, document):
+        names = clean_author_names(raw_names, excluded_keys)
+        if names:
+            return names
+    return []
+
+
+def _author_candidates(page: _Page, document: dict[str, Any]) -> Iterator[list[str]]:
+    for article in page.articles:
+        names = []
+        for author in _as_list(article.get("author")):
+            if isinstance(author, str):
+                names.append(author)
+            elif isinstance(author, dict):
+                kind = " ".join(_as_list(author.get("@type")))
+                if not _ORG_TYPE.search(kind) and isinstance(author.get("name"), str):
+                    names.append(author["name"])
+        yield names
+    for key in _AUTHOR_META:
+        yield page.meta.get(key, [])
+    if document.get("author"):
+        yield [str(document["author"])]
+    yield [_text(node) for node in page.tree.xpath(_BYLINE_CLASS)][:6]
+
+
+def clean_author_names(raw_names: list[str], excluded_keys: set[str] | None = None) -> list[str]:
+    """Split 'A, B and C' strings into names; drop organisations, site names, URLs and dates."""
+    excluded_keys = excluded_keys or set()
+    names: list[str] = []
+    for raw in raw_names:
+        for part in _AUTHOR_SPLIT.split(unicodedata.normalize("NFC", raw)):
+            name = _BYLINE_PREFIX.sub("", " ".join(part.split())).strip(" .-–—:")
+            key = name_key(name)
+            if _NAME_SUFFIX.fullmatch(name) and names:
+                names[-1] = f"{names[-1]}, {name}"
+                continue
+            if not key or not _is_person(name, key, excluded_keys):
+                continue
+            if key not in {name_key(n) for n in names}:
+                names.append(name)
+    return names
+
+
+def _is_person(name: str, key: str, excluded_keys: set[str]) -> bool:
+    words = key.split()
+    if not 1 <= len(words) <= MAX_AUTHOR_WORDS or len(name) > 60:
+        return False
+    if _DIGIT_OR_SYMBOL.search(name) or _ORGANISATION.search(key):
+        return False
+    if len(words) == 1 and not name[:1].isupper():
+        return False
+    compact = key.replace(" ", "")
+    return not any(
+        key == ex or compact == ex.replace(" ", "") or (len(ex) > 3 and (ex in key or key in ex))
+        for ex in excluded_keys
+    )
+
+
+def name_key(name: str) -> str:
+    """Casefolded words, no accents or punctuation: 'L. Daniela Álvarez' -> 'l daniela alvarez'."""
+    decomposed = unicodedata.normalize("NFKD", name)
+    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(_WORDS.findall(plain.casefold()))
+
+
+# --- outlet and canonical URL ----------------------------------------------------------------
+
+
+def _outlet(page: _Page, document: dict[str, Any], url: str | None) -> str | None:
+    for name in [*page.meta.get("og:site_name", []), *page.publishers, document.get("sitename")]:
+        if name and str(name).strip():
+            return " ".join(str(name).split())
+    host = urlparse(_canonical_url(page, document, url) or "").hostname
+    return host.removeprefix("www.") if host else None
+
+
+def _canonical_url(page: _Page, document: dict[str, Any], url: str | None) -> str | None:
+    links = page.tree.xpath("//link[@rel='canonical']/@href")
+    for candidate in [*links, *page.meta.get("og:url", []), document.get("url"), url]:
+        if candidate and str(candidate).strip():
+            absolute = urljoin(url or "", str(candidate).strip())
+            if absolute.startswith(("http://", "https://")):
+                return absolute
+    return None
