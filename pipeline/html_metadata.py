@@ -15,13 +15,13 @@ import re
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import urljoin, urlparse
 
 from lxml import html as lxml_html
 
-from pipeline.metadata import parse_date
+from pipeline.metadata import find_written_dates
 from pipeline.models import ArticleMetadata
 
 _ARTICLE_TYPE = re.compile(r"article|posting|report|creativework|review", re.I)
@@ -98,6 +98,9 @@ _BYLINE_CLASS = (
     " or @rel='author' or @itemprop='author']"
 )
 MAX_AUTHOR_WORDS = 5
+_MAX_OFFSET = timedelta(hours=14)
+_OFFSET_STEP = timedelta(minutes=15)
+_DATELINE_WINDOW = 400  # characters after the headline where a dateline may stand
 
 
 @dataclass
@@ -209,15 +212,20 @@ def _title(page: _Page, document: dict[str, Any], outlet: str | None) -> str | N
     return strip_site_suffix(_text(titles[0]), outlet) if titles else None
 
 
+def _heading_node(page: _Page) -> Any:
+    """The first <h1> of two words or more (a one-word <h1> is usually a logo)."""
+    return next((node for node in page.tree.iter("h1") if len(_text(node).split()) >= 2), None)
+
+
 def _first_heading(page: _Page) -> str | None:
-    for node in page.tree.iter("h1"):
-        text = _text(node)
-        if len(text.split()) >= 2:
-            parts = [p for p in _SECTION_SEPARATOR.split(text) if p.strip()]
-            if len(parts) > 1 and len(parts[0].split()) <= 2:  # 'Opinion | Headline'
-                text = text[text.index(parts[1]) :]
-            return text
-    return None
+    node = _heading_node(page)
+    if node is None:
+        return None
+    text = _text(node)
+    parts = [p for p in _SECTION_SEPARATOR.split(text) if p.strip()]
+    if len(parts) > 1 and len(parts[0].split()) <= 2:  # 'Opinion | Headline'
+        text = text[text.index(parts[1]) :]
+    return text
 
 
 def _overlap(a: str, b: str) -> float:
@@ -248,15 +256,28 @@ def strip_site_suffix(title: str, outlet: str | None = None) -> str:
 
 
 def _published_at(page: _Page, document: dict[str, Any]) -> datetime | None:
-    """Publication time from, in order: JSON-LD article, <meta>, itemprop, <time>, htmldate."""
-    for value in _date_candidates(page, document):
-        parsed = parse_timestamp(value)
-        if parsed is not None:
-            return parsed
-    return None
+    """Publication time: structured data first, then <time>, the dateline, htmldate's guess.
+
+    The structured stamp is kept in the offset it states. When it is in UTC and the page also
+    writes the same moment in local time (a stamp with an offset, or a clock time differing by
+    whole quarter hours), the local rendering is used, so the day is the page's own day.
+    """
+    structured = [st for st in map(_parse_stamp, _structured_dates(page)) if st]
+    times = [st for st in map(_parse_stamp, _time_elements(page)) if st]
+    visible = find_written_dates(_text_near_heading(page))  # evidence of the local day only
+    if structured:
+        first, timed = structured[0]
+        if timed and first.tzinfo is not None and first.utcoffset() == timedelta(0):
+            local = _local_rendering(first, [*structured[1:], *times, *visible])
+            if local is not None:
+                return local
+        return _aware(first)
+    dateline = find_written_dates(_text_near_heading(page, after=_DATELINE_WINDOW))[:1]
+    fallback = [*times[:1], *dateline, _parse_stamp(str(document.get("date") or ""))]
+    return next((_aware(st[0]) for st in fallback if st), None)
 
 
-def _date_candidates(page: _Page, document: dict[str, Any]) -> Iterator[str]:
+def _structured_dates(page: _Page) -> Iterator[str]:
     for article in page.articles:
         yield from (str(v) for v in _as_list(article.get("datePublished")))
     for key in _DATE_META:
@@ -267,28 +288,78 @@ def _date_candidates(page: _Page, document: dict[str, Any]) -> Iterator[str]:
         yield from (str(v) for v in _as_list(obj.get("datePublished")))
     for node in page.tree.xpath("//time[@pubdate]"):
         yield node.get("datetime") or _text(node)
-    if document.get("date"):
-        yield str(document["date"])
+
+
+def _time_elements(page: _Page) -> Iterator[str]:
+    for node in page.tree.iter("time"):
+        stamp = node.get("datetime") or ""
+        yield stamp if _ISO_DATE.search(stamp) else _text(node)
+
+
+def _text_near_heading(page: _Page, before: int = 300, after: int = 1500) -> str:
+    """Visible text around the headline, where datelines ('Published 8:00 PM EST, ...') sit."""
+    heading = _heading_node(page)
+    if heading is None:
+        return ""
+    visible = "[not(ancestor::script) and not(ancestor::style) and not(ancestor::noscript)]"
+    head_text: list[str] = []
+    for text in reversed(heading.xpath("preceding::text()" + visible)):
+        head_text.insert(0, str(text))
+        if sum(map(len, head_text)) > before:
+            break
+    tail_text: list[str] = []
+    for text in heading.xpath("following::text()" + visible):
+        tail_text.append(str(text))
+        if sum(map(len, tail_text)) > after:
+            break
+    return " ".join(" ".join([*head_text, _text(heading), *tail_text]).split())
+
+
+def _local_rendering(utc: datetime, candidates: list[tuple[datetime, bool]]) -> datetime | None:
+    """`utc` in the offset of another candidate that writes the same moment in local time."""
+    for moment, timed in candidates:
+        if not timed:
+            continue
+        if moment.tzinfo is not None:
+            offset = moment.utcoffset()
+            if offset and abs(moment - utc) < timedelta(minutes=1):
+                return utc.astimezone(timezone(offset))
+            continue
+        naive_utc = utc.replace(tzinfo=None, second=0, microsecond=0)
+        diff = moment.replace(second=0, microsecond=0) - naive_utc
+        same_seconds = moment.second in (0, utc.second)
+        if diff and abs(diff) <= _MAX_OFFSET and not diff % _OFFSET_STEP and same_seconds:
+            return utc.astimezone(timezone(diff))
+    return None
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def _parse_stamp(value: str) -> tuple[datetime, bool] | None:
+    """(datetime, has a clock time); naive when the value states no offset."""
+    value = value.strip()
+    if re.fullmatch(r"\d{10}(?:\d{3})?", value):  # epoch seconds or milliseconds
+        return datetime.fromtimestamp(int(value[:10]), tz=UTC), True
+    match = _ISO_DATE.search(value)
+    if match:
+        clock, tz = match.group("time"), match.group("tz")
+        stamp = match.group("date") + (f"T{clock}" if clock else "")
+        if tz and clock:
+            stamp += "+00:00" if tz.upper() == "Z" else tz
+        try:
+            return datetime.fromisoformat(stamp.replace(",", ".")), bool(clock)
+        except ValueError:
+            return None
+    written = find_written_dates(value) if len(value) < 80 else []
+    return written[0] if written else None
 
 
 def parse_timestamp(value: str) -> datetime | None:
     """An ISO 8601 stamp or a written date; aware, keeping its own offset (UTC when it has none)."""
-    value = value.strip()
-    if re.fullmatch(r"\d{10}(?:\d{3})?", value):  # epoch seconds or milliseconds
-        seconds = int(value[:10])
-        return datetime.fromtimestamp(seconds, tz=UTC)
-    match = _ISO_DATE.search(value)
-    if match:
-        stamp = match.group("date") + ("T" + match.group("time") if match.group("time") else "")
-        tz = match.group("tz")
-        if tz and match.group("time"):
-            stamp += "+00:00" if tz.upper() == "Z" else tz
-        try:
-            parsed = datetime.fromisoformat(stamp.replace(",", "."))
-        except ValueError:
-            return None
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-    return parse_date(value)
+    parsed = _parse_stamp(value)
+    return _aware(parsed[0]) if parsed else None
 
 
 # --- authors ---------------------------------------------------------------------------------
