@@ -92,11 +92,19 @@ _BYLINE_PREFIX = re.compile(
 _AUTHOR_SPLIT = re.compile(r"\s*(?:;|,|\||&|\band\b|\bund\b|\bet\b)\s*", re.I)
 _NAME_SUFFIX = re.compile(r"(?:jr|sr|ii|iii|iv|phd|md)\.?", re.I)
 _DIGIT_OR_SYMBOL = re.compile(r"[\d@/#:=?<>{}\[\]]")
-_BYLINE_CLASS = (
-    "//*[contains(concat(' ', normalize-space(@class), ' '), ' byline ')"
+_BYLINE_XPATH = (
+    "//*[@rel='author' or @itemprop='author'"
+    " or contains(concat(' ', normalize-space(@class), ' '), ' byline ')"
+    " or contains(concat(' ', normalize-space(@class), ' '), ' author ')"
+    " or contains(concat(' ', normalize-space(@class), ' '), ' authors ')"
     " or contains(@class, 'author-name') or contains(@class, 'byline__name')"
-    " or @rel='author' or @itemprop='author']"
+    " or contains(@class, '__author ')"
+    " or substring(@class, string-length(@class) - 7) = '__author']"
+    " | //a[contains(@href, '/author/') or contains(@href, '/authors/')"
+    " or contains(@href, '/staff/') or contains(@href, '/writer/')"
+    " or contains(@href, '/contributor/') or contains(@href, '/contributors/')]"
 )
+_TRAILING_ORGANISATION = re.compile(r"\s+(?=the\s)", re.I)
 MAX_AUTHOR_WORDS = 5
 _MAX_OFFSET = timedelta(hours=14)
 _OFFSET_STEP = timedelta(minutes=15)
@@ -366,17 +374,28 @@ def parse_timestamp(value: str) -> datetime | None:
 
 
 def _authors(page: _Page, document: dict[str, Any], outlet: str | None) -> list[str]:
-    """Person names from the first source that has any: JSON-LD, <meta>, trafilatura, byline."""
+    """Person names from the first source that has any: JSON-LD, <meta>, trafilatura, byline.
+
+    A later source that names the same people and more (a full byline where the JSON-LD lists
+    only the first author) replaces it.
+    """
     excluded = [outlet or "", *page.publishers, *page.meta.get("og:site_name", [])]
     excluded_keys = {name_key(x) for x in excluded if name_key(x)}
-    for raw_names in _author_candidates(page, document):
-        names = clean_author_names(raw_names, excluded_keys)
-        if names:
-            return names
-    return []
+    best: list[str] = []
+    for raw, may_extend in _author_candidates(page, document):
+        names = clean_author_names(raw, excluded_keys)
+        completes = may_extend and {name_key(n) for n in names} > {name_key(n) for n in best}
+        if names and (not best or completes):
+            best = names
+    return best
 
 
-def _author_candidates(page: _Page, document: dict[str, Any]) -> Iterator[list[str]]:
+def _author_candidates(page: _Page, document: dict[str, Any]) -> Iterator[tuple[list[str], bool]]:
+    """Raw author strings per source, and whether the source may complete an earlier one.
+
+    trafilatura's author joins every source it found (publisher included), so it only serves
+    when nothing else names anyone.
+    """
     for article in page.articles:
         names = []
         for author in _as_list(article.get("author")):
@@ -386,12 +405,28 @@ def _author_candidates(page: _Page, document: dict[str, Any]) -> Iterator[list[s
                 kind = " ".join(_as_list(author.get("@type")))
                 if not _ORG_TYPE.search(kind) and isinstance(author.get("name"), str):
                     names.append(author["name"])
-        yield names
+        yield names, True
     for key in _AUTHOR_META:
-        yield page.meta.get(key, [])
+        yield page.meta.get(key, []), True
     if document.get("author"):
-        yield [str(document["author"])]
-    yield [_text(node) for node in page.tree.xpath(_BYLINE_CLASS)][:6]
+        yield [str(document["author"])], False
+    yield _visible_byline(page), True
+
+
+def _visible_byline(page: _Page) -> list[str]:
+    """The first byline element (author class, rel/itemprop author, author page link) naming
+    someone, preferring those after the headline over teasers above it."""
+    nodes = page.tree.xpath(_BYLINE_XPATH)
+    heading = _heading_node(page)
+    if heading is not None:
+        order = {node: index for index, node in enumerate(page.tree.iter())}
+        start = order.get(heading, 0)
+        nodes = sorted(nodes, key=lambda node: order.get(node, 0) < start)
+    for node in nodes:
+        text = " ".join(" ".join(node.itertext()).split())  # '<span>By</span>Ann' -> 'By Ann'
+        if text and clean_author_names([text]):
+            return [text]
+    return []
 
 
 def clean_author_names(raw_names: list[str], excluded_keys: set[str] | None = None) -> list[str]:
@@ -401,6 +436,9 @@ def clean_author_names(raw_names: list[str], excluded_keys: set[str] | None = No
     for raw in raw_names:
         for part in _AUTHOR_SPLIT.split(unicodedata.normalize("NFC", raw)):
             name = _BYLINE_PREFIX.sub("", " ".join(part.split())).strip(" .-–—:")
+            head, _, tail = _TRAILING_ORGANISATION.sub("\n", name, count=1).partition("\n")
+            if tail and _ORGANISATION.search(name_key(tail)):  # 'Ann Lee The Associated Press'
+                name = head
             key = name_key(name)
             if _NAME_SUFFIX.fullmatch(name) and names:
                 names[-1] = f"{names[-1]}, {name}"
@@ -418,7 +456,7 @@ def _is_person(name: str, key: str, excluded_keys: set[str]) -> bool:
         return False
     if _DIGIT_OR_SYMBOL.search(name) or _ORGANISATION.search(key):
         return False
-    if len(words) == 1 and not name[:1].isupper():
+    if len(words) == 1 and (not name[:1].isupper() or name.isupper()):  # 'staff', 'WBEZ'
         return False
     compact = key.replace(" ", "")
     return not any(
