@@ -244,20 +244,27 @@ def _overlap(a: str, b: str) -> float:
 
 
 def strip_site_suffix(title: str, outlet: str | None = None) -> str:
-    """'Headline | Site' or 'Headline - Site - Section' -> 'Headline' (short tail segments go)."""
+    """'Headline | Site' or 'Site | Headline - Section' -> 'Headline'.
+
+    Tail segments of four words or fewer go (site and section names); a leading segment goes
+    only when it is the outlet's name.
+    """
     title = " ".join(title.split())
-    parts = [p for p in _TITLE_SEPARATOR.split(title) if p.strip()]
+    separators = list(_TITLE_SEPARATOR.finditer(title))
+    starts = [0, *[m.end() for m in separators]]
+    ends = [*[m.start() for m in separators], len(title)]
     outlet_words = set(_WORDS.findall((outlet or "").lower()))
-    while len(parts) > 1:
-        tail = parts[-1]
-        tail_words = set(_WORDS.findall(tail.lower()))
-        if len(tail.split()) <= 4 or (outlet_words and tail_words <= outlet_words):
-            parts.pop()
-        else:
-            break
-    if len(parts) == 1 and parts[0] != title:
-        return title[: title.index(parts[0]) + len(parts[0])].strip()
-    return " | ".join(parts) if len(parts) > 1 else title
+
+    def is_outlet(index: int) -> bool:
+        words = set(_WORDS.findall(title[starts[index] : ends[index]].lower()))
+        return bool(outlet_words) and bool(words) and words <= outlet_words
+
+    first, last = 0, len(starts) - 1
+    if last > first and is_outlet(first):
+        first += 1
+    while last > first and (len(title[starts[last] : ends[last]].split()) <= 4 or is_outlet(last)):
+        last -= 1
+    return title[starts[first] : ends[last]].strip()
 
 
 # --- date ------------------------------------------------------------------------------------

@@ -72,19 +72,24 @@ def find_written_dates(text: str) -> list[tuple[datetime, bool]]:
     A clock time counts when it follows the date ('May 4, 2023 at 10:26 p.m.') or stands just
     before it ('8:00 PM EST, Tue December 19, 2023').
     """
-    found: list[tuple[int, datetime, bool]] = []
-    for pattern in _DATE_PATTERNS[:2]:
-        for match in pattern.finditer(text):
-            day = _to_datetime(match)
-            if day is None:
-                continue
-            after = text[match.start("year") : match.end()]
-            before = text[max(0, match.start() - _CLOCK_LOOKBEHIND) : match.start()]
-            clocks = list(_CLOCK.finditer(before))
-            clock = _CLOCK.search(after, 4) or (clocks[-1] if clocks else None)
-            moment = _with_clock(day, clock) if clock else None
-            found.append((match.start(), (moment or day).replace(tzinfo=None), moment is not None))
-    return [(moment, timed) for _start, moment, timed in sorted(found, key=lambda f: f[0])]
+    matches = sorted(
+        (match for pattern in _DATE_PATTERNS[:2] for match in pattern.finditer(text)),
+        key=lambda match: match.start(),
+    )
+    found: list[tuple[datetime, bool]] = []
+    previous_end = 0
+    for match in matches:
+        day = _to_datetime(match)
+        if day is None:
+            continue
+        after = text[match.start("year") : match.end()]
+        before = text[max(previous_end, match.start() - _CLOCK_LOOKBEHIND) : match.start()]
+        previous_end = match.end()
+        clocks = list(_CLOCK.finditer(before))
+        clock = _CLOCK.search(after, 4) or (clocks[-1] if clocks else None)
+        moment = _with_clock(day, clock) if clock else None
+        found.append(((moment or day).replace(tzinfo=None), moment is not None))
+    return found
 
 
 def _with_clock(day: datetime, clock: re.Match[str]) -> datetime | None:
