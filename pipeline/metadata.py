@@ -32,6 +32,13 @@ _DATE_PATTERNS = [
     ),
 ]
 
+_CLOCK = re.compile(
+    r"\b(?P<hour>[012]?\d)[:.](?P<minute>[0-5]\d)(?::[0-5]\d)?"
+    r"\s*(?:(?P<ampm>[ap])\.?\s?m\b\.?)?",
+    re.I,
+)
+_CLOCK_LOOKBEHIND = 30
+
 _NAME_WORD = r"(?:[A-Z][\w'’.-]*|van|von|de|der|den|da|di|du|del|la|le|al|el|bin|ibn)"
 _PERSON_NAME = re.compile(rf"{_NAME_WORD}(?:\s+{_NAME_WORD}){{1,4}}")
 _BYLINE = re.compile(r"^(?:by|words by|written by|report(?:ed|ing)? by)\s+(?P<rest>.+)$", re.I)
@@ -57,6 +64,44 @@ def find_trailing_date(text: str) -> tuple[str, datetime | None]:
                 if date is not None:
                     return text[: match.start()].rstrip(" ,|·•–—-"), date
     return text, None
+
+
+def find_written_dates(text: str) -> list[tuple[datetime, bool]]:
+    """Dates written in running text, as (naive local datetime, whether a clock time was given).
+
+    A clock time counts when it follows the date ('May 4, 2023 at 10:26 p.m.') or stands just
+    before it ('8:00 PM EST, Tue December 19, 2023').
+    """
+    matches = sorted(
+        (match for pattern in _DATE_PATTERNS[:2] for match in pattern.finditer(text)),
+        key=lambda match: match.start(),
+    )
+    found: list[tuple[datetime, bool]] = []
+    previous_end = 0
+    for match in matches:
+        day = _to_datetime(match)
+        if day is None:
+            continue
+        after = text[match.start("year") : match.end()]
+        before = text[max(previous_end, match.start() - _CLOCK_LOOKBEHIND) : match.start()]
+        previous_end = match.end()
+        clocks = list(_CLOCK.finditer(before))
+        clock = _CLOCK.search(after, 4) or (clocks[-1] if clocks else None)
+        moment = _with_clock(day, clock) if clock else None
+        found.append(((moment or day).replace(tzinfo=None), moment is not None))
+    return found
+
+
+def _with_clock(day: datetime, clock: re.Match[str]) -> datetime | None:
+    hour, minute = int(clock.group("hour")), int(clock.group("minute"))
+    ampm = (clock.group("ampm") or "").lower()
+    if ampm and not 1 <= hour <= 12:
+        return None
+    if ampm:
+        hour = hour % 12 + (12 if ampm == "p" else 0)
+    if hour > 23:
+        return None
+    return day.replace(hour=hour, minute=minute)
 
 
 def _to_datetime(match: re.Match[str]) -> datetime | None:

@@ -1,0 +1,157 @@
+"""Exact-match scoring of extracted metadata (title, date, authors) against gold records.
+
+"Exact match" after normalisations that remove typography, not content:
+- title: Unicode NFKC, casefold, curly quotes and dashes made plain, whitespace collapsed, and a
+  trailing period or surrounding quote marks dropped. Any difference in words, numbers, accents
+  or other punctuation is a miss.
+- date: the calendar day of the predicted datetime in its own offset (the page's local day)
+  equals the gold 'YYYY-MM-DD'. A page stamped 2023-05-04T22:00-04:00 is May 4, never shifted to
+  UTC. Times are not compared: the gold has days only.
+- authors: the gold string is split on ',', ';', '|', '&' and ' and '; both sides become sets of
+  names compared without case, accents and punctuation ('L. Daniela Álvarez' = 'l daniela
+  alvarez'); the sets must be equal, order ignored.
+Gold that is absent (None, or '' for title and date) is not scored; an empty gold author string
+is read as "no gold", so the author rate is over documents whose gold names someone.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from pipeline.html_metadata import name_key
+from pipeline.models import ArticleMetadata
+
+_QUOTES = str.maketrans(
+    {
+        "‘": "'",
+        "’": "'",
+        "‚": "'",
+        "‛": "'",
+        "′": "'",
+        "`": "'",
+        "“": '"',
+        "”": '"',
+        "„": '"',
+        "«": '"',
+        "»": '"',
+        "–": "-",
+        "—": "-",
+        "‒": "-",
+        "‐": "-",
+        "\u00a0": " ",
+    }
+)
+_GOLD_AUTHOR_SPLIT = re.compile(r"\s*(?:;|,|\||&|\band\b)\s*", re.I)
+
+
+def normalise_title(title: str | None) -> str:
+    text = unicodedata.normalize("NFKC", title or "").translate(_QUOTES).casefold()
+    text = " ".join(text.split())
+    text = text.rstrip(".").strip()
+    if len(text) > 1 and text[0] == text[-1] and text[0] in "'\"":
+        text = text[1:-1].strip()
+    return text
+
+
+def title_matches(pred: str | None, gold: str | None) -> bool:
+    return bool(gold) and normalise_title(pred) == normalise_title(gold)
+
+
+def gold_day(gold: str | None) -> date | None:
+    if not gold:
+        return None
+    try:
+        return date.fromisoformat(gold.strip()[:10])
+    except ValueError:
+        return None
+
+
+def date_matches(pred: datetime | None, gold: str | None) -> bool:
+    """The predicted day in the page's own offset equals the gold day."""
+    day = gold_day(gold)
+    return pred is not None and day is not None and pred.date() == day
+
+
+def author_keys(authors: str | Iterable[str] | None) -> set[str]:
+    """Normalised names; a string is split on , ; | & and 'and' first."""
+    if authors is None:
+        return set()
+    if isinstance(authors, str):
+        authors = _GOLD_AUTHOR_SPLIT.split(authors)
+    keys = set()
+    for name in authors:
+        key = name_key(re.sub(r"^by\s+", "", name.strip(), flags=re.I))
+        if key:
+            keys.add(key)
+    return keys
+
+
+def authors_match(pred: Iterable[str], gold: str | Iterable[str] | None) -> bool:
+    return author_keys(pred) == author_keys(gold)
+
+
+@dataclass
+class MetadataScore:
+    """Hits and gold counts per field; `misses` lists (field, doc id, predicted, gold)."""
+
+    docs: int = 0
+    title_gold: int = 0
+    title_hits: int = 0
+    date_gold: int = 0
+    date_hits: int = 0
+    authors_gold: int = 0
+    authors_hits: int = 0
+    misses: list[tuple[str, str, str, str]] = field(default_factory=list)
+
+    @staticmethod
+    def _rate(hits: int, total: int) -> float | None:
+        return hits / total if total else None
+
+    @property
+    def title_rate(self) -> float | None:
+        return self._rate(self.title_hits, self.title_gold)
+
+    @property
+    def date_rate(self) -> float | None:
+        return self._rate(self.date_hits, self.date_gold)
+
+    @property
+    def authors_rate(self) -> float | None:
+        return self._rate(self.authors_hits, self.authors_gold)
+
+
+def score_metadata(pairs: Iterable[tuple[ArticleMetadata, Mapping[str, Any]]]) -> MetadataScore:
+    """Score (predicted metadata, gold record) pairs; gold records have title, date, authors.
+
+    A record's 'id' (or 'html_file') names it in `misses`.
+    """
+    score = MetadataScore()
+    for pred, gold in pairs:
+        score.docs += 1
+        doc_id = str(gold.get("id", gold.get("html_file", score.docs)))
+        if gold.get("title"):
+            score.title_gold += 1
+            if title_matches(pred.title, gold["title"]):
+                score.title_hits += 1
+            else:
+                score.misses.append(("title", doc_id, pred.title or "", str(gold["title"])))
+        if gold_day(gold.get("date")) is not None:
+            score.date_gold += 1
+            if date_matches(pred.published_at, gold["date"]):
+                score.date_hits += 1
+            else:
+                shown = pred.published_at.isoformat() if pred.published_at else ""
+                score.misses.append(("date", doc_id, shown, str(gold["date"])))
+        if author_keys(gold.get("authors")):
+            score.authors_gold += 1
+            if authors_match(pred.authors, gold["authors"]):
+                score.authors_hits += 1
+            else:
+                shown = "; ".join(pred.authors)
+                score.misses.append(("authors", doc_id, shown, str(gold["authors"])))
+    return score
