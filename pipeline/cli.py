@@ -84,6 +84,18 @@ def cmd_db(args: argparse.Namespace, console: Console) -> int:
     return 0
 
 
+def cmd_eval_extraction(args: argparse.Namespace, console: Console) -> int:
+    from pipeline.evaluation import extraction
+
+    missing = [d for d in args.datasets if not (d / "ground_truth.json").is_file()]
+    if missing:
+        console.print(f"[red]error:[/red] no ground_truth.json in {', '.join(map(str, missing))}")
+        return 2
+    reports = extraction.evaluate_all(args.datasets, args.workers, not args.no_site_learning)
+    extraction.print_reports(console, reports)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="newsdedup", description=__doc__)
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress details")
@@ -104,6 +116,20 @@ def build_parser() -> argparse.ArgumentParser:
     db.add_argument("action", choices=["url", "start", "stop", "migrate", "psql"])
     db.add_argument("--database-url", help=db_url_help)
     db.set_defaults(handler=cmd_db)
+
+    evaluation = sub.add_parser("eval", help="measure quality on labelled data")
+    targets = evaluation.add_subparsers(dest="target", required=True)
+    extraction = targets.add_parser(
+        "extraction", help="boilerplate removal and metadata against gold pages"
+    )
+    extraction.add_argument(
+        "datasets", nargs="+", type=Path, help="folders with ground_truth.json and html/"
+    )
+    extraction.add_argument("--workers", type=int, default=2, help="processes for extraction")
+    extraction.add_argument(
+        "--no-site-learning", action="store_true", help="general rules only, no learned lines"
+    )
+    extraction.set_defaults(handler=cmd_eval_extraction)
     return parser
 
 

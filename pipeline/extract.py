@@ -10,12 +10,11 @@ import hashlib
 import re
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlparse
 
 from pipeline.clean import Paragraph, clean_paragraphs, split_text
 from pipeline.clean.site import line_key, site_of
+from pipeline.html_metadata import metadata_from_html
 from pipeline.metadata import detect_language
 from pipeline.models import Article, ArticleMetadata, InputError, RawInput
 
@@ -55,16 +54,6 @@ def _check_is_text(text: str) -> None:
     controls = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\n\r\t\f")
     if controls > BINARY_CONTROL_SHARE * len(sample):
         raise InputError("binary", f"{controls} control characters in the first {len(sample)}")
-
-
-def _parse_iso_date(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 _LEAF_BLOCKS = {"p": "p", "head": "head", "item": "item", "row": "row", "code": "p"}
@@ -115,16 +104,7 @@ def html_paragraphs(html: str, url: str | None) -> tuple[list[tuple[str, str]], 
     )
     if not isinstance(extracted, Document) or extracted.body is None or not extracted.text:
         raise InputError("no_article", "trafilatura found no main text in this page")
-    document: dict[str, Any] = extracted.as_dict()
-    authors = [a.strip() for a in re.split(r";|\|", document.get("author") or "") if a.strip()]
-    page_url = document.get("url") or url
-    metadata = ArticleMetadata(
-        title=document.get("title") or None,
-        authors=authors,
-        published_at=_parse_iso_date(document.get("date")),
-        outlet=document.get("sitename") or urlparse(page_url or "").hostname or None,
-        canonical_url=page_url or None,
-    )
+    metadata = metadata_from_html(html, url, extracted.as_dict())
     return blocks(extracted.body), metadata
 
 

@@ -296,8 +296,6 @@ def trailing_teasers(lines: Sequence[Line], _title: str | None) -> set[int]:
     return set(range(start, len(lines)))
 
 
-
-
 def before_headline(lines: Sequence[Line], title: str | None) -> set[int]:
     """Lines above the headline's repeat at the top of the text: section labels and teasers
     of other stories that the extractor took in with the article."""
