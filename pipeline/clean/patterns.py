@@ -92,7 +92,16 @@ PROMPT = re.compile(
     r"comments? (?:are|is) (?:closed|moderated)|unsubscribe|disable (?:your )?ad ?block|"
     r"create (?:an|your|a free) account|become a (?:member|subscriber|patron)|membership|"
     r"donate|support (?:our|independent|local) journalism|inbox|unlock|premium|"
-    r"register (?:now|for free|here))\b",
+    r"register (?:now|for free|here)|privacy notice|password|e-?mail address|"
+    r"follow (?:the |our )?[\w ]{1,40} on (?:facebook|twitter|x|instagram|snapchat|youtube|"
+    r"threads|tiktok|linkedin|whatsapp))\b",
+    re.I,
+)
+# A pitch opens with its call to action or a rhetorical question, then names what it sells.
+PITCH_OPENING = re.compile(
+    r"^(?:want (?:more|to)|like (?:this|what)|(?:sign|signing) up|subscribe|follow|join|"
+    r"don'?t miss|get (?:the|our|more)|to (?:learn|read|see|find out) more|for more\b|"
+    r"never miss|stay (?:up to date|informed|in the know)|love (?:this|our))",
     re.I,
 )
 COMMENTS = re.compile(r"\b(?:comments?|commenting|discussion)\b", re.I)
@@ -108,6 +117,7 @@ COPYRIGHT = re.compile(
 )
 CONTACT = re.compile(
     r"^(?:to contact|contact us|for (?:more information|inquiries|enquiries)|follow us on|"
+    r"more information\s*:|"
     r"send (?:us )?(?:your )?(?:tips|news tips|a tip)|have a (?:news )?tip)\b",
     re.I,
 )
@@ -131,6 +141,12 @@ PROVENANCE = re.compile(
     r"\b(?:originally|first|was published|appeared|republished|has been (?:lightly )?edited|"
     r"condensed|reviewed according)|editor'?s note\b|(?:story|image|video) source\s*:|"
     r"cite this page|(?:from|in) the \w+ \d{1,2}(?:st|nd|rd|th)? \d{4} (?:edition|issue))",
+    re.I,
+)
+# Photo captions point at the picture: "(left)", "(pictured, right)", "(second from left)".
+CAPTION_POINTER = re.compile(
+    r"\((?:[\w ]+,\s*)?(?:(?:second |third )?from )?(?:left|right|centre|center|above|below|"
+    r"top|bottom|inset)(?:\s*,\s*[\w ]+)?\)",
     re.I,
 )
 LINK_ONLY = re.compile(r"^(?:https?://)?(?:[\w-]+\.)+[a-z]{2,}(?:/\S*)?$", re.I)

@@ -38,6 +38,7 @@ _STOP_WORDS = frozenset(
 _TITLE_SEPARATOR = re.compile(r"\s+[|–—:-]\s+|\s+::\s+")
 SHORT_LINE_WORDS = 25
 PROMPT_MAX_WORDS = 30
+PITCH_MAX_WORDS = 45
 
 
 def _indices(lines: Sequence[Line], test: Callable[[str], bool]) -> set[int]:
@@ -139,6 +140,8 @@ def caption(lines: Sequence[Line], _title: str | None) -> set[int]:
         count = word_count(text)
         if count <= 60 and pat.CAPTION_CREDIT.search(text):
             return True
+        if count <= 40 and pat.CAPTION_POINTER.search(text) and not ends_sentence(text):
+            return True
         return count <= 20 and bool(pat.CREDIT_TAIL.search(text)) and not text.endswith(".")
 
     credits = _indices(lines, is_credit)
@@ -180,6 +183,8 @@ def prompt(lines: Sequence[Line], _title: str | None) -> set[int]:
 
     def test(text: str) -> bool:
         count = word_count(text)
+        if count <= PITCH_MAX_WORDS and pat.PITCH_OPENING.match(text) and pat.PROMPT.search(text):
+            return True
         if count <= PROMPT_MAX_WORDS and pat.PROMPT.search(text):
             return not ends_sentence(text) or count <= 20
         return count <= 15 and bool(pat.COMMENTS.search(text)) and not pat.NEWS_COMMENT.search(text)
