@@ -18,6 +18,8 @@ _MD_BULLET = re.compile(r"^[-*•]\s+")
 _WORD = re.compile(r"\w+", re.UNICODE)
 _TERMINAL = re.compile(r"[.!?…:;][\"'”’)\]]*$")
 _PROSE_END = re.compile(r"[.!?…:;\"'”’)\]]\s*$")
+# End-of-article marks (♦, ■) close the last sentence; they do not make it a fragment.
+_ORNAMENT = re.compile(r"[\s♦■□▪●◆◾▲►◼]+$")
 
 
 def normalise_line(text: str) -> str:
@@ -51,12 +53,12 @@ def word_count(text: str) -> int:
 
 
 def ends_sentence(text: str) -> bool:
-    return bool(_TERMINAL.search(text))
+    return bool(_TERMINAL.search(_ORNAMENT.sub("", text)))
 
 
 def is_prose(text: str, min_words: int = 8) -> bool:
     """Running text: enough words and a sentence-final mark (closing quotes count)."""
-    return word_count(text) >= min_words and bool(_PROSE_END.search(text))
+    return word_count(text) >= min_words and bool(_PROSE_END.search(_ORNAMENT.sub("", text)))
 
 
 def is_headline_like(text: str) -> bool:
