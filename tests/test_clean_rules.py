@@ -62,3 +62,54 @@ def test_repeated_sentence_inside_one_article_is_kept_when_not_adjacent() -> Non
         quote,
     ]
     assert clean_paragraphs(paragraphs).paragraphs == paragraphs
+
+
+PROSE = [
+    "The port authority approved a plan on Wednesday to deepen the main shipping channel, "
+    "allowing larger container ships to dock without waiting for the high tide.",
+    "Dredging will begin in the autumn and last about eighteen months, according to the "
+    "authority's director, who said the work would be paid for by higher berth fees.",
+    "Environmental groups said they would study the plan before deciding whether to challenge "
+    "it in court, citing the risk to oyster beds at the mouth of the estuary.",
+]
+
+
+def test_furniture_of_another_page_layout() -> None:
+    furniture = {
+        "Skip to content": "navigation",
+        "ALSO READ: Port strike ends after three weeks": "promo",
+        "We use cookies to improve your experience. Accept cookies": "prompt",
+        "Comments (12)": "prompt",
+        "A container ship leaves the harbour at dawn (Photo: Reuters)": "caption",
+        "Advertisement": "interface_text",
+        "3 of 12": "gallery_counter",
+        "* * *": "lone_punctuation",
+        "Want more local news? Sign up for our free Harbour Daily newsletter and get the "
+        "latest stories every morning.": "prompt",
+        "This article originally appeared on Coastal Times and is republished here with "
+        "permission.": "disclosure",
+    }
+    lines = ["Skip to content", PROSE[0], "3 of 12"]
+    lines += [
+        "A container ship leaves the harbour at dawn (Photo: Reuters)",
+        "ALSO READ: Port strike ends after three weeks",
+    ]
+    lines += [PROSE[1], "Advertisement", "* * *", PROSE[2]]
+    lines += [k for k in furniture if k not in lines]
+    result = clean_paragraphs(lines)
+    assert result.paragraphs == PROSE
+    removed = {r.text: r.rule for r in result.removals}
+    assert removed == furniture
+
+
+def test_block_kinds_from_html_reach_the_cleaner() -> None:
+    rows = [("Team | Played | Points", "row"), ("Rovers | 12 | 30", "row")]
+    paragraphs = [(PROSE[0], "p"), *rows, (PROSE[1], "p")]
+    result = clean_paragraphs(paragraphs)
+    assert result.paragraphs == PROSE[:2]
+    assert [r.rule for r in result.removals] == ["table_row", "table_row"]
+
+
+def test_learned_and_general_rules_leave_quotes_and_numbers_intact() -> None:
+    text = "“We are ready,” the director said — the plan costs €40 million ($43 million)."
+    assert clean_paragraphs([PROSE[0], text]).paragraphs == [PROSE[0], text]

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from pipeline.clean import patterns as pat
-from pipeline.clean.rules import Line
+from pipeline.clean.rules import Line, is_furniture
 from pipeline.clean.text import comparable, ends_sentence, is_headline_like, word_count
 from pipeline.metadata import find_trailing_date, looks_like_person_name, parse_byline, parse_date
 from pipeline.models import ArticleMetadata, Removal
@@ -40,6 +40,8 @@ class HeadReader:
         if not self.lines or self.metadata.title is not None:
             return
         first = self.lines[0]
+        if is_furniture(first):
+            return
         if first.kind == "head" or (
             is_headline_like(first.text) and len(self.lines) > 1 and word_count(first.text) >= 3
         ):

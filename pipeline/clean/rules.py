@@ -322,6 +322,7 @@ RULES: dict[str, Rule] = {
     "navigation": navigation,
     "promo": related_link,
     "related_headline": related_headline,
+    "gallery_counter": gallery_counter,
     "caption": caption,
     "social_embed": social_embed,
     "interface_text": interface_text,
@@ -331,9 +332,15 @@ RULES: dict[str, Rule] = {
     "contact_footer": contact_footer,
     "link_only": link_only,
     "shouted_label": shouted_label,
-    "gallery_counter": gallery_counter,
     "repeated_line": doubled_line,
     "lead_metadata": lead_metadata,
     "trailing_teasers": trailing_teasers,
     "trailing_fragment": trailing_non_prose,
 }
+
+# Rules that judge a line on its own, so they also tell whether a lone line is furniture.
+SINGLE_LINE_RULES = (navigation, related_link, interface_text, prompt, copyright_notice, link_only)
+
+
+def is_furniture(line: Line) -> bool:
+    return any(rule([line], None) for rule in SINGLE_LINE_RULES)
