@@ -48,17 +48,32 @@ def _list_feed(conn: Connection, fetcher: Fetcher, source: Source) -> list[Liste
 
 
 def _list_sitemap(conn: Connection, fetcher: Fetcher, source: Source) -> list[Listed]:
+    """Pages of a sitemap or sitemap index. An unchanged index (304) still has its children
+    polled, from the list remembered last time: news sitemaps change under a stable index."""
+    root = canonical_url(source.location)
     pages: list[Listed] = []
-    queue, seen = [canonical_url(source.location)], set[str]()
+    queue, seen = [root], set[str]()
     while queue and len(seen) <= MAX_CHILD_SITEMAPS:
         url = queue.pop(0)
         if url in seen:
             continue
         seen.add(url)
-        response = poll(conn, fetcher, url)
+        try:
+            response = poll(conn, fetcher, url)
+        except FetchError as exc:
+            if url == root:
+                raise
+            log.warning("source %s: sitemap %s failed: %s", source.name, url, exc)
+            source_state.record_listing_failure(conn, source.name, url, exc.reason, exc.detail)
+            continue
         if response.not_modified:
+            if url == root:
+                queue.extend(source_state.listings(conn, source.name, exclude=root))
             continue
         found, children = parse_sitemap(response.body, response.final_url)
+        if url != root:
+            source_state.record_listing_success(conn, source.name, url)
+        source_state.remember(conn, source.name, [Listed(c) for c in children], kind="listing")
         pages.extend(found)
         queue.extend(children)
     return pages

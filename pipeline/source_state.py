@@ -152,3 +152,14 @@ def record_listing_success(conn: Connection, source: str, url: str) -> None:
                WHERE source = %s AND item_key = %s AND kind = 'listing'""",
             (source, url),
         )
+
+
+def listings(conn: Connection, source: str, exclude: str) -> list[str]:
+    """The child listings (sitemaps of an index) a source named before."""
+    with conn, conn.cursor() as cur:
+        cur.execute(
+            """SELECT item_key FROM source_items
+               WHERE source = %s AND kind = 'listing' AND item_key <> %s ORDER BY item_key""",
+            (source, exclude),
+        )
+        return [key for (key,) in cur.fetchall()]

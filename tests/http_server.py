@@ -113,13 +113,67 @@ def serve() -> Iterator[LocalSite]:
         yield site
 
 
-_WORDS = (
-    "council budget river harbour election minister court ruling storm vaccine school teachers "
-    "union strike market shares bank inflation rates housing rent farmers drought police "
-    "inquiry museum festival airport runway railway bridge hospital nurses research climate "
-    "energy wind solar grid mayor protest report figures week month year city region village "
-    "coast mountain report analysts investors workers students families residents officials"
-).split()
+_WORDS = [
+    "council",
+    "budget",
+    "river",
+    "harbour",
+    "election",
+    "minister",
+    "court",
+    "ruling",
+    "storm",
+    "vaccine",
+    "school",
+    "teachers",
+    "union",
+    "strike",
+    "market",
+    "shares",
+    "bank",
+    "inflation",
+    "rates",
+    "housing",
+    "rent",
+    "farmers",
+    "drought",
+    "police",
+    "inquiry",
+    "museum",
+    "festival",
+    "airport",
+    "runway",
+    "railway",
+    "bridge",
+    "hospital",
+    "nurses",
+    "research",
+    "climate",
+    "energy",
+    "wind",
+    "solar",
+    "grid",
+    "mayor",
+    "protest",
+    "report",
+    "figures",
+    "week",
+    "month",
+    "year",
+    "city",
+    "region",
+    "village",
+    "coast",
+    "mountain",
+    "report",
+    "analysts",
+    "investors",
+    "workers",
+    "students",
+    "families",
+    "residents",
+    "officials",
+]
 
 
 def article_text(seed: int, paragraphs: int = 5) -> list[str]:
@@ -145,7 +199,7 @@ def article_html(seed: int, title: str | None = None) -> bytes:
 def rss(base: str, entries: list[tuple[str, str]]) -> bytes:
     """An RSS 2.0 feed; entries are (guid, link) pairs, links relative or absolute."""
     items = "".join(
-        f"<item><title>{guid}</title><guid>{guid}</guid><link>{link}</link>"
+        f'<item><title>{guid}</title><guid isPermaLink="false">{guid}</guid><link>{link}</link>'
         f"<pubDate>Mon, 06 Sep 2021 16:45:00 GMT</pubDate></item>"
         for guid, link in entries
     )

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import gzip
+import itertools
 from collections.abc import Iterator
 
 import pytest
 
 from pipeline.config import FetchSettings
-from pipeline.fetch import FetchError, Fetcher, Validators, canonical_url
+from pipeline.fetch import Fetcher, FetchError, Validators, canonical_url
 from tests.http_server import LocalSite, Reply, article_html, serve, static
 
 FAST = FetchSettings(
@@ -31,7 +32,7 @@ def site() -> Iterator[LocalSite]:
 
 def _fetcher(**changes: object) -> tuple[Fetcher, list[float]]:
     waits: list[float] = []
-    settings = FetchSettings(**{**FAST.__dict__, **changes})  # type: ignore[arg-type]
+    settings = FetchSettings(**{**FAST.__dict__, **changes})
     return Fetcher(settings, sleep=lambda s: waits.append(s)), waits
 
 
@@ -183,7 +184,7 @@ def test_one_host_is_paced(site: LocalSite) -> None:
         fetcher.get(site.url(f"/p{i}"))
     times = [r.at for r in site.requests]  # robots.txt, p0, p1, p2
     assert len(times) == 4
-    gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(times)]
     assert min(gaps) >= 0.19, gaps
 
 
