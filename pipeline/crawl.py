@@ -242,6 +242,7 @@ def process_warcs(
     since: datetime | None = None,
     until: datetime | None = None,
     on_progress: Callable[[int], None] | None = None,
+    on_batch: Callable[[RunCounts], None] | None = None,
 ) -> RunCounts:
     """Load the pages of WARC files. on_progress gets the bytes read since the last call.
 
@@ -263,7 +264,7 @@ def process_warcs(
         records = read_records(
             path, settings.max_input_bytes, since=since, until=until, on_progress=advance
         )
-        total.add(ingest_items(conn, run_id, _watch(records, damage), settings))
+        total.add(ingest_items(conn, run_id, _watch(records, damage), settings, on_batch))
         if source_name is None or since or until:
             continue
         outcome = Outcome(key, DONE, content_sha256=file_sha256(path))

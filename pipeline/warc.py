@@ -22,6 +22,21 @@ from pipeline.models import RawInput, Rejection
 WARC_SUFFIXES = (".warc", ".warc.gz")
 
 
+class _CheckedIterator(ArchiveIterator):  # type: ignore[misc]
+    """warcio stops quietly at a gzip stream cut short; note it before the reader is dropped."""
+
+    damaged = False
+
+    def close(self) -> None:
+        reader = getattr(self, "reader", None)
+        decompressor = getattr(reader, "decompressor", None)
+        if decompressor is not None and not getattr(decompressor, "eof", True):
+            self.damaged = True
+        if getattr(self, "err_count", 0):
+            self.damaged = True  # records whose length did not match their header
+        super().close()
+
+
 def is_warc(path: Path) -> bool:
     return path.name.lower().endswith(WARC_SUFFIXES)
 
@@ -72,8 +87,9 @@ def read_records(
     records read before the damage), rather than failing the whole ingest.
     """
     with path.open("rb") as fh:
+        records = _CheckedIterator(fh)
         try:
-            for record in ArchiveIterator(fh):
+            for record in records:
                 if on_progress is not None:
                     on_progress(fh.tell())
                 item = _page(record, path, max_bytes, since, until)
@@ -81,6 +97,10 @@ def read_records(
                     yield item
         except (ArchiveLoadFailed, OSError, ValueError, EOFError) as exc:
             yield Rejection(path.resolve().as_uri(), "bad_warc", f"{path.name}: {exc}")
+        else:
+            if records.damaged:
+                detail = f"{path.name}: truncated or damaged after {fh.tell()} bytes"
+                yield Rejection(path.resolve().as_uri(), "bad_warc", detail)
         if on_progress is not None:
             on_progress(fh.tell())
 
