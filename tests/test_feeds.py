@@ -219,3 +219,15 @@ def test_limit_and_since_select_what_is_due(site: LocalSite, db: store.Connectio
     assert _run(db, source).loaded == 2
     assert _run(db, source).loaded == 2  # the rest stay due: nothing is lost to a limit
     assert _run(db, source).loaded == 1
+
+
+def test_cli_ingests_a_url(
+    site: LocalSite, database_url: str, db: store.Connection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pipeline.cli import main
+
+    monkeypatch.setenv("NEWSDEDUP_FETCH_MIN_INTERVAL", "0")
+    site.routes["/cli"] = Reply(200, article_html(42), HTML)
+    assert main(["ingest", "--database-url", database_url, site.url("/cli?utm_source=x")]) == 0
+    assert query(db, "SELECT source_uri FROM articles") == [(site.url("/cli"),)]
+    assert main(["ingest", "--database-url", database_url, "http://"]) == 2  # no host: an error
