@@ -7,6 +7,7 @@ import logging
 import shutil
 import sys
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 
 from rich.console import Console
@@ -24,16 +25,29 @@ def _connect(url: str | None) -> store.Connection:
 
 
 def cmd_ingest(args: argparse.Namespace, console: Console) -> int:
+    from pipeline.backfill import ingest_warcs
+    from pipeline.crawl import process_pages
+    from pipeline.fetch import FetchError, canonical_url
+    from pipeline.warc import discover_warcs, is_warc
+
     settings = Settings.from_env()
+    urls = [p for p in args.paths if p.startswith(("http://", "https://"))]
+    local = [p for p in args.paths if p not in urls]
     try:
-        files = discover_files(args.paths)
-    except FileNotFoundError as exc:
+        files = [f for f in discover_files(local) if not is_warc(f)] if local else []
+        warcs = discover_warcs(local) if local else []
+        urls = [canonical_url(u) for u in urls]
+    except (FileNotFoundError, FetchError) as exc:
         console.print(f"[red]error:[/red] {exc}")
         return 2
     conn = _connect(args.database_url)
     run_id = store.start_run(conn, "cli")
     try:
         ingest_files(conn, run_id, files, settings)
+        if warcs:
+            ingest_warcs(conn, run_id, warcs, settings, console, since=args.since, until=args.until)
+        if urls:
+            process_pages(conn, run_id, "cli", urls, settings)
     except BaseException as exc:
         conn.rollback()
         store.finish_run(conn, run_id, error=f"{type(exc).__name__}: {exc}")
@@ -41,6 +55,12 @@ def cmd_ingest(args: argparse.Namespace, console: Console) -> int:
     counts = store.finish_run(conn, run_id)
     report.print_run(console, run_id, counts)
     return 0
+
+
+def _utc_date(value: str) -> datetime:
+    """A --since/--until value: an ISO date or date-time, UTC unless it says otherwise."""
+    when = datetime.fromisoformat(value)
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
 def cmd_summary(args: argparse.Namespace, console: Console) -> int:
@@ -103,8 +123,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     db_url_help = "libpq URL; default $NEWSDEDUP_DATABASE_URL, else the embedded server"
     ingest = sub.add_parser("ingest", help="run the whole pipeline over files or folders")
-    ingest.add_argument("paths", nargs="+", help=".txt/.html/.htm files (or .gz) or folders")
+    ingest.add_argument(
+        "paths",
+        nargs="+",
+        help=".txt/.html/.htm files (or .gz), .warc/.warc.gz archives, folders, or http(s) URLs",
+    )
     ingest.add_argument("--database-url", help=db_url_help)
+    ingest.add_argument("--since", type=_utc_date, help="WARC records captured from this date")
+    ingest.add_argument("--until", type=_utc_date, help="WARC records captured before this date")
     ingest.set_defaults(handler=cmd_ingest)
 
     summary = sub.add_parser("summary", help="print canonical articles, duplicates, rejects")

@@ -48,6 +48,23 @@ class DedupeSettings:
 
 
 @dataclass(frozen=True)
+class FetchSettings:
+    """How politely and how patiently pages, feeds and sitemaps are fetched (pipeline/fetch.py)."""
+
+    user_agent: str = (
+        "newsdedup/0.1 (news ingest and deduplication; +https://github.com/newsdedup/newsdedup)"
+    )
+    timeout: float = 20.0  # seconds per connect and per read, and the cap on one whole response
+    min_interval: float = 1.0  # seconds between two requests to one host (robots Crawl-delay wins)
+    max_retries: int = 3  # extra attempts after a 429 or 5xx
+    backoff: float = 2.0  # first retry wait in seconds, doubled each time (Retry-After wins)
+    max_backoff: float = 60.0  # cap on one wait, including a server's Retry-After
+    max_redirects: int = 5
+    max_body_bytes: int = 5 * 1024 * 1024
+    max_attempts: int = 5  # runs that may fail on one item before it is given up
+
+
+@dataclass(frozen=True)
 class Settings:
     max_input_bytes: int = 20 * 1024 * 1024
     batch_size: int = 200
@@ -55,6 +72,7 @@ class Settings:
     site_boilerplate_min_articles: int = 3
     fingerprint: FingerprintSettings = field(default_factory=FingerprintSettings)
     dedupe: DedupeSettings = field(default_factory=DedupeSettings)
+    fetch: FetchSettings = field(default_factory=FetchSettings)
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -75,5 +93,15 @@ class Settings:
                 same_story_threshold=_env_float(
                     "NEWSDEDUP_SAME_STORY_THRESHOLD", DedupeSettings.same_story_threshold
                 ),
+            ),
+            fetch=FetchSettings(
+                user_agent=os.environ.get("NEWSDEDUP_USER_AGENT", FetchSettings.user_agent),
+                timeout=_env_float("NEWSDEDUP_FETCH_TIMEOUT", FetchSettings.timeout),
+                min_interval=_env_float("NEWSDEDUP_FETCH_MIN_INTERVAL", FetchSettings.min_interval),
+                max_retries=_env_int("NEWSDEDUP_FETCH_MAX_RETRIES", FetchSettings.max_retries),
+                max_body_bytes=_env_int(
+                    "NEWSDEDUP_FETCH_MAX_BODY_BYTES", FetchSettings.max_body_bytes
+                ),
+                max_attempts=_env_int("NEWSDEDUP_FETCH_MAX_ATTEMPTS", FetchSettings.max_attempts),
             ),
         )

@@ -204,3 +204,33 @@ def new_files(conn: Connection, files: Sequence[Path]) -> list[Path]:
     with conn, conn.cursor() as cur:
         known = store.known_inputs(cur, uris)
     return [p for p, uri in zip(files, uris, strict=True) if uri not in known]
+
+
+def ingest_items(
+    conn: Connection,
+    run_id: int,
+    items: Iterable[RawInput | Rejection],
+    settings: Settings,
+    on_batch: Callable[[RunCounts], None] | None = None,
+) -> RunCounts:
+    """Like ingest_files for any stream of inputs (WARC records, fetched pages), batch by batch.
+
+    The stream is consumed lazily, so an archive of any size needs one batch in memory.
+    """
+    total = RunCounts()
+    batch: list[RawInput | Rejection] = []
+
+    def flush() -> None:
+        counts = load_batch(conn, run_id, batch, settings)
+        total.add(counts)
+        batch.clear()
+        if on_batch is not None:
+            on_batch(counts)
+
+    for item in items:
+        batch.append(item)
+        if len(batch) >= settings.batch_size:
+            flush()
+    if batch:
+        flush()
+    return total

@@ -30,6 +30,8 @@ def airflow_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, 
         AIRFLOW__CORE__LOAD_EXAMPLES="False",
         AIRFLOW__CORE__PARALLELISM="4",
         NEWSDEDUP_DATA_DIR=str(home / "newsdedup-unused"),
+        # Task processes must import this checkout's pipeline, not the venv's editable install.
+        PYTHONPATH=str(REPO),
     )
     subprocess.run(
         [AIRFLOW, "db", "migrate"], env=env, check=True, capture_output=True, timeout=300

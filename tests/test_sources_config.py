@@ -1,0 +1,91 @@
+"""sources.toml: the repo's file loads, mistakes are named, selection and the inbox param."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pipeline import store
+from pipeline.config import Settings
+from pipeline.plan import plan, sources_for
+from pipeline.source_config import SourceConfigError, load_sources, parse_sources, select
+from tests.conftest import REPO, SAMPLES
+
+GOOD = """
+[defaults]
+max_items = 10
+
+[[sources]]
+name = "wire"
+kind = "feed"
+url = "https://wire.example/rss"
+outlet = "Wire"
+
+[[sources]]
+name = "archive"
+kind = "warc"
+path = "archives"
+max_items = 2
+enabled = false
+"""
+
+
+def test_the_repository_file_loads() -> None:
+    sources = load_sources(REPO / "sources.toml")
+    assert sources and len({s.name for s in sources}) == len(sources)
+    assert {s.kind for s in sources} <= {"inbox", "feed", "sitemap", "warc"}
+
+
+def test_defaults_paths_and_selection(tmp_path: Path) -> None:
+    wire, archive = parse_sources(GOOD, tmp_path)
+    assert (wire.kind, wire.location, wire.outlet, wire.max_items) == (
+        "feed", "https://wire.example/rss", "Wire", 10,
+    )  # fmt: skip
+    assert archive.location == str(tmp_path / "archives") and archive.max_items == 2
+    assert select([wire, archive], "all") == [wire]  # disabled sources wait to be asked for
+    assert select([wire, archive], "archive") == [archive]
+    with pytest.raises(SourceConfigError, match="no source named 'nope'"):
+        select([wire, archive], "nope")
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('[[sources]]\nname = "a"\nkind = "rss"\nurl = "http://x"', "kind must be one of"),
+        ('[[sources]]\nname = "a"\nkind = "feed"\nurl = "ftp://x"', "needs an http"),
+        ('[[sources]]\nname = "a"\nkind = "warc"', "needs a `path`"),
+        ('[[sources]]\nname = "A B"\nkind = "inbox"\npath = "x"', "source name"),
+        ('[[sources]]\nname = "a"\nkind = "inbox"\npath = "x"\nurll = "y"', "unknown field"),
+        ('[[sources]]\nname = "a"\nkind = "inbox"\npath = "x"\nmax_items = 0', "at least 1"),
+        ('[[sources]]\nname = "a"\nkind = "inbox"\npath = "x"\n' * 2, "duplicate source"),
+        ("[[sources]\n", "not valid TOML"),
+    ],
+)
+def test_mistakes_are_named(text: str, message: str, tmp_path: Path) -> None:
+    with pytest.raises(SourceConfigError, match=message):
+        parse_sources(text, tmp_path)
+
+
+def test_env_points_at_a_deployment_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    config = tmp_path / "deploy.toml"
+    config.write_text(GOOD)
+    monkeypatch.setenv("NEWSDEDUP_SOURCES", str(config))
+    assert [s.name for s in load_sources()] == ["wire", "archive"]
+    monkeypatch.setenv("NEWSDEDUP_SOURCES", str(tmp_path / "missing.toml"))
+    with pytest.raises(SourceConfigError, match="cannot read"):
+        load_sources()
+
+
+def test_plan_shards_the_inbox_and_skips_a_broken_source(
+    tmp_path: Path, db: store.Connection
+) -> None:
+    config = tmp_path / "sources.toml"
+    config.write_text('[[sources]]\nname = "gone"\nkind = "warc"\npath = "no-such-folder"\n')
+    sources = sources_for("all", str(SAMPLES), config)
+    assert [s.name for s in sources] == ["gone", "inbox"]
+    shards = plan(db, sources, Settings(), shard_size=2)
+    assert [s["source"] for s in shards] == ["inbox"] * 3  # five samples, two per shard
+    assert sum(s["expected"] for s in shards) == 5
+    assert shards[0]["label"].startswith("inbox: 000_") and shards[0]["label"].endswith("(+1)")
+    assert [s.name for s in sources_for("inbox", str(SAMPLES), config)] == ["inbox"]
