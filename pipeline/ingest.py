@@ -16,7 +16,7 @@ from pathlib import Path
 
 from pipeline import store
 from pipeline.config import Settings
-from pipeline.dedupe import DUPLICATE, best_match
+from pipeline.dedupe import Candidate, Doc, place, prepare
 from pipeline.extract import build_article
 from pipeline.fingerprint import Fingerprint, fingerprint
 from pipeline.models import Article, InputError, RawInput, Rejection
@@ -25,7 +25,6 @@ from pipeline.store import Connection, RunCounts
 
 log = logging.getLogger(__name__)
 
-MAX_CANDIDATES = 50
 _FAR_FUTURE = datetime.max.replace(tzinfo=UTC)
 
 
@@ -33,13 +32,18 @@ _FAR_FUTURE = datetime.max.replace(tzinfo=UTC)
 class _Prepared:
     article: Article
     fingerprints: list[Fingerprint]
+    doc: Doc  # what dedupe verification compares
 
 
-def prepare(raw: RawInput, settings: Settings) -> _Prepared | Rejection:
+def prepare_input(raw: RawInput, settings: Settings) -> _Prepared | Rejection:
     """The per-item text work. Never raises: a failure becomes a rejection with its reason."""
     try:
         article = build_article(raw)
-        return _Prepared(article, fingerprint(article.body, settings.fingerprint))
+        return _Prepared(
+            article,
+            fingerprint(article.body, settings.fingerprint),
+            prepare(article.body, article.metadata.published_at),
+        )
     except InputError as exc:
         return Rejection(raw.source_uri, exc.reason, exc.detail, raw.raw_sha256)
     except Exception as exc:  # a bug must cost one input, not the batch
@@ -72,7 +76,7 @@ def load_batch(
         elif item.source_uri in known:
             _count_known(item, known, counts, rejections)
         else:
-            prepared = prepare(item, settings)
+            prepared = prepare_input(item, settings)
             if isinstance(prepared, Rejection):
                 rejections.append(prepared)
             else:
@@ -116,36 +120,43 @@ def _count_known(
 def _store_one(
     cur: store.Cursor, run_id: int, prepared: _Prepared, settings: Settings, counts: RunCounts
 ) -> None:
+    """Place one article among everything stored (the caller holds the dedupe lock)."""
     article = prepared.article
     article_id = store.next_article_id(cur)
-    canonical_id, story_id = article_id, article_id
-    link: store.Link | None = None
+    stored = store.lsh_candidates(cur, prepared.fingerprints, settings.dedupe.max_candidates)
+    # An exact copy shares every bucket and ranks first anyway; fetching it explicitly keeps
+    # it a candidate even behind max_candidates articles that tie with it.
     exact = store.exact_body_match(cur, article.body_sha256)
-    if exact is not None:
-        canonical_id, story_id = exact
-        link = store.Link(canonical_id, DUPLICATE, 1.0, "exact_body", {}, [])
-    else:
-        candidates = store.lsh_candidates(cur, prepared.fingerprints, MAX_CANDIDATES)
-        match = best_match(article.body, candidates, settings.dedupe)
-        if match is not None:
-            story_id = match.candidate.story_id
-            if match.level == DUPLICATE:
-                canonical_id = match.candidate.canonical_id
-            target = canonical_id if match.level == DUPLICATE else match.candidate.id
-            link = store.Link(
-                target, match.level, match.similarity, match.method,
-                match.comparison.scores, match.comparison.shared_passages,
-            )  # fmt: skip
+    if exact is not None and exact not in {s.id for s in stored}:
+        stored += store.stored_articles(cur, [exact])
+    bodies = {s.id: s.body for s in stored}
+    candidates = [
+        Candidate(s.id, prepare(s.body, s.published_at), s.canonical_id, s.story_id) for s in stored
+    ]
+    placement = place(prepared.doc, candidates, settings.dedupe)
+    canonical_id = placement.canonical_id or article_id
+    story_id = placement.story_id or article_id
+    if len(placement.story_ids) > 1:
+        store.merge_stories(cur, story_id, placement.story_ids)
     store.insert_article(cur, article_id, article, canonical_id, story_id, run_id)
     store.insert_fingerprints(cur, article_id, prepared.fingerprints)
     store.clear_rejection(cur, article.source_uri)
+    for match in placement.links:
+        exact_copy = bodies[match.candidate_id] == article.body
+        store.insert_match(
+            cur,
+            article_id,
+            store.Link(
+                match.candidate_id, match.level, match.similarity,
+                "exact_body" if exact_copy else "minhash_lsh+verify", match.reason,
+                match.comparison.scores, match.comparison.shared_passages,
+            ),
+        )  # fmt: skip
     counts.loaded += 1
-    if link is not None:
-        store.insert_match(cur, article_id, link)
-        if link.level == DUPLICATE:
-            counts.merged += 1
-        else:
-            counts.same_story += 1
+    if placement.canonical_id is not None:
+        counts.merged += 1
+    elif placement.links:
+        counts.same_story += 1
 
 
 def batched(items: Sequence[Path], size: int) -> Iterable[Sequence[Path]]:

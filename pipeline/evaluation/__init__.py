@@ -1,0 +1,1 @@
+"""Evaluation commands (`newsdedup eval ...`): measured on development sets, never shipped data."""
