@@ -44,7 +44,9 @@ class FingerprintSettings:
     terms_num_perm: int = 256  # terms scheme: rare words
     terms_bands: int = 256  # 256 x 1: ranked by shared bands, i.e. by estimated Jaccard
     terms_rows: int = 1
-    rare_weight: float = 3.0  # a word is rare when its weight 7 - zipf is at least this
+    rare_weight: float = (
+        2.5  # a word is rare when its weight 7 - zipf is at least this (zipf <= 4.5)
+    )
 
     @classmethod
     def from_env(cls) -> FingerprintSettings:
