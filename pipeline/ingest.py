@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import traceback
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -117,6 +118,27 @@ def _count_known(
     )
 
 
+# Stored articles never change, so what verification computed for one stays valid: a per-process
+# cache keeps the dedupe lock from being held while the same candidates are prepared again.
+_DOC_CACHE: OrderedDict[int, Doc] = OrderedDict()
+DOC_CACHE_SIZE = 20_000
+
+
+def _remember(article_id: int, doc: Doc) -> None:
+    _DOC_CACHE[article_id] = doc
+    _DOC_CACHE.move_to_end(article_id)
+    while len(_DOC_CACHE) > DOC_CACHE_SIZE:
+        _DOC_CACHE.popitem(last=False)
+
+
+def _stored_doc(article_id: int, body: str, published_at: datetime | None) -> Doc:
+    doc = _DOC_CACHE.get(article_id)
+    if doc is None:
+        doc = prepare(body, published_at)
+    _remember(article_id, doc)
+    return doc
+
+
 def _store_one(
     cur: store.Cursor, run_id: int, prepared: _Prepared, settings: Settings, counts: RunCounts
 ) -> None:
@@ -131,7 +153,8 @@ def _store_one(
         stored += store.stored_articles(cur, [exact])
     bodies = {s.id: s.body for s in stored}
     candidates = [
-        Candidate(s.id, prepare(s.body, s.published_at), s.canonical_id, s.story_id) for s in stored
+        Candidate(s.id, _stored_doc(s.id, s.body, s.published_at), s.canonical_id, s.story_id)
+        for s in stored
     ]
     placement = place(prepared.doc, candidates, settings.dedupe)
     canonical_id = placement.canonical_id or article_id
@@ -140,6 +163,7 @@ def _store_one(
         store.merge_stories(cur, story_id, placement.story_ids)
     store.insert_article(cur, article_id, article, canonical_id, story_id, run_id)
     store.insert_fingerprints(cur, article_id, prepared.fingerprints)
+    _remember(article_id, prepared.doc)
     store.clear_rejection(cur, article.source_uri)
     for match in placement.links:
         exact_copy = bodies[match.candidate_id] == article.body
