@@ -78,6 +78,9 @@ class DedupeSettings:
     story_cosine: float = 0.45
     story_alignment: float = 0.15
     story_vocabulary: float = 0.25
+    # ... and never below this cosine: shared boilerplate sentences align between unrelated
+    # articles. 0.12 is the 99th percentile of the cosine of different naeb articles.
+    story_min_cosine: float = 0.12
     story_max_days: float = 14.0  # dated articles further apart are never one story
     # a text with less rare-word content than this is too generic (paywall, cookie page) to
     # be called a duplicate of anything but its exact copy

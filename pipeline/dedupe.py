@@ -263,7 +263,11 @@ def classify(scores: dict[str, float], settings: DedupeSettings) -> Decision:
         )
     if s["cosine"] >= t.story_cosine:
         return Decision(SAME_STORY, f"same story: weighted term cosine {s['cosine']:.2f}")
-    if s["alignment"] >= t.story_alignment and s["vocabulary"] >= t.story_vocabulary:
+    if (
+        s["alignment"] >= t.story_alignment
+        and s["vocabulary"] >= t.story_vocabulary
+        and s["cosine"] >= t.story_min_cosine
+    ):
         return Decision(
             SAME_STORY,
             f"same story: {s['alignment']:.0%} of the lighter text's content is shared "

@@ -150,3 +150,14 @@ def test_placement_joins_the_canonical_and_merges_stories(seeds: dict[str, Doc])
     assert placement.links[0].candidate_id == 11
     both = place(seeds["001"], candidates, SETTINGS)
     assert both.canonical_id is None and both.story_ids == [20]
+
+
+def test_shared_facts_need_some_common_topic() -> None:
+    """Copies of two unrelated stories from one outlet share its boilerplate sentences, which
+    align: without a common topic (cosine) that is not one story."""
+    scores = {
+        "copy_containment": 0.15, "vocabulary": 0.3, "cosine": 0.05, "alignment": 0.2,
+        "aligned_sentences": 2.0, "length_ratio": 1.2, "content_weight": 250.0, "days_apart": -1.0,
+    }  # fmt: skip
+    assert classify(scores, SETTINGS).level is None
+    assert classify({**scores, "cosine": 0.2}, SETTINGS).level == SAME_STORY
