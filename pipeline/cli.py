@@ -6,16 +6,20 @@ import argparse
 import logging
 import shutil
 import sys
+import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
 from rich.console import Console
 
-from pipeline import database, report, store
-from pipeline.config import Settings
+from pipeline import database, explain, report, store
+from pipeline.config import PROJECT_ROOT, Settings
 from pipeline.ingest import ingest_files
 from pipeline.sources import discover_files
+
+# The shared development data sets, next to the repository (../shared/datasets).
+DATASETS = PROJECT_ROOT.parent / "shared" / "datasets"
 
 
 def _connect(url: str | None) -> store.Connection:
@@ -66,6 +70,42 @@ def _utc_date(value: str) -> datetime:
 def cmd_summary(args: argparse.Namespace, console: Console) -> int:
     conn = _connect(args.database_url)
     report.print_summary(console, report.summarise(conn, args.limit))
+    return 0
+
+
+def cmd_explain(args: argparse.Namespace, console: Console) -> int:
+    conn = _connect(args.database_url)
+    try:
+        result = explain.explain(conn, args.first, args.second, Settings.from_env().dedupe)
+    except explain.NotFound as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        return 2
+    explain.print_explanation(console, result)
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace, console: Console) -> int:
+    if args.target != "dedupe":  # other targets register their own handler
+        console.print(f"[red]error:[/red] unknown evaluation target {args.target}")
+        return 2
+    from pipeline.evaluation import dedupe as evaluation
+
+    settings = Settings.from_env()
+    console.print(
+        "path: fingerprint -> LSH candidates -> verify -> place, as ingest runs it; LSH buckets "
+        "in an in-memory index equivalent to the lsh_buckets table (no database)",
+        highlight=False,
+    )
+    for path, run in ((args.pairs, evaluation.eval_pairs), (args.naeb, evaluation.eval_synthetic)):
+        if path is None:
+            continue
+        if not path.exists():
+            console.print(f"[red]error:[/red] {path} does not exist")
+            return 2
+        started = time.monotonic()
+        for line in run(path, settings, args.limit):
+            console.print(line, highlight=False, soft_wrap=True)
+        console.print(f"  ({time.monotonic() - started:.1f}s)")
     return 0
 
 
@@ -138,24 +178,49 @@ def build_parser() -> argparse.ArgumentParser:
     summary.add_argument("--limit", type=int, default=50)
     summary.set_defaults(handler=cmd_summary)
 
-    db = sub.add_parser("db", help="the database: url, start, stop, migrate, psql")
-    db.add_argument("action", choices=["url", "start", "stop", "migrate", "psql"])
-    db.add_argument("--database-url", help=db_url_help)
-    db.set_defaults(handler=cmd_db)
+    explain_cmd = sub.add_parser(
+        "explain", help="why two articles are or are not duplicates or one story"
+    )
+    explain_cmd.add_argument("first", type=int, metavar="ID1")
+    explain_cmd.add_argument("second", type=int, metavar="ID2")
+    explain_cmd.add_argument("--database-url", help=db_url_help)
+    explain_cmd.set_defaults(handler=cmd_explain)
 
-    evaluation = sub.add_parser("eval", help="measure quality on labelled data")
-    targets = evaluation.add_subparsers(dest="target", required=True)
-    extraction = targets.add_parser(
+    evaluate = sub.add_parser("eval", help="measure quality on labelled development data")
+    eval_sub = evaluate.add_subparsers(dest="target", required=True)
+    dedupe = eval_sub.add_parser(
+        "dedupe", help="pairwise P/R/F1 of duplicates and stories (same-story pairs, copies)"
+    )
+    dedupe.add_argument(
+        "--pairs", type=Path, default=DATASETS / "same-story-dev" / "pairs.jsonl",
+        help="SemEval-style pairs.jsonl (overall <= 1.5 same story, >= 2.5 different)",
+    )  # fmt: skip
+    dedupe.add_argument(
+        "--naeb", type=Path, default=DATASETS / "extraction-dev" / "naeb",
+        help="folder with ground_truth.json, the gold texts the wire copies are made from",
+    )  # fmt: skip
+    dedupe.add_argument("--limit", type=int, help="only the first N pairs / gold articles")
+    dedupe.set_defaults(handler=cmd_eval)
+
+    extraction = eval_sub.add_parser(
         "extraction", help="boilerplate removal and metadata against gold pages"
     )
     extraction.add_argument(
-        "datasets", nargs="+", type=Path, help="folders with ground_truth.json and html/"
-    )
+        "datasets", nargs="*", type=Path,
+        default=[DATASETS / "extraction-dev" / "naeb", DATASETS / "extraction-dev" / "fundus"],
+        help="folders with ground_truth.json and html/ (default: the extraction-dev sets)",
+    )  # fmt: skip
     extraction.add_argument("--workers", type=int, default=2, help="processes for extraction")
     extraction.add_argument(
         "--no-site-learning", action="store_true", help="general rules only, no learned lines"
     )
     extraction.set_defaults(handler=cmd_eval_extraction)
+
+    db = sub.add_parser("db", help="the database: url, start, stop, migrate, psql")
+    db.add_argument("action", choices=["url", "start", "stop", "migrate", "psql"])
+    db.add_argument("--database-url", help=db_url_help)
+    db.set_defaults(handler=cmd_db)
+
     return parser
 
 

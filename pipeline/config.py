@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_CORPUS = PROJECT_ROOT / "data" / "samples"
@@ -32,19 +33,69 @@ def data_dir() -> Path:
 
 @dataclass(frozen=True)
 class FingerprintSettings:
-    """MinHash parameters. Changing them invalidates stored signatures (see README)."""
+    """MinHash and LSH parameters. Each is part of the scheme key stored with the buckets, so
+    changing one makes new articles blind to those stored before (see README, Deduplication)."""
 
-    num_perm: int = 128
+    num_perm: int = 128  # words scheme: word n-gram shingles
     shingle_size: int = 3
     seed: int = 1
+    words_bands: int = 42  # 42 x 3: P(candidate) 0.5 at Jaccard ~0.29, 0.998 at 0.5
+    words_rows: int = 3
+    terms_num_perm: int = 256  # terms scheme: rare words
+    terms_bands: int = 256  # 256 x 1: ranked by shared bands, i.e. by estimated Jaccard
+    terms_rows: int = 1
+    rare_weight: float = (
+        2.5  # a word is rare when its weight 7 - zipf is at least this (zipf <= 4.5)
+    )
+
+    @classmethod
+    def from_env(cls) -> FingerprintSettings:
+        return cls(
+            num_perm=_env_int("NEWSDEDUP_NUM_PERM", cls.num_perm),
+            shingle_size=_env_int("NEWSDEDUP_SHINGLE_SIZE", cls.shingle_size),
+            words_bands=_env_int("NEWSDEDUP_WORDS_BANDS", cls.words_bands),
+            words_rows=_env_int("NEWSDEDUP_WORDS_ROWS", cls.words_rows),
+            terms_num_perm=_env_int("NEWSDEDUP_TERMS_NUM_PERM", cls.terms_num_perm),
+            terms_bands=_env_int("NEWSDEDUP_TERMS_BANDS", cls.terms_bands),
+            terms_rows=_env_int("NEWSDEDUP_TERMS_ROWS", cls.terms_rows),
+            rare_weight=_env_float("NEWSDEDUP_RARE_WEIGHT", cls.rare_weight),
+        )
 
 
 @dataclass(frozen=True)
 class DedupeSettings:
-    """Thresholds of the two dedupe levels; see pipeline/dedupe.py for what each score means."""
+    """Thresholds of the two dedupe levels; pipeline/dedupe.py says what each score means."""
 
-    duplicate_threshold: float = 0.5
-    same_story_threshold: float = 0.3
+    max_candidates: int = 50  # LSH candidates verified per new article, most shared bands first
+    # duplicate, copy: this share of the smaller text's word 3-grams occurs in the other
+    copy_containment: float = 0.5
+    # duplicate, rewrite: this share of the lighter text's content has a counterpart sentence ...
+    rewrite_alignment: float = 0.4
+    rewrite_vocabulary: float = 0.4  # ... and this share of its weighted vocabulary is shared
+    rewrite_min_sentences: int = 3  # ... in at least this many sentences
+    rewrite_max_length_ratio: float = 3.0  # ... and the longer text is at most this much longer
+    # same story: weighted term cosine, or shared facts (aligned sentences) plus vocabulary
+    story_cosine: float = 0.45
+    story_alignment: float = 0.15
+    story_vocabulary: float = 0.25
+    # ... and never below this cosine: shared boilerplate sentences align between unrelated
+    # articles. 0.12 is the 99th percentile of the cosine of different naeb articles.
+    story_min_cosine: float = 0.12
+    story_max_days: float = 14.0  # dated articles further apart are never one story
+    # a text with less rare-word content than this is too generic (paywall, cookie page) to
+    # be called a duplicate of anything but its exact copy
+    min_content_weight: float = 40.0
+
+    @classmethod
+    def from_env(cls) -> DedupeSettings:
+        """Each threshold from NEWSDEDUP_<NAME> (e.g. NEWSDEDUP_COPY_CONTAINMENT)."""
+        defaults = cls()
+        values: dict[str, Any] = {}
+        for name in cls.__dataclass_fields__:
+            default = getattr(defaults, name)
+            value = _env_float(f"NEWSDEDUP_{name.upper()}", default)
+            values[name] = int(value) if isinstance(default, int) else value
+        return cls(**values)
 
 
 @dataclass(frozen=True)
@@ -82,18 +133,8 @@ class Settings:
             site_boilerplate_min_articles=_env_int(
                 "NEWSDEDUP_SITE_BOILERPLATE_MIN_ARTICLES", cls.site_boilerplate_min_articles
             ),
-            fingerprint=FingerprintSettings(
-                num_perm=_env_int("NEWSDEDUP_NUM_PERM", FingerprintSettings.num_perm),
-                shingle_size=_env_int("NEWSDEDUP_SHINGLE_SIZE", FingerprintSettings.shingle_size),
-            ),
-            dedupe=DedupeSettings(
-                duplicate_threshold=_env_float(
-                    "NEWSDEDUP_DUPLICATE_THRESHOLD", DedupeSettings.duplicate_threshold
-                ),
-                same_story_threshold=_env_float(
-                    "NEWSDEDUP_SAME_STORY_THRESHOLD", DedupeSettings.same_story_threshold
-                ),
-            ),
+            fingerprint=FingerprintSettings.from_env(),
+            dedupe=DedupeSettings.from_env(),
             fetch=FetchSettings(
                 user_agent=os.environ.get("NEWSDEDUP_USER_AGENT", FetchSettings.user_agent),
                 timeout=_env_float("NEWSDEDUP_FETCH_TIMEOUT", FetchSettings.timeout),

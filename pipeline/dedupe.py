@@ -1,128 +1,343 @@
-"""Deciding, for a new article, whether it duplicates a stored one or covers the same story.
+"""Verifying LSH candidates: is a pair one text (duplicate), one event (same story), or neither?
 
-LSH (pipeline/fingerprint.py, buckets in Postgres) proposes candidates; this module verifies
-each candidate with signals that tell a rewrite of one text from independent coverage, and
-keeps every score so that a link can be explained later (`newsdedup explain`).
+Plain shingle Jaccard cannot answer that: two rewrites of one wire report can share fewer word
+3-grams than two independent reports of one event share words. The signals below weigh each word
+by its rarity (pipeline/fingerprint.weight), so that shared names, places and unusual terms count
+and shared function words do not, and look at sentences: a rewrite keeps the original's sentence
+plan (most of its sentences have a reworded counterpart), independent coverage only shares facts.
+
+Every score is kept with the link (article_matches.scores) so that a decision can be explained.
 """
 
 from __future__ import annotations
 
+import math
 import re
+from collections import Counter
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from pipeline.config import DedupeSettings
-from pipeline.fingerprint import content_terms, tokens, word_shingles
-from pipeline.models import StoredArticle
+from pipeline.fingerprint import normalise, tokens, weight
 
 DUPLICATE = "duplicate"
 SAME_STORY = "same_story"
 
-_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'”’)\]]*\s+")
-MIN_SENTENCE_WORDS = 5
-SENTENCE_MATCH = 0.25
+# A sentence ends at . ! ? (and closing quotes) followed by space and an opening capital/digit,
+# but not after a short capitalised abbreviation ("Dec.", "Gen.", "U.S.", "St.").
+_SPLIT = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])")
+_ABBREVIATION = re.compile(r"(?:\b[A-Z][a-z]{0,3}|\b[A-Z](?:\.[A-Z])*|\bNo|\bvs)\.$")
+# Shorter sentences (titles, list items, captions, boilerplate lines) are not aligned: they
+# match by chance.
+MIN_SENTENCE_TOKENS = 8
+SENTENCE_MATCH = 0.20  # weighted Jaccard at which two sentences say the same thing, reworded
+INDEX_WEIGHT = 1.5  # only words at least this rare find counterpart sentences (speed)
 MAX_SHARED_PASSAGES = 5
+# Calls to action, paywalls, forms and legal lines: an outlet prints them under every story,
+# so two different stories behind one paywall share them verbatim. Sentences that contain one
+# are left out of every signal.
+_BOILERPLATE = re.compile(
+    "|".join(
+        (
+            r"\bsubscri(?:be|ber|bers|ption)\b",
+            r"\bsign(?:ed)? up\b",
+            r"\bnewsletters?\b",
+            r"\blog ?in\b",
+            r"\bpassword\b",
+            r"\be-?mail address(?:es)?\b",
+            r"\b(?:free|full) trial\b",
+            r"\bregistered users?\b",
+            r"\bcookies?\b",
+            r"\bprivacy (?:policy|notice)\b",
+            r"\bterms of (?:use|service)\b",
+            r"\ball rights reserved\b",
+            r"\bcopyright\b",
+            r"\bfollow us\b",
+            r"\bclick here\b",
+            r"\bdownload (?:our|the) app\b",
+            r"\badvertisement\b",
+            r"\brelated:",
+            r"\bread more\b",
+            r"\bfill (?:in|out) (?:the|this|our)\b",
+            "©",
+        )
+    ),
+    re.IGNORECASE,
+)
 
 
 def sentences(text: str) -> list[str]:
     found: list[str] = []
-    for paragraph in text.split("\n"):
-        found.extend(
-            s.strip()
-            for s in _SENTENCE_END.split(paragraph)
-            if len(tokens(s)) >= MIN_SENTENCE_WORDS
-        )
-    return found
+    for line in normalise(text).split("\n"):
+        buffer = ""
+        for part in _SPLIT.split(line.strip()):
+            buffer = f"{buffer} {part}" if buffer else part
+            if _ABBREVIATION.search(buffer):
+                continue
+            found.append(buffer)
+            buffer = ""
+        if buffer:
+            found.append(buffer)
+    return [s for s in found if s]
 
 
-def _jaccard(a: set[bytes], b: set[bytes]) -> float:
-    return len(a & b) / len(a | b) if a or b else 0.0
+def _weight_of(words: frozenset[str] | set[str]) -> float:
+    return sum(weight(w) for w in words)
 
 
-def _containment(a: set[bytes], b: set[bytes]) -> float:
-    smaller = min(len(a), len(b))
-    return len(a & b) / smaller if smaller else 0.0
+@dataclass(frozen=True)
+class Doc:
+    """What verification needs of one text, computed once per text."""
+
+    token_count: int
+    tf: Counter[str]
+    vocabulary_weight: float
+    norm: float  # L2 norm of the tf * weight vector
+    trigrams: frozenset[tuple[str, str, str]]
+    sentences: tuple[str, ...]  # the sentences long enough to align
+    sentence_words: tuple[frozenset[str], ...]
+    published_at: datetime | None = None
+
+
+def is_boilerplate(sentence: str) -> bool:
+    return _BOILERPLATE.search(sentence) is not None
+
+
+def prepare(text: str, published_at: datetime | None = None) -> Doc:
+    content = [s for s in sentences(text) if not is_boilerplate(s)]
+    words = tokens("\n".join(content))
+    tf = Counter(words)
+    kept = [(s, frozenset(t)) for s, t in ((s, tokens(s)) for s in content)]
+    kept = [(s, t) for s, t in kept if len(t) >= MIN_SENTENCE_TOKENS]
+    return Doc(
+        token_count=len(words),
+        tf=tf,
+        vocabulary_weight=_weight_of(set(tf)),
+        norm=math.sqrt(sum((count * weight(w)) ** 2 for w, count in tf.items())),
+        trigrams=frozenset(zip(words, words[1:], words[2:], strict=False)),
+        sentences=tuple(s for s, _ in kept),
+        sentence_words=tuple(t for _, t in kept),
+        published_at=published_at,
+    )
 
 
 @dataclass
 class Comparison:
     scores: dict[str, float]
-    shared_passages: list[str] = field(default_factory=list)
+    shared_passages: list[tuple[str, str]] = field(default_factory=list)  # (this, other)
 
 
-def compare(text_a: str, text_b: str) -> Comparison:
-    """All the pairwise signals dedupe decides on; each in [0, 1]."""
-    terms_a, terms_b = content_terms(text_a), content_terms(text_b)
-    sentences_a, sentences_b = sentences(text_a), sentences(text_b)
-    aligned, passages = _sentence_alignment(sentences_a, sentences_b)
-    return Comparison(
-        scores={
-            "shingle_containment": round(
-                _containment(word_shingles(text_a, 3), word_shingles(text_b, 3)), 4
-            ),
-            "bigram_containment": round(
-                _containment(word_shingles(text_a, 2), word_shingles(text_b, 2)), 4
-            ),
-            "terms_jaccard": round(_jaccard(terms_a, terms_b), 4),
-            "terms_containment": round(_containment(terms_a, terms_b), 4),
-            "sentence_alignment": round(aligned, 4),
-        },
-        shared_passages=passages,
-    )
+@dataclass
+class _Alignment:
+    share: float = 0.0  # weighted share of the lighter text's sentences with a counterpart
+    sentences: int = 0
+    passages: list[tuple[float, str, str]] = field(default_factory=list)
 
 
-def _sentence_alignment(a: list[str], b: list[str]) -> tuple[float, list[str]]:
-    """Share of the shorter text's sentences that have a close counterpart in the other."""
-    if not a or not b:
-        return 0.0, []
-    shorter, longer = (a, b) if len(a) <= len(b) else (b, a)
-    longer_terms = [content_terms(s) for s in longer]
-    matched: list[tuple[float, str]] = []
-    for sentence in shorter:
-        terms = content_terms(sentence)
-        best = max((_jaccard(terms, other) for other in longer_terms), default=0.0)
+def _align(light: Doc, other: Doc) -> _Alignment:
+    """Which of light's sentences have a counterpart in other: one sentence of other, or two
+    adjacent ones joined (rewrites merge and split sentences), with weighted Jaccard at least
+    SENTENCE_MATCH."""
+    units = [(s, w) for s, w in zip(other.sentences, other.sentence_words, strict=True)]
+    units += [
+        (f"{units[i][0]} {units[i + 1][0]}", units[i][1] | units[i + 1][1])
+        for i in range(len(other.sentences) - 1)
+    ]
+    unit_weights = [_weight_of(w) for _, w in units]
+    index: dict[str, list[int]] = {}
+    for i, (_, words) in enumerate(units):
+        for word in words:
+            if weight(word) >= INDEX_WEIGHT:
+                index.setdefault(word, []).append(i)
+    result = _Alignment()
+    total = matched = 0.0
+    for text, words in zip(light.sentences, light.sentence_words, strict=True):
+        own = _weight_of(words)
+        if own <= 0:
+            continue
+        total += own
+        best, best_unit = 0.0, -1
+        for i in {i for word in words for i in index.get(word, ())}:
+            shared = _weight_of(words & units[i][1])
+            similarity = shared / (own + unit_weights[i] - shared)
+            if similarity > best:
+                best, best_unit = similarity, i
         if best >= SENTENCE_MATCH:
-            matched.append((best, sentence))
-    passages = [s for _score, s in sorted(matched, reverse=True)[:MAX_SHARED_PASSAGES]]
-    return len(matched) / len(shorter), passages
+            matched += own
+            result.sentences += 1
+            result.passages.append((best, text, units[best_unit][0]))
+    result.share = matched / total if total else 0.0
+    return result
 
 
-def classify(scores: dict[str, float], settings: DedupeSettings) -> str | None:
-    """duplicate, same_story or None (unrelated)."""
-    if scores["shingle_containment"] >= settings.duplicate_threshold:
-        return DUPLICATE
-    if scores["sentence_alignment"] >= 0.25 and scores["bigram_containment"] >= 0.2:
-        return DUPLICATE
-    if scores["terms_containment"] >= settings.same_story_threshold:
-        return SAME_STORY
-    return None
+def cosine(a: Doc, b: Doc) -> float:
+    """Cosine of the tf * rarity vectors."""
+    if not a.norm or not b.norm:
+        return 0.0
+    small, large = (a.tf, b.tf) if len(a.tf) <= len(b.tf) else (b.tf, a.tf)
+    dot = sum(count * large[w] * weight(w) ** 2 for w, count in small.items() if w in large)
+    return dot / (a.norm * b.norm)
+
+
+def compare(a: Doc, b: Doc) -> Comparison:
+    """All pair signals; symmetric in a and b except for the order of the passages.
+
+    copy_containment   word 3-gram containment of the smaller 3-gram set (verbatim copy)
+    vocabulary         rarity-weighted containment of the lighter vocabulary in the other
+    cosine             cosine of tf * rarity vectors (topic and story similarity)
+    alignment          weighted share of the lighter text's sentences that have a counterpart
+    aligned_sentences  how many sentences that is
+    length_ratio       longer / shorter token count
+    content_weight     rarity weight of the lighter vocabulary (too little: a generic text)
+    days_apart         between publication dates, -1 when a date is unknown
+    """
+    days = -1.0
+    if a.published_at is not None and b.published_at is not None:
+        days = abs((a.published_at - b.published_at).total_seconds()) / 86400
+    if not a.token_count or not b.token_count:
+        empty = dict.fromkeys(SCORE_NAMES, 0.0)
+        return Comparison({**empty, "days_apart": round(days, 2)})
+    shared = a.tf.keys() & b.tf.keys()
+    lighter = min(a.vocabulary_weight, b.vocabulary_weight)
+    smaller_trigrams = min(len(a.trigrams), len(b.trigrams))
+    light_is_a = a.vocabulary_weight <= b.vocabulary_weight
+    alignment = _align(a, b) if light_is_a else _align(b, a)
+    best = sorted(alignment.passages, reverse=True)[:MAX_SHARED_PASSAGES]
+    scores = {
+        "copy_containment": len(a.trigrams & b.trigrams) / smaller_trigrams
+        if smaller_trigrams
+        else 0.0,
+        "vocabulary": _weight_of(shared) / lighter if lighter else 0.0,
+        "cosine": cosine(a, b),
+        "alignment": alignment.share,
+        "aligned_sentences": float(alignment.sentences),
+        "length_ratio": max(a.token_count, b.token_count) / min(a.token_count, b.token_count),
+        "content_weight": lighter,
+        "days_apart": days,
+    }
+    passages = [(x, y) if light_is_a else (y, x) for _, x, y in best]
+    return Comparison({k: round(v, 4) for k, v in scores.items()}, passages)
+
+
+SCORE_NAMES = (
+    "copy_containment", "vocabulary", "cosine", "alignment", "aligned_sentences",
+    "length_ratio", "content_weight", "days_apart",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Decision:
+    level: str | None  # DUPLICATE, SAME_STORY or None
+    reason: str  # which rule decided, in words, for `newsdedup explain`
+
+
+def classify(scores: dict[str, float], settings: DedupeSettings) -> Decision:
+    s, t = scores, settings
+    if s["content_weight"] < t.min_content_weight:
+        return Decision(
+            None,
+            f"too little content to compare ({s['content_weight']:.0f} < "
+            f"{t.min_content_weight:.0f}): a generic or truncated text",
+        )
+    if s["copy_containment"] >= t.copy_containment:
+        return Decision(
+            DUPLICATE,
+            f"copy: {s['copy_containment']:.0%} of the smaller text's word 3-grams "
+            "occur in the other",
+        )
+    if (
+        s["alignment"] >= t.rewrite_alignment
+        and s["vocabulary"] >= t.rewrite_vocabulary
+        and s["aligned_sentences"] >= t.rewrite_min_sentences
+        and s["length_ratio"] <= t.rewrite_max_length_ratio
+    ):
+        return Decision(
+            DUPLICATE,
+            f"rewrite: {s['alignment']:.0%} of the lighter text's content, in "
+            f"{s['aligned_sentences']:.0f} sentences, has a counterpart in the other; "
+            f"{s['vocabulary']:.0%} of its weighted vocabulary is shared",
+        )
+    if 0 <= t.story_max_days < s["days_apart"]:
+        return Decision(
+            None, f"published {s['days_apart']:.0f} days apart (> {t.story_max_days:.0f})"
+        )
+    if s["cosine"] >= t.story_cosine:
+        return Decision(SAME_STORY, f"same story: weighted term cosine {s['cosine']:.2f}")
+    if (
+        s["alignment"] >= t.story_alignment
+        and s["vocabulary"] >= t.story_vocabulary
+        and s["cosine"] >= t.story_min_cosine
+    ):
+        return Decision(
+            SAME_STORY,
+            f"same story: {s['alignment']:.0%} of the lighter text's content is shared "
+            f"facts, {s['vocabulary']:.0%} of its weighted vocabulary",
+        )
+    return Decision(None, "unrelated: no rule reached its threshold")
+
+
+def similarity(scores: dict[str, float]) -> float:
+    """One number to rank links by (the strongest evidence for either level)."""
+    return max(scores["copy_containment"], scores["alignment"], scores["cosine"])
 
 
 @dataclass
 class Match:
-    candidate: StoredArticle
+    candidate_id: int
     level: str
     similarity: float
-    method: str
+    reason: str
     comparison: Comparison
 
 
-def best_match(
-    body: str, candidates: list[StoredArticle], settings: DedupeSettings
-) -> Match | None:
-    """The strongest link for a new article: any duplicate beats any same-story link."""
-    best: Match | None = None
-    for candidate in candidates:
-        comparison = compare(body, candidate.body)
-        level = classify(comparison.scores, settings)
-        if level is None:
-            continue
-        similarity = max(
-            comparison.scores["shingle_containment"], comparison.scores["sentence_alignment"]
-        )
-        match = Match(candidate, level, similarity, "minhash_lsh+verify", comparison)
-        if best is None or (level == DUPLICATE, similarity) > (
-            best.level == DUPLICATE,
-            best.similarity,
-        ):
-            best = match
-    return best
+def verify(new: Doc, candidates: dict[int, Doc], settings: DedupeSettings) -> list[Match]:
+    """Every candidate that is a duplicate of, or one story with, the new text; strongest
+    first (any duplicate before any same-story link), ties by lower id (older article)."""
+    matches = []
+    for candidate_id, doc in candidates.items():
+        comparison = compare(new, doc)
+        decision = classify(comparison.scores, settings)
+        if decision.level is not None:
+            strength = similarity(comparison.scores)
+            matches.append(Match(candidate_id, decision.level, strength, decision.reason,
+                                 comparison))  # fmt: skip
+    matches.sort(key=lambda m: (m.level != DUPLICATE, -m.similarity, m.candidate_id))
+    return matches
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A stored article as placement needs it."""
+
+    id: int
+    doc: Doc
+    canonical_id: int
+    story_id: int
+
+
+@dataclass
+class Placement:
+    """Where a new article goes: the decision ingest stores and evaluation measures."""
+
+    canonical_id: int | None  # the canonical it duplicates; None: it is canonical itself
+    story_ids: list[int]  # the stories it joins; more than one are merged into the oldest
+    links: list[Match]  # every verified link, strongest first (all are stored, for provenance)
+
+    @property
+    def story_id(self) -> int | None:
+        return min(self.story_ids) if self.story_ids else None
+
+
+def place(new: Doc, candidates: list[Candidate], settings: DedupeSettings) -> Placement:
+    """Duplicate of the strongest duplicate match's canonical; member of every story it links to.
+
+    A canonical never changes: the newcomer joins the existing group even when it would have
+    been the better original (README, Deduplication). Stories, which analysts do not cite, merge
+    when a newcomer links two of them, so that story groups do not depend on arrival order.
+    """
+    by_id = {c.id: c for c in candidates}
+    links = verify(new, {c.id: c.doc for c in candidates}, settings)
+    duplicates = [m for m in links if m.level == DUPLICATE]
+    canonical = by_id[duplicates[0].candidate_id].canonical_id if duplicates else None
+    stories = sorted({by_id[m.candidate_id].story_id for m in links})
+    return Placement(canonical, stories, links)

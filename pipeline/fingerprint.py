@@ -1,45 +1,64 @@
-"""MinHash signatures (datasketch) and the LSH band keys stored next to them in Postgres.
+"""Tokens, word rarity, MinHash signatures (datasketch) and the LSH band keys stored in Postgres.
 
-Two signatures per article, for the two questions dedupe asks:
+Two signatures per article, one per dedupe question:
 - `words`: word n-gram shingles. Copies of one text (syndicated wire copy, republished pages)
   share long runs of words, so their shingle sets overlap strongly.
-- `terms`: the set of content words (no stop words, no short words). Rewrites of one report and
-  independent coverage of one event share few word runs but many names, places and numbers,
-  so they are found here and told apart by the verification in pipeline/dedupe.py.
+- `terms`: the set of rare words (names, places, unusual nouns). Rewrites of one report and
+  independent coverage of one event share few word runs but many rare words, so they are found
+  here and told apart by the verification in pipeline/dedupe.py.
+LSH only proposes candidates; nothing is decided on a signature alone.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
+import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 from datasketch import MinHash
+from wordfreq import zipf_frequency
 
 from pipeline.config import FingerprintSettings
 
-_TOKEN = re.compile(r"\w+", re.UNICODE)
+# Words with inner apostrophes stay one token ("don't"); "_" and punctuation split.
+_TOKEN = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
+_QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"'})
 
-# A short, general English stop list: the words that carry no topic. Other languages fall back
-# to the length filter in content_terms().
-_STOP_WORDS_TEXT = """
-    a about above after again against all also am an and any are as at be because been
-    before being below between both but by can could did do does doing down during each few
-    for from further had has have having he her here hers herself him himself his how i if
-    in into is it its itself just me more most my myself no nor not now of off on once only
-    or other our ours ourselves out over own said same says she should so some such than
-    that the their theirs them themselves then there these they this those through to too
-    under until up very was we were what when where which while who whom why will with would
-    you your yours yourself yourselves one two three new year years told since according
-    last first like may many much must per percent week weeks month months day days time
-    however still well even back made make including
-"""
-STOP_WORDS = frozenset(_STOP_WORDS_TEXT.split())
+# A word unknown to the frequency lists gets the highest weight: it is a name or a rare term.
+MAX_WEIGHT = 7.0
+# Languages consulted when a word is unknown in English, so that the function words of other
+# languages do not count as rare. (zh/ja would need extra tokenizers; they fall back to 7.)
+_OTHER_LANGUAGES = ("es", "fr", "de", "it", "pt", "nl", "ru", "ar", "hi", "tr", "pl")
+
+
+def normalise(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).translate(_QUOTES)
 
 
 def tokens(text: str) -> list[str]:
-    return _TOKEN.findall(text.casefold())
+    """Lower-cased words; a possessive 's is dropped, inner apostrophes are removed."""
+    found: list[str] = []
+    for token in _TOKEN.findall(normalise(text).casefold()):
+        if token.endswith("'s"):
+            token = token[:-2]
+        found.append(token.replace("'", ""))
+    return found
+
+
+@lru_cache(maxsize=500_000)
+def weight(token: str) -> float:
+    """Rarity weight clip(7 - zipf, 0, 7): 'the' 0, 'said' ~0.6, 'russia' ~2, 'hmeimim' 7.
+
+    Zipf is log10 of frequency per billion words in wordfreq's general corpora, so the weight is
+    a corpus-independent IDF: a newcomer is weighed the same whatever the database holds.
+    """
+    zipf = zipf_frequency(token, "en")
+    if zipf == 0.0:
+        zipf = max(zipf_frequency(token, lang) for lang in _OTHER_LANGUAGES)
+    return max(0.0, min(MAX_WEIGHT, MAX_WEIGHT - zipf))
 
 
 def word_shingles(text: str, size: int) -> set[bytes]:
@@ -49,8 +68,9 @@ def word_shingles(text: str, size: int) -> set[bytes]:
     return {" ".join(words[i : i + size]).encode() for i in range(len(words) - size + 1)}
 
 
-def content_terms(text: str) -> set[bytes]:
-    return {w.encode() for w in tokens(text) if len(w) > 2 and w not in STOP_WORDS}
+def rare_terms(text: str, min_weight: float) -> set[bytes]:
+    """Words at least as rare as min_weight, numbers excluded (they recur across unrelated news)."""
+    return {w.encode() for w in set(tokens(text)) if not w.isdigit() and weight(w) >= min_weight}
 
 
 @dataclass(frozen=True)
@@ -58,21 +78,21 @@ class Scheme:
     """One kind of signature and how its LSH bands are cut."""
 
     name: str
+    num_perm: int
     bands: int
     rows: int
 
     def key(self, settings: FingerprintSettings) -> str:
-        return f"{self.name}:{settings.num_perm}:{settings.seed}:{self.bands}x{self.rows}"
+        detail = f"{settings.shingle_size}" if self.name == "words" else f"{settings.rare_weight}"
+        return f"{self.name}{detail}:{self.num_perm}:{settings.seed}:{self.bands}x{self.rows}"
 
 
 def schemes(settings: FingerprintSettings) -> tuple[Scheme, Scheme]:
-    """The words scheme finds copies (Jaccard of shingles around 0.5 and up); the terms scheme
-    must also find rewrites whose content-word Jaccard is about 0.2, hence short bands."""
-    words_rows = 4
-    terms_rows = 2
+    """Bands x rows set where each scheme's S-curve rises: copies have 3-gram Jaccard >= ~0.3,
+    same-story pairs rare-word Jaccard down to ~0.05 (see README, Deduplication)."""
     return (
-        Scheme("words", settings.num_perm // words_rows, words_rows),
-        Scheme("terms", settings.num_perm // terms_rows, terms_rows),
+        Scheme("words", settings.num_perm, settings.words_bands, settings.words_rows),
+        Scheme("terms", settings.terms_num_perm, settings.terms_bands, settings.terms_rows),
     )
 
 
@@ -86,10 +106,10 @@ class Fingerprint:
         return self.hashvalues.astype("<u4").tobytes()
 
 
-def minhash(features: set[bytes], settings: FingerprintSettings) -> np.ndarray:
-    sketch = MinHash(num_perm=settings.num_perm, seed=settings.seed)
+def minhash(features: set[bytes], num_perm: int, seed: int) -> np.ndarray:
+    sketch = MinHash(num_perm=num_perm, seed=seed)
     if features:
-        sketch.update_batch(list(features))
+        sketch.update_batch(sorted(features))
     values: np.ndarray = sketch.hashvalues
     return values
 
@@ -105,16 +125,17 @@ def band_keys(hashvalues: np.ndarray, bands: int, rows: int) -> tuple[int, ...]:
 
 
 def fingerprint(text: str, settings: FingerprintSettings) -> list[Fingerprint]:
+    """The signatures of a text. A text without features (no rare word) gets no band keys for
+    that scheme: an empty set would share its bucket with every other empty set."""
     words_scheme, terms_scheme = schemes(settings)
     result = []
     for scheme, features in (
         (words_scheme, word_shingles(text, settings.shingle_size)),
-        (terms_scheme, content_terms(text)),
+        (terms_scheme, rare_terms(text, settings.rare_weight)),
     ):
-        values = minhash(features, settings)
-        result.append(
-            Fingerprint(scheme.key(settings), values, band_keys(values, scheme.bands, scheme.rows))
-        )
+        values = minhash(features, scheme.num_perm, settings.seed)
+        keys = band_keys(values, scheme.bands, scheme.rows) if features else ()
+        result.append(Fingerprint(scheme.key(settings), values, keys))
     return result
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import traceback
+from collections import OrderedDict
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -18,7 +19,7 @@ from typing import TypeVar
 
 from pipeline import store
 from pipeline.config import Settings
-from pipeline.dedupe import DUPLICATE, best_match
+from pipeline.dedupe import Candidate, Doc, place, prepare
 from pipeline.extract import Extracted, build_article, extract
 from pipeline.fingerprint import Fingerprint, fingerprint
 from pipeline.models import Article, InputError, RawInput, Rejection
@@ -27,7 +28,6 @@ from pipeline.store import Connection, RunCounts
 
 log = logging.getLogger(__name__)
 
-MAX_CANDIDATES = 50
 _FAR_FUTURE = datetime.max.replace(tzinfo=UTC)
 T = TypeVar("T")
 
@@ -36,6 +36,7 @@ T = TypeVar("T")
 class _Prepared:
     article: Article
     fingerprints: list[Fingerprint]
+    doc: Doc  # what dedupe verification compares
 
 
 def _guarded(source: RawInput, step: Callable[[], T]) -> T | Rejection:
@@ -50,12 +51,16 @@ def _guarded(source: RawInput, step: Callable[[], T]) -> T | Rejection:
         return Rejection(source.source_uri, "internal_error", detail, source.raw_sha256)
 
 
-def prepare(
+def prepare_article(
     extracted: Extracted, site_boilerplate: Collection[str], settings: Settings
 ) -> _Prepared | Rejection:
     def step() -> _Prepared:
         article = build_article(extracted, site_boilerplate)
-        return _Prepared(article, fingerprint(article.body, settings.fingerprint))
+        return _Prepared(
+            article,
+            fingerprint(article.body, settings.fingerprint),
+            prepare(article.body, article.metadata.published_at),
+        )
 
     return _guarded(extracted.raw, step)
 
@@ -95,7 +100,7 @@ def load_batch(
         )
     fresh: list[_Prepared] = []
     for page in extracted:
-        prepared = prepare(page, boilerplate.get(page.site, frozenset()), settings)
+        prepared = prepare_article(page, boilerplate.get(page.site, frozenset()), settings)
         if isinstance(prepared, Rejection):
             rejections.append(prepared)
         else:
@@ -111,8 +116,8 @@ def load_batch(
             if prepared.article.source_uri in known_now:
                 counts.unchanged += 1
                 continue
-            level = _store_one(cur, run_id, prepared, settings, counts)
-            if level != DUPLICATE:  # copies of one text must not teach it as boilerplate
+            duplicate = _store_one(cur, run_id, prepared, settings, counts)
+            if not duplicate:  # copies of one text must not teach it as boilerplate
                 article = prepared.article
                 store.count_site_lines(cur, article.site, article.site_lines)
         for rejection in rejections:
@@ -139,41 +144,71 @@ def _count_known(
     )
 
 
+# Stored articles never change, so what verification computed for one stays valid: a per-process
+# cache keeps the dedupe lock from being held while the same candidates are prepared again.
+_DOC_CACHE: OrderedDict[int, Doc] = OrderedDict()
+DOC_CACHE_SIZE = 20_000
+
+
+def _remember(article_id: int, doc: Doc) -> None:
+    _DOC_CACHE[article_id] = doc
+    _DOC_CACHE.move_to_end(article_id)
+    while len(_DOC_CACHE) > DOC_CACHE_SIZE:
+        _DOC_CACHE.popitem(last=False)
+
+
+def _stored_doc(article_id: int, body: str, published_at: datetime | None) -> Doc:
+    doc = _DOC_CACHE.get(article_id)
+    if doc is None:
+        doc = prepare(body, published_at)
+    _remember(article_id, doc)
+    return doc
+
+
 def _store_one(
     cur: store.Cursor, run_id: int, prepared: _Prepared, settings: Settings, counts: RunCounts
-) -> str | None:
-    """Store one article with its dedupe decision; returns the level it was linked at."""
+) -> bool:
+    """Place one article among everything stored (the caller holds the dedupe lock); returns
+    whether it was linked as a duplicate."""
     article = prepared.article
     article_id = store.next_article_id(cur)
-    canonical_id, story_id = article_id, article_id
-    link: store.Link | None = None
+    stored = store.lsh_candidates(cur, prepared.fingerprints, settings.dedupe.max_candidates)
+    # An exact copy shares every bucket and ranks first anyway; fetching it explicitly keeps
+    # it a candidate even behind max_candidates articles that tie with it.
     exact = store.exact_body_match(cur, article.body_sha256)
-    if exact is not None:
-        canonical_id, story_id = exact
-        link = store.Link(canonical_id, DUPLICATE, 1.0, "exact_body", {}, [])
-    else:
-        candidates = store.lsh_candidates(cur, prepared.fingerprints, MAX_CANDIDATES)
-        match = best_match(article.body, candidates, settings.dedupe)
-        if match is not None:
-            story_id = match.candidate.story_id
-            if match.level == DUPLICATE:
-                canonical_id = match.candidate.canonical_id
-            target = canonical_id if match.level == DUPLICATE else match.candidate.id
-            link = store.Link(
-                target, match.level, match.similarity, match.method,
-                match.comparison.scores, match.comparison.shared_passages,
-            )  # fmt: skip
+    if exact is not None and exact not in {s.id for s in stored}:
+        stored += store.stored_articles(cur, [exact])
+    bodies = {s.id: s.body for s in stored}
+    candidates = [
+        Candidate(s.id, _stored_doc(s.id, s.body, s.published_at), s.canonical_id, s.story_id)
+        for s in stored
+    ]
+    placement = place(prepared.doc, candidates, settings.dedupe)
+    canonical_id = placement.canonical_id or article_id
+    story_id = placement.story_id or article_id
+    if len(placement.story_ids) > 1:
+        store.merge_stories(cur, story_id, placement.story_ids)
     store.insert_article(cur, article_id, article, canonical_id, story_id, run_id)
     store.insert_fingerprints(cur, article_id, prepared.fingerprints)
+    _remember(article_id, prepared.doc)
     store.clear_rejection(cur, article.source_uri)
+    for match in placement.links:
+        exact_copy = bodies[match.candidate_id] == article.body
+        store.insert_match(
+            cur,
+            article_id,
+            store.Link(
+                match.candidate_id, match.level, match.similarity,
+                "exact_body" if exact_copy else "minhash_lsh+verify", match.reason,
+                match.comparison.scores, match.comparison.shared_passages,
+            ),
+        )  # fmt: skip
     counts.loaded += 1
-    if link is not None:
-        store.insert_match(cur, article_id, link)
-        if link.level == DUPLICATE:
-            counts.merged += 1
-        else:
-            counts.same_story += 1
-    return link.level if link is not None else None
+    if placement.canonical_id is not None:
+        counts.merged += 1
+    elif placement.links:
+        counts.same_story += 1
+    return placement.canonical_id is not None
 
 
 def batched(items: Sequence[Path], size: int) -> Iterable[Sequence[Path]]:

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import psycopg2.extensions
 import psycopg2.extras
 
 from pipeline.config import SQL_DIR
-from pipeline.fingerprint import Fingerprint, signature_from_bytes
+from pipeline.fingerprint import Fingerprint
 from pipeline.models import Article, Rejection, StoredArticle
 
 Connection = psycopg2.extensions.connection
@@ -200,20 +200,39 @@ def lock_for_dedupe(cur: Cursor) -> None:
     cur.execute("SELECT pg_advisory_xact_lock(%s)", (_DEDUPE_LOCK,))
 
 
-def exact_body_match(cur: Cursor, body_sha256: str) -> tuple[int, int] | None:
-    """(canonical_id, story_id) of a stored article with exactly this clean text."""
+def exact_body_match(cur: Cursor, body_sha256: str) -> int | None:
+    """The oldest stored article with exactly this clean text."""
     cur.execute(
-        "SELECT canonical_id, story_id FROM articles WHERE body_sha256 = %s ORDER BY id LIMIT 1",
-        (body_sha256,),
+        "SELECT id FROM articles WHERE body_sha256 = %s ORDER BY id LIMIT 1", (body_sha256,)
     )
     row = cur.fetchone()
-    return (int(row[0]), int(row[1])) if row else None
+    return int(row[0]) if row else None
+
+
+_STORED_ARTICLE = """SELECT a.id, a.body, a.published_at, a.canonical_id, a.story_id, a.outlet
+                     FROM articles a"""
+
+
+def _stored(rows: Iterable[tuple[Any, ...]]) -> list[StoredArticle]:
+    return [
+        StoredArticle(
+            id=row[0],
+            body=row[1],
+            published_at=row[2],
+            canonical_id=row[3],
+            story_id=row[4],
+            outlet=row[5],
+            signatures={},
+        )
+        for row in rows
+    ]
 
 
 def lsh_candidates(
     cur: Cursor, fingerprints: Iterable[Fingerprint], limit: int
 ) -> list[StoredArticle]:
-    """Stored articles sharing at least one LSH bucket with any of the fingerprints."""
+    """Stored articles sharing at least one LSH bucket with any of the fingerprints, the `limit`
+    sharing most buckets (ties: the older article). evaluation.dedupe.MemoryIndex mirrors this."""
     schemes: list[str] = []
     bands: list[int] = []
     buckets: list[int] = []
@@ -230,26 +249,22 @@ def lsh_candidates(
                SELECT l.article_id, count(*) AS shared
                FROM probe p JOIN lsh_buckets l USING (scheme, band, bucket)
                GROUP BY l.article_id ORDER BY shared DESC, l.article_id LIMIT %s)
-           SELECT a.id, a.body, a.published_at, a.canonical_id, a.story_id, a.outlet,
-                  coalesce(jsonb_object_agg(f.scheme, encode(f.signature, 'base64'))
-                           FILTER (WHERE f.scheme IS NOT NULL), '{}')
-           FROM hits h JOIN articles a ON a.id = h.article_id
-           LEFT JOIN article_fingerprints f ON f.article_id = a.id
-           GROUP BY a.id ORDER BY a.id""",
+           """
+        + _STORED_ARTICLE
+        + " JOIN hits h ON h.article_id = a.id ORDER BY h.shared DESC, a.id",
         (schemes, bands, buckets, limit),
     )
-    return [
-        StoredArticle(
-            id=row[0],
-            body=row[1],
-            published_at=row[2],
-            canonical_id=row[3],
-            story_id=row[4],
-            outlet=row[5],
-            signatures={k: signature_from_bytes(base64.b64decode(v)) for k, v in row[6].items()},
-        )
-        for row in cur.fetchall()
-    ]
+    return _stored(cur.fetchall())
+
+
+def stored_articles(cur: Cursor, ids: Sequence[int]) -> list[StoredArticle]:
+    cur.execute(_STORED_ARTICLE + " WHERE a.id = ANY(%s) ORDER BY a.id", (list(ids),))
+    return _stored(cur.fetchall())
+
+
+def merge_stories(cur: Cursor, into: int, others: Sequence[int]) -> None:
+    """A new article linked several stories: they are one story, under the oldest id."""
+    cur.execute("UPDATE articles SET story_id = %s WHERE story_id = ANY(%s)", (into, list(others)))
 
 
 # --- writes ----------------------------------------------------------------------------------
@@ -327,17 +342,19 @@ class Link:
     level: str
     similarity: float
     method: str
+    reason: str
     scores: dict[str, float]
-    shared_passages: list[str]
+    shared_passages: list[tuple[str, str]]  # (passage of the article, of the matched one)
 
 
 def insert_match(cur: Cursor, article_id: int, link: Link) -> None:
+    passages = [{"article": mine, "matched": theirs} for mine, theirs in link.shared_passages]
     cur.execute(
         """INSERT INTO article_matches (article_id, matched_id, level, similarity, method, scores,
-                                        shared_passages)
-           VALUES (%s, %s, %s, %s, %s, %s, %s)""",
+                                        shared_passages, reason)
+           VALUES (%s, %s, %s, %s, %s, %s, %s, %s)""",
         (
             article_id, link.matched_id, link.level, link.similarity, link.method,
-            json.dumps(link.scores), json.dumps(link.shared_passages),
+            json.dumps(link.scores), json.dumps(passages), link.reason,
         ),
     )  # fmt: skip

@@ -177,11 +177,19 @@ _WORDS = [
 
 
 def article_text(seed: int, paragraphs: int = 5) -> list[str]:
-    """Distinct, deterministic article paragraphs: different seeds never dedupe together."""
+    """Distinct, deterministic article paragraphs: different seeds never dedupe together.
+
+    Half the words are made-up names drawn for this seed alone, as real stories have their own
+    names and places; text drawn only from the shared word list would read as one story.
+    """
     rng = random.Random(seed)
+    names = ["".join(rng.choice("bdfgklmnprstvz") + rng.choice("aeiou") for _ in range(3))
+             for _ in range(40)]  # fmt: skip
     out = []
     for _ in range(paragraphs):
-        words = [rng.choice(_WORDS) for _ in range(rng.randint(28, 40))]
+        words = [
+            rng.choice(_WORDS if rng.random() < 0.5 else names) for _ in range(rng.randint(28, 40))
+        ]
         out.append(" ".join(words).capitalize() + ".")
     return out
 

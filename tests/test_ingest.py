@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import gzip
+import random
 import shutil
 import subprocess
 import sys
+import time
+import uuid
+from collections import Counter
 from pathlib import Path
 
-from pipeline import store
+import psycopg2
+import pytest
+
+from pipeline import database, store
 from pipeline.cli import main
+from pipeline.evaluation.synthetic import make_copy
 from tests.conftest import SAMPLES, query
 
 
@@ -138,3 +146,173 @@ def test_two_concurrent_processes_end_with_one_canonical_per_group(
     assert query(db, "SELECT count(*) FROM articles") == [(5,)]
     assert query(db, "SELECT count(*) FROM canonical_articles") == [(4,)]
     assert query(db, "SELECT sum(loaded), sum(unchanged) FROM ingest_runs") == [(5, 5)]
+
+
+# --- dedupe across runs and workers ---------------------------------------------------------
+
+
+def _partitions(db: store.Connection) -> tuple[set[frozenset[str]], set[frozenset[str]]]:
+    """(duplicate groups, story groups) as sets of file names: comparable across databases."""
+    rows = query(
+        db,
+        "SELECT regexp_replace(source_uri, '^.*/', ''), canonical_id, story_id FROM articles",
+    )
+    groups: tuple[dict[int, set[str]], dict[int, set[str]]] = ({}, {})
+    for name, canonical_id, story_id in rows:
+        groups[0].setdefault(canonical_id, set()).add(name)
+        groups[1].setdefault(story_id, set()).add(name)
+    return tuple({frozenset(g) for g in level.values()} for level in groups)  # type: ignore[return-value]
+
+
+def test_seeds_make_three_stories_and_keep_both_reports_of_one_event_canonical(
+    database_url: str, db: store.Connection
+) -> None:
+    _ingest(database_url, SAMPLES)
+    duplicates, stories = _partitions(db)
+    prefixes = {frozenset(name[:3] for name in group) for group in duplicates}
+    assert prefixes == {frozenset({"000"}), frozenset({"001"}), frozenset({"002", "003"}),
+                        frozenset({"004"})}  # fmt: skip
+    assert {frozenset(name[:3] for name in group) for group in stories} == {
+        frozenset({"000", "001"}), frozenset({"002", "003"}), frozenset({"004"})
+    }  # fmt: skip
+    roles = dict(
+        query(
+            db,
+            "SELECT regexp_replace(a.source_uri, '^.*/(...).*$', '\\1'), s.role "
+            "FROM story_clusters s JOIN articles a ON a.id = s.article_id",
+        )
+    )
+    assert sorted(roles[p] for p in ("000", "001")) == ["coverage", "lead"]
+    assert sorted(roles[p] for p in ("002", "003")) == ["duplicate", "lead"]
+    (scores, passages, reason) = query(
+        db, "SELECT scores, shared_passages, reason FROM article_duplicates"
+    )[0]
+    assert scores["alignment"] >= 0.4 and scores["copy_containment"] < 0.5
+    assert passages and {"article", "matched"} <= passages[0].keys()
+    assert reason.startswith("rewrite")
+    (level,) = query(
+        db,
+        "SELECT m.level FROM article_matches m JOIN articles a ON a.id = m.article_id "
+        "WHERE a.source_uri LIKE '%%/001_%%' OR a.source_uri LIKE '%%/000_%%'",
+    )
+    assert level == ("same_story",)
+
+
+def test_a_canonical_never_changes(database_url: str, db: store.Connection) -> None:
+    _ingest(database_url, SAMPLES)
+    a002, a003 = _seed_uri(db, "002"), _seed_uri(db, "003")
+    duplicate = max(a002, a003)
+    with pytest.raises(psycopg2.Error, match="canonical_id is stable"):
+        query(db, "UPDATE articles SET canonical_id = id WHERE id = %s", (duplicate,))
+    with pytest.raises(psycopg2.Error, match="canonical_id is stable"):
+        query(
+            db, "UPDATE articles SET canonical_id = %s WHERE id = %s", (duplicate, min(a002, a003))
+        )
+
+
+def _corpus(folder: Path) -> Path:
+    """The seeds plus outlet copies of two of them (seeded edits), as one inbox."""
+    shutil.copytree(SAMPLES, folder)
+    rng = random.Random(7)
+    for seed in ("000", "004"):
+        (path,) = SAMPLES.glob(f"{seed}_*.txt")
+        for k in range(2):
+            text, _edits = make_copy(path.read_text(encoding="utf-8"), rng)
+            (folder / f"{seed}_copy{k}.txt").write_text(text, encoding="utf-8")
+    return folder
+
+
+def _new_database(pg_server: str) -> str:
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    admin = psycopg2.connect(pg_server)
+    admin.autocommit = True
+    with admin.cursor() as cur:
+        cur.execute(f'CREATE DATABASE "{name}"')
+    admin.close()
+    return pg_server.replace("/postgres?", f"/{name}?")
+
+
+def _cli(database_url: str, *paths: Path) -> subprocess.Popen[bytes]:
+    command = [sys.executable, "-m", "pipeline.cli", "ingest", "--database-url", database_url]
+    return subprocess.Popen(
+        [*command, *map(str, paths)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
+
+
+def _wait(*procs: subprocess.Popen[bytes]) -> None:
+    for proc in procs:
+        out, _ = proc.communicate(timeout=180)
+        assert proc.returncode == 0, out.decode()
+
+
+def _groups_of(url: str) -> tuple[set[frozenset[str]], set[frozenset[str]]]:
+    conn = database.connect(url)
+    try:
+        return _partitions(conn)
+    finally:
+        conn.close()
+
+
+def test_one_run_two_runs_and_two_concurrent_workers_give_the_same_groups(
+    pg_server: str, database_url: str, db: store.Connection, tmp_path: Path
+) -> None:
+    corpus = _corpus(tmp_path / "corpus")
+    files = sorted(corpus.glob("*.txt"))
+    halves = (tmp_path / "a", tmp_path / "b")
+    for i, path in enumerate(files):
+        halves[i % 2].mkdir(exist_ok=True)
+        shutil.copy(path, halves[i % 2] / path.name)
+
+    _ingest(database_url, corpus)
+    one_run = _partitions(db)
+    duplicates, stories = one_run
+    assert len(files) == 9
+    by_prefix = {frozenset(Counter(name[:3] for name in g).items()) for g in duplicates}
+    assert by_prefix == {
+        frozenset({("000", 3)}), frozenset({("001", 1)}), frozenset({("002", 1), ("003", 1)}),
+        frozenset({("004", 3)}),
+    }  # fmt: skip
+    assert sorted(len(g) for g in stories) == [2, 3, 4]
+
+    two_runs = _new_database(pg_server)
+    _ingest(two_runs, halves[1])
+    _ingest(two_runs, halves[0])
+    assert _groups_of(two_runs) == one_run
+
+    concurrent = _new_database(pg_server)
+    _wait(_cli(concurrent, halves[0]), _cli(concurrent, halves[1]))
+    assert _groups_of(concurrent) == one_run
+
+
+def test_near_duplicates_loaded_by_two_workers_at_the_same_moment_get_one_canonical(
+    database_url: str, db: store.Connection, tmp_path: Path
+) -> None:
+    """Both workers are made to wait for the dedupe lock at once (this test holds it), then
+    race: whichever decides second must see the first's article."""
+    inboxes = []
+    for seed in ("002", "003"):
+        inbox = tmp_path / seed
+        inbox.mkdir()
+        (path,) = SAMPLES.glob(f"{seed}_*.txt")
+        shutil.copy(path, inbox / path.name)
+        inboxes.append(inbox)
+    holder = database.connect(database_url)
+    with holder.cursor() as cur:
+        store.lock_for_dedupe(cur)  # held until holder.rollback()
+        procs = [_cli(database_url, inbox) for inbox in inboxes]
+        deadline = time.monotonic() + 120
+        waiting = 0
+        while waiting < 2 and time.monotonic() < deadline:
+            time.sleep(0.2)
+            cur.execute(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted "
+                "AND objid = %s",
+                (store._DEDUPE_LOCK,),
+            )
+            waiting = cur.fetchone()[0]  # type: ignore[index]
+        holder.rollback()
+    holder.close()
+    assert waiting == 2, "both workers should have been waiting for the dedupe lock"
+    _wait(*procs)
+    assert query(db, "SELECT count(*), count(DISTINCT canonical_id) FROM articles") == [(2, 1)]
+    assert query(db, "SELECT count(*) FROM article_duplicates") == [(1,)]

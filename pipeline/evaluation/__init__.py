@@ -1,1 +1,1 @@
-"""Quality measurements on labelled data: `newsdedup eval extraction|dedupe`."""
+"""Quality measurements on labelled data (`newsdedup eval extraction|dedupe`)."""

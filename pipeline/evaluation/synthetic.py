@@ -1,0 +1,153 @@
+"""Synthetic syndicated wire copies made from gold article texts, for measuring duplicates.
+
+Each source article gets copies with the edits an outlet makes when it runs wire copy: a
+reworded headline, a dateline, a trimmed tail, an inserted local paragraph, swapped or dropped
+paragraphs, light word substitutions and the outlet's own boilerplate. Every other source
+article is a negative; those on the same topic are the hard ones.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+EDITS = ("headline", "dateline", "trim", "local", "swap", "boilerplate", "substitute", "drop")
+MIN_SOURCE_WORDS = 120
+
+_SYNONYMS = {
+    "said": "stated", "says": "states", "told": "informed", "however": "but", "big": "large",
+    "large": "big", "show": "indicate", "shows": "indicates", "showed": "indicated",
+    "also": "additionally", "about": "around", "many": "numerous", "help": "assist",
+    "start": "begin", "started": "began", "buy": "purchase", "need": "require",
+    "important": "key", "people": "individuals", "children": "kids", "get": "obtain",
+    "make": "create", "made": "created", "use": "utilize", "used": "utilized",
+    "because": "since", "after": "following", "while": "whereas", "think": "believe",
+    "want": "wish", "wants": "wishes", "went": "headed", "company": "firm", "near": "close to",
+}  # fmt: skip
+_DATELINES = (
+    "LONDON (Reuters) -", "NEW YORK (AP) —", "WASHINGTON, Dec 12 (Reuters) -", "PARIS (AFP) -",
+    "SYDNEY, Australia (AP) —", "BERLIN (dpa) -", "TORONTO (CP) -",
+)  # fmt: skip
+_BOILERPLATE = (
+    "Copyright 2023 The Associated Press. All rights reserved. This material may not be "
+    "published, broadcast, rewritten or redistributed.",
+    "Reporting by Jane Doe; Editing by John Smith",
+    "Sign up for our daily newsletter to get the latest headlines delivered to your inbox.",
+    "Follow us on Facebook, Twitter and Instagram for more updates.",
+    "Our Standards: The Thomson Reuters Trust Principles.",
+    "Have a news tip? Email us at tips@example-news.com.",
+    "This story has not been edited by our staff and is published from a syndicated feed.",
+)
+_LOCAL = (
+    "Local officials in {city} said they were monitoring the situation closely and would "
+    "provide updates to residents as more information became available.",
+    "The story has drawn attention in {city}, where community leaders held a meeting on "
+    "Tuesday evening to discuss what it could mean for families in the area.",
+    "In {city}, reaction was mixed: some residents welcomed the news, while others told this "
+    "newspaper they were worried about the cost.",
+    "A spokesperson for the {city} city council declined to comment when contacted by the "
+    "Gazette on Wednesday.",
+)
+_CITIES = ("Springfield", "Leeds", "Bendigo", "Halifax", "Fresno", "Dundee", "Tulsa", "Waikato")
+_HEADLINE_PREFIXES = ("UPDATE 1-", "", "", "WATCH: ", "", "Breaking: ")
+
+
+@dataclass(frozen=True)
+class SyntheticDoc:
+    doc_id: str
+    source: str  # the gold article it was made from: the duplicate group
+    text: str
+    edits: tuple[str, ...]
+
+
+def load_sources(naeb_dir: Path) -> dict[str, str]:
+    """source id -> title and gold text of the naeb articles long enough to be syndicated."""
+    records = json.loads((naeb_dir / "ground_truth.json").read_text(encoding="utf-8"))
+    return {
+        f"naeb{r['id']}": f"{r['title'] or ''}\n{r['text']}"
+        for r in records
+        if len(r["text"].split()) >= MIN_SOURCE_WORDS
+    }
+
+
+def _substitute(paragraph: str, rng: random.Random, rate: float) -> str:
+    def replace(match: re.Match[str]) -> str:
+        word = match.group(0)
+        synonym = _SYNONYMS.get(word.lower())
+        if synonym is None or rng.random() >= rate:
+            return word
+        return synonym.capitalize() if word[0].isupper() else synonym
+
+    return re.sub(r"[A-Za-z]+", replace, paragraph)
+
+
+def _reword(title: str, rng: random.Random) -> str:
+    words = title.split()
+    if len(words) > 4:
+        del words[rng.randrange(len(words))]
+    words = [_SYNONYMS.get(w.lower(), w) if rng.random() < 0.5 else w for w in words]
+    return rng.choice(_HEADLINE_PREFIXES) + " ".join(words)
+
+
+def _trim(paragraphs: list[str], rng: random.Random) -> list[str]:
+    """Cut 20-40% of the words off the end, at a paragraph end when there are paragraphs."""
+    total = sum(len(p.split()) for p in paragraphs)
+    keep = total * (1 - rng.uniform(0.2, 0.4))
+    if len(paragraphs) < 3:
+        words = " ".join(paragraphs).split()
+        return [" ".join(words[: int(keep)])]
+    kept: list[str] = []
+    count = 0
+    for paragraph in paragraphs:
+        if count >= keep:
+            break
+        kept.append(paragraph)
+        count += len(paragraph.split())
+    return kept
+
+
+def make_copy(text: str, rng: random.Random) -> tuple[str, tuple[str, ...]]:
+    """One outlet's copy of a text (title on the first line): each edit with probability 1/2,
+    at least two."""
+    title, _, body = text.partition("\n")
+    paragraphs = [p.strip() for p in body.split("\n") if p.strip()]
+    edits = [e for e in EDITS if rng.random() < 0.5]
+    while len(edits) < 2:
+        extra = rng.choice(EDITS)
+        if extra not in edits:
+            edits.append(extra)
+    if "trim" in edits:
+        paragraphs = _trim(paragraphs, rng)
+    if "drop" in edits and len(paragraphs) >= 5:
+        del paragraphs[rng.randrange(1, len(paragraphs) - 1)]
+    if "swap" in edits and len(paragraphs) >= 4:
+        i = rng.randrange(1, len(paragraphs) - 1)
+        paragraphs[i], paragraphs[i + 1] = paragraphs[i + 1], paragraphs[i]
+    if "substitute" in edits:
+        paragraphs = [_substitute(p, rng, 0.35) for p in paragraphs]
+    if "local" in edits:
+        local = rng.choice(_LOCAL).format(city=rng.choice(_CITIES))
+        paragraphs.insert(rng.randrange(1, max(2, len(paragraphs))), local)
+    if "dateline" in edits and paragraphs:
+        paragraphs[0] = f"{rng.choice(_DATELINES)} {paragraphs[0]}"
+    if "boilerplate" in edits:
+        paragraphs += rng.sample(_BOILERPLATE, rng.randint(1, 3))
+    headline = _reword(title, rng) if "headline" in edits else title
+    return "\n".join([headline, *paragraphs]), tuple(edits)
+
+
+def generate(sources: dict[str, str], copies: int = 3, seed: int = 20240611) -> list[SyntheticDoc]:
+    """The sources themselves and `copies` copies of each, in a shuffled (seeded) arrival order:
+    a copy may arrive before its original, as it does in a real feed."""
+    rng = random.Random(seed)
+    docs: list[SyntheticDoc] = []
+    for source_id in sorted(sources):
+        docs.append(SyntheticDoc(source_id, source_id, sources[source_id], ()))
+        for k in range(copies):
+            text, edits = make_copy(sources[source_id], rng)
+            docs.append(SyntheticDoc(f"{source_id}#copy{k}", source_id, text, edits))
+    rng.shuffle(docs)
+    return docs

@@ -1,0 +1,163 @@
+"""Verification signals and placement on the seeds and on small hand-made cases (no database)."""
+
+from __future__ import annotations
+
+import itertools
+import random
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from pipeline.config import DedupeSettings, FingerprintSettings, Settings
+from pipeline.dedupe import (
+    DUPLICATE,
+    SAME_STORY,
+    Candidate,
+    Doc,
+    classify,
+    compare,
+    is_boilerplate,
+    place,
+    prepare,
+)
+from pipeline.evaluation.synthetic import make_copy
+from pipeline.extract import build_article, extract
+from pipeline.fingerprint import fingerprint, rare_terms, weight
+from pipeline.sources import read_file
+from tests.conftest import SAMPLES
+
+SETTINGS = DedupeSettings()
+
+
+@pytest.fixture(scope="module")
+def seeds() -> dict[str, Doc]:
+    docs = {}
+    for path in sorted(SAMPLES.glob("*.txt")):
+        article = build_article(extract(read_file(path, 10_000_000)))
+        docs[path.name[:3]] = prepare(article.body)
+    return docs
+
+
+def _level(a: Doc, b: Doc, settings: DedupeSettings = SETTINGS) -> str | None:
+    return classify(compare(a, b).scores, settings).level
+
+
+def test_seed_pairs(seeds: dict[str, Doc]) -> None:
+    expected = {("000", "001"): SAME_STORY, ("002", "003"): DUPLICATE}
+    for a, b in itertools.combinations(sorted(seeds), 2):
+        assert _level(seeds[a], seeds[b]) == expected.get((a, b)), (a, b)
+
+
+def test_rewrite_is_caught_by_sentence_alignment_not_by_shared_word_runs(
+    seeds: dict[str, Doc],
+) -> None:
+    scores = compare(seeds["002"], seeds["003"]).scores
+    assert scores["copy_containment"] < SETTINGS.copy_containment
+    assert scores["alignment"] >= SETTINGS.rewrite_alignment
+    independent = compare(seeds["000"], seeds["001"]).scores
+    assert independent["alignment"] < SETTINGS.rewrite_alignment
+
+
+def test_shared_passages_come_from_both_texts(seeds: dict[str, Doc]) -> None:
+    comparison = compare(seeds["003"], seeds["002"])
+    assert comparison.shared_passages
+    # (passage of the first text, passage of the second); a passage may be two adjacent
+    # sentences joined, since rewrites merge and split sentences.
+    first, second = " ".join(seeds["003"].sentences), " ".join(seeds["002"].sentences)
+    for mine, theirs in comparison.shared_passages:
+        assert mine in first and theirs in second
+
+
+def test_rarity_weights() -> None:
+    assert weight("the") == 0.0
+    assert weight("said") < 1.5 < weight("russia") < 3.0 < weight("konashenkov")
+    assert weight("xqzvtrwkl") == 7.0
+    assert rare_terms("The Hmeimim base, said 2016 officials", 3.0) == {b"hmeimim"}
+    assert b"imagination" in rare_terms("Apple and Imagination", FingerprintSettings().rare_weight)
+
+
+def test_a_wire_copy_with_heavy_edits_is_a_duplicate(seeds: dict[str, Doc]) -> None:
+    (path,) = SAMPLES.glob("004_*.txt")
+    text = path.read_text(encoding="utf-8")
+    rng = random.Random(3)
+    for _ in range(5):
+        copy, edits = make_copy(text, rng)
+        assert _level(prepare(text), prepare(copy)) == DUPLICATE, edits
+
+
+PAYWALL = (
+    "TAKE A FREE TRIAL Registered users can read up to 3 reports. Enter your details below.\n"
+    "If you would like to request a full trial of our services, please fill in the form.\n"
+    "The password for your account must be at least 8 characters long and contain a number.\n"
+    "Email address First Name Last Name Organisation Job Title Telephone City Alabama Alaska "
+    "Arizona Arkansas California Colorado Connecticut Delaware Florida Georgia Uzbekistan\n"
+)
+
+
+def test_two_stories_behind_one_paywall_are_not_duplicates() -> None:
+    first = prepare("Further slowdown in 2020 with coronavirus a new threat\n" + PAYWALL)
+    second = prepare("Oil to outperform\n" + PAYWALL)
+    assert all(is_boilerplate(s) for s in PAYWALL.splitlines()[::3])
+    decision = classify(compare(first, second).scores, SETTINGS)
+    assert decision.level is None
+    assert "too little content" in decision.reason
+
+
+def test_dates_far_apart_split_stories_but_not_copies(seeds: dict[str, Doc]) -> None:
+    body = {k: build_article(extract(read_file(p, 10**7))).body for k, p in _seed_paths().items()}
+    day = datetime(2016, 8, 22, tzinfo=UTC)
+    later = day + timedelta(days=40)
+    assert _level(prepare(body["000"], day), prepare(body["001"], later)) is None
+    assert _level(prepare(body["000"], day), prepare(body["001"], day)) == SAME_STORY
+    assert _level(prepare(body["002"], day), prepare(body["003"], later)) == DUPLICATE
+
+
+def _seed_paths() -> dict[str, Path]:
+    return {p.name[:3]: p for p in SAMPLES.glob("*.txt")}
+
+
+def test_thresholds_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NEWSDEDUP_STORY_COSINE", "0.9")
+    monkeypatch.setenv("NEWSDEDUP_MAX_CANDIDATES", "7")
+    monkeypatch.setenv("NEWSDEDUP_TERMS_BANDS", "64")
+    settings = Settings.from_env()
+    assert settings.dedupe.story_cosine == 0.9
+    assert settings.dedupe.max_candidates == 7 and isinstance(settings.dedupe.max_candidates, int)
+    assert settings.fingerprint.terms_bands == 64
+
+
+def test_identical_texts_share_every_bucket_and_an_empty_text_none() -> None:
+    settings = FingerprintSettings()
+    (path,) = SAMPLES.glob("001_*.txt")
+    text = path.read_text(encoding="utf-8")
+    first, second = fingerprint(text, settings), fingerprint(text, settings)
+    assert [f.band_keys for f in first] == [f.band_keys for f in second]
+    assert [len(f.band_keys) for f in first] == [settings.words_bands, settings.terms_bands]
+    assert fingerprint("the and of", settings)[1].band_keys == ()
+
+
+def test_placement_joins_the_canonical_and_merges_stories(seeds: dict[str, Doc]) -> None:
+    # 002 is stored as a duplicate of 10 (canonical) in story 10; 000 leads story 20.
+    candidates = [
+        Candidate(11, seeds["002"], canonical_id=10, story_id=10),
+        Candidate(20, seeds["000"], canonical_id=20, story_id=20),
+        Candidate(30, seeds["004"], canonical_id=30, story_id=30),
+    ]
+    placement = place(seeds["003"], candidates, SETTINGS)
+    assert placement.canonical_id == 10
+    assert placement.story_id == 10
+    assert placement.links[0].candidate_id == 11
+    both = place(seeds["001"], candidates, SETTINGS)
+    assert both.canonical_id is None and both.story_ids == [20]
+
+
+def test_shared_facts_need_some_common_topic() -> None:
+    """Copies of two unrelated stories from one outlet share its boilerplate sentences, which
+    align: without a common topic (cosine) that is not one story."""
+    scores = {
+        "copy_containment": 0.15, "vocabulary": 0.3, "cosine": 0.05, "alignment": 0.2,
+        "aligned_sentences": 2.0, "length_ratio": 1.2, "content_weight": 250.0, "days_apart": -1.0,
+    }  # fmt: skip
+    assert classify(scores, SETTINGS).level is None
+    assert classify({**scores, "cosine": 0.2}, SETTINGS).level == SAME_STORY
