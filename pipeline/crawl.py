@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
@@ -18,7 +19,7 @@ from pipeline import source_state, store
 from pipeline.config import Settings
 from pipeline.feeds import parse_feed, parse_sitemap
 from pipeline.fetch import Fetcher, FetchError, Response, canonical_url, is_xml_type
-from pipeline.ingest import ingest_files, ingest_items, load_batch, new_files
+from pipeline.ingest import ingest_items, load_batch, new_files, read_path
 from pipeline.models import RawInput, Rejection
 from pipeline.source_config import Source
 from pipeline.source_state import DONE, REJECTED, RETRY, Listed, Outcome
@@ -141,20 +142,34 @@ def process(
 ) -> RunCounts:
     """Load the given keys of one source (one shard); never raises for a bad item."""
     if source.kind in ("feed", "sitemap"):
-        return process_pages(conn, run_id, source.name, keys, settings, fetcher)
+        return process_pages(conn, run_id, source.name, keys, settings, fetcher, source.outlet)
     if source.kind == "warc":
-        return process_warcs(conn, run_id, source.name, keys, settings, since, until)
-    return ingest_files(conn, run_id, [Path(k) for k in keys], settings)
+        return process_warcs(
+            conn, run_id, source.name, keys, settings, since, until, outlet=source.outlet
+        )
+    files = (read_path(Path(key), settings) for key in keys)
+    return ingest_items(conn, run_id, with_outlet(files, source.outlet), settings)
 
 
-def _fetch(fetcher: Fetcher, url: str) -> tuple[RawInput | Rejection, bool]:
+def with_outlet(
+    items: Iterable[RawInput | Rejection], outlet: str | None
+) -> Iterator[RawInput | Rejection]:
+    """The inputs of a configured source, carrying its outlet name (see extract._named)."""
+    for item in items:
+        yield replace(item, outlet=outlet) if outlet and isinstance(item, RawInput) else item
+
+
+def _fetch(
+    fetcher: Fetcher, url: str, outlet: str | None = None
+) -> tuple[RawInput | Rejection, bool]:
     """The page as a RawInput, or a Rejection and whether a later run may succeed."""
     try:
         response = fetcher.get(url)
     except FetchError as exc:
         return Rejection(url, exc.reason, exc.detail), exc.retryable
     digest = hashlib.sha256(response.body).hexdigest()
-    return RawInput(response.final_url, response.body, digest, response.content_type), False
+    page = RawInput(response.final_url, response.body, digest, response.content_type, outlet)
+    return page, False
 
 
 def process_pages(
@@ -164,12 +179,13 @@ def process_pages(
     urls: Sequence[str],
     settings: Settings,
     fetcher: Fetcher | None = None,
+    outlet: str | None = None,
 ) -> RunCounts:
     fetcher = fetcher or Fetcher(settings.fetch)
     total = RunCounts()
     for start in range(0, len(urls), settings.batch_size):
         batch = urls[start : start + settings.batch_size]
-        total.add(_process_page_batch(conn, run_id, source_name, batch, settings, fetcher))
+        total.add(_process_page_batch(conn, run_id, source_name, batch, settings, fetcher, outlet))
     return total
 
 
@@ -180,6 +196,7 @@ def _process_page_batch(
     urls: Sequence[str],
     settings: Settings,
     fetcher: Fetcher,
+    outlet: str | None = None,
 ) -> RunCounts:
     with conn, conn.cursor() as cur:
         known = store.known_inputs(cur, list(urls))
@@ -189,7 +206,7 @@ def _process_page_batch(
     for url in urls:
         if url in known:  # the same article reached from another source or listing: no fetch
             continue
-        item, retryable = _fetch(fetcher, url)
+        item, retryable = _fetch(fetcher, url, outlet)
         if item.source_uri in taken:  # two listed URLs redirect to one page: load it once
             outcomes.append(Outcome(url, DONE, "same_page_as", item.source_uri))
             continue
@@ -243,6 +260,7 @@ def process_warcs(
     until: datetime | None = None,
     on_progress: Callable[[int], None] | None = None,
     on_batch: Callable[[RunCounts], None] | None = None,
+    outlet: str | None = None,
 ) -> RunCounts:
     """Load the pages of WARC files. on_progress gets the bytes read since the last call.
 
@@ -264,7 +282,8 @@ def process_warcs(
         records = read_records(
             path, settings.max_input_bytes, since=since, until=until, on_progress=advance
         )
-        total.add(ingest_items(conn, run_id, _watch(records, damage), settings, on_batch))
+        pages = with_outlet(_watch(records, damage), outlet)
+        total.add(ingest_items(conn, run_id, pages, settings, on_batch))
         if source_name is None or since or until:
             continue
         outcome = Outcome(key, DONE, content_sha256=file_sha256(path))

@@ -128,8 +128,16 @@ def extract(raw: RawInput) -> Extracted:
     if looks_like_html(raw, text):
         url = raw.source_uri if raw.source_uri.startswith(("http://", "https://")) else None
         html_blocks, metadata = html_paragraphs(text, url)
-        return Extracted(raw, list(html_blocks), metadata)
-    return Extracted(raw, list(split_text(text)), ArticleMetadata())
+        return Extracted(raw, list(html_blocks), _named(metadata, raw))
+    return Extracted(raw, list(split_text(text)), _named(ArticleMetadata(), raw))
+
+
+def _named(metadata: ArticleMetadata, raw: RawInput) -> ArticleMetadata:
+    """A source configured with an outlet name keeps it over whatever the page calls itself,
+    so one outlet is spelled one way across its feed, sitemap and archives."""
+    if raw.outlet:
+        metadata.outlet = raw.outlet
+    return metadata
 
 
 def build_article(extracted: Extracted, site_boilerplate: Collection[str] = frozenset()) -> Article:

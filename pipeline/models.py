@@ -15,6 +15,7 @@ class RawInput:
     data: bytes
     raw_sha256: str
     content_type: str | None = None  # from HTTP or the file name; None when unknown
+    outlet: str | None = None  # the configured source's outlet, which names it over the page's
 
 
 @dataclass(frozen=True)

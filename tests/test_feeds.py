@@ -91,6 +91,8 @@ def test_two_runs_fetch_each_article_once_and_pick_up_new_entries(
     for i in range(4):
         assert len(site.hits(f"/a{i}")) == 1, f"/a{i} fetched more than once"
     assert set(_states(db).values()) == {("done", None)}
+    # The configured outlet names the articles, whatever the pages call themselves.
+    assert query(db, "SELECT DISTINCT outlet FROM articles") == [("Local Test",)]
 
 
 def test_fault_cases_end_loaded_or_with_a_reason(site: LocalSite, db: store.Connection) -> None:

@@ -6,11 +6,17 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import store
+from pipeline import crawl, store
 from pipeline.config import Settings
 from pipeline.plan import plan, sources_for
-from pipeline.source_config import SourceConfigError, load_sources, parse_sources, select
-from tests.conftest import REPO, SAMPLES
+from pipeline.source_config import (
+    Source,
+    SourceConfigError,
+    load_sources,
+    parse_sources,
+    select,
+)
+from tests.conftest import REPO, SAMPLES, query
 
 GOOD = """
 [defaults]
@@ -89,3 +95,18 @@ def test_plan_shards_the_inbox_and_skips_a_broken_source(
     assert sum(s["expected"] for s in shards) == 5
     assert shards[0]["label"].startswith("inbox: 000_") and shards[0]["label"].endswith("(+1)")
     assert [s.name for s in sources_for("inbox", str(SAMPLES), config)] == ["inbox"]
+
+
+def test_an_inbox_source_names_its_articles_by_its_outlet(
+    tmp_path: Path, db: store.Connection
+) -> None:
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    for path in sorted(SAMPLES.glob("00[01]_*.txt")):
+        (inbox / path.name).write_bytes(path.read_bytes())
+    source = Source(name="wire", kind="inbox", location=str(inbox), outlet="Wire Desk")
+    settings = Settings()
+    run_id = store.start_run(db, "test")
+    crawl.process(db, run_id, source, crawl.discover(db, source, settings), settings)
+    store.finish_run(db, run_id)
+    assert query(db, "SELECT outlet, count(*) FROM articles GROUP BY outlet") == [("Wire Desk", 2)]
