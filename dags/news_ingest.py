@@ -25,16 +25,9 @@ import os
 from datetime import timedelta
 from typing import Any
 
-from airflow.sdk import (
-    Asset,
-    AsyncCallback,
-    DeadlineAlert,
-    DeadlineReference,
-    Param,
-    dag,
-    get_current_context,
-    task,
-)
+from airflow.sdk import Asset, Param, dag, get_current_context, task
+from airflow.sdk.definitions.callback import AsyncCallback
+from airflow.sdk.definitions.deadline import DeadlineAlert, DeadlineReference
 
 from pipeline import alerts
 from pipeline.config import SAMPLE_CORPUS
@@ -156,10 +149,11 @@ def news_db_connection() -> Any:
             description="check_duplicate_rate: highest expected share of duplicates in a run",
         ),
         "dq_min_articles": Param(
-            int(_env_number("NEWSDEDUP_DQ_MIN_ARTICLES", 1)),
+            int(_env_number("NEWSDEDUP_DQ_MIN_ARTICLES", 20)),
             type="integer",
             minimum=1,
-            description="check_duplicate_rate: only check runs that loaded at least this many",
+            description="check_duplicate_rate: only check runs that loaded at least this many "
+            "articles (the rate of a handful says little)",
         ),
         "dq_max_rejected": Param(
             int(_env_number("NEWSDEDUP_DQ_MAX_REJECTED", 50)),
@@ -301,9 +295,9 @@ def news_ingest() -> None:
     # The checks run once the run's counts are final; they do not run when finish_run failed
     # (the run has failed already, with its own message).
     finished >> [
-        check_bodies(ingest_run_id),
-        check_duplicate_rate(ingest_run_id),
-        check_rejects(ingest_run_id),
+        check_bodies(ingest_run_id),  # type: ignore[arg-type]
+        check_duplicate_rate(ingest_run_id),  # type: ignore[arg-type]
+        check_rejects(ingest_run_id),  # type: ignore[arg-type]
     ]
 
 

@@ -18,7 +18,7 @@ NEWS_DB_CONN_ID = "news_db"
 
 
 def _connection_dsn() -> str | None:
-    from airflow.exceptions import AirflowNotFoundException
+    from airflow.sdk.exceptions import AirflowNotFoundException
     from airflow.models.connection import Connection
 
     try:

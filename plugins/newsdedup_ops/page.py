@@ -71,7 +71,7 @@ def stacked_bars(
     ]
     for i, label in enumerate(labels):
         x = left + i * slot + (slot - bar) / 2
-        y = top + plot_h
+        y: float = top + plot_h
         for key, values in series.items():
             h = values[i] / peak * plot_h
             if h > 0:
