@@ -87,8 +87,8 @@ def test_a_run_with_too_many_rejects_fails_its_check_loudly(stack: Stack, tmp_pa
         log = api.get(
             f"/api/v2/dags/news_ingest/dagRuns/{result['run']['dag_run_id']}"
             "/taskInstances/check_rejects/logs/1",
-            headers={"Accept": "text/plain"},
-        ).text
+            headers={"Accept": "application/json"},
+        ).text  # structured log lines as JSON: the messages are in there verbatim
     assert "data-quality check rejects failed" in log
     assert "2 of 3 input(s) rejected" in log
     assert "NEWSDEDUP ALERT [task_failed]" in log
