@@ -56,16 +56,19 @@ class Postgres:
     def start(self) -> None:
         initdb, pg_ctl = _require("initdb", "postgresql"), _require("pg_ctl", "postgresql")
         self.root.mkdir(parents=True, exist_ok=True)
-        shutil.chown(self.root, "postgres")
+        if os.geteuid() == 0:  # the server refuses to run as root: it runs as postgres
+            shutil.chown(self.root, "postgres")
         self.port = free_port()
         as_pg = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
-        run = {"check": True, "capture_output": True, "timeout": 300}
-        subprocess.run([*as_pg, initdb, "-D", str(self.pgdata), "-A", "trust", "-U",
-                        "postgres", "-N"], **run)  # type: ignore[call-overload]  # fmt: skip
-        options = (f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 "
-                   "-c fsync=off -c synchronous_commit=off -c max_connections=200")  # fmt: skip
-        subprocess.run([*as_pg, pg_ctl, "-D", str(self.pgdata), "-o", options, "-w", "-t",
-                        "120", "-l", str(self.root / "server.log"), "start"], **run)  # type: ignore[call-overload]  # fmt: skip
+        initdb_args = ["-D", str(self.pgdata), "-A", "trust", "-U", "postgres", "-N"]
+        subprocess.run([*as_pg, initdb, *initdb_args], check=True, capture_output=True, timeout=300)
+        options = (
+            f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 "
+            "-c fsync=off -c synchronous_commit=off -c max_connections=200"
+        )
+        log = str(self.root / "server.log")
+        start = ["-D", str(self.pgdata), "-o", options, "-w", "-t", "120", "-l", log, "start"]
+        subprocess.run([*as_pg, pg_ctl, *start], check=True, capture_output=True, timeout=300)
 
     @property
     def pgdata(self) -> Path:
@@ -136,8 +139,13 @@ class Stack:
             AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL="5",
             # The news DB as the deployment passes it: the Connection `news_db`.
             AIRFLOW_CONN_NEWS_DB=json.dumps(
-                {"conn_type": "postgres", "host": news["host"], "port": int(news["port"]),
-                 "login": news["user"], "schema": news["dbname"]}  # fmt: skip
+                {
+                    "conn_type": "postgres",
+                    "host": news["host"],
+                    "port": int(news["port"]),
+                    "login": news["user"],
+                    "schema": news["dbname"],
+                }
             ),
             # Should anything fall back to the embedded server, it must not be the project's.
             NEWSDEDUP_DATA_DIR=str(home / "newsdedup-unused"),

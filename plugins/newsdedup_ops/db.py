@@ -18,8 +18,8 @@ NEWS_DB_CONN_ID = "news_db"
 
 
 def _connection_dsn() -> str | None:
-    from airflow.sdk.exceptions import AirflowNotFoundException
     from airflow.models.connection import Connection
+    from airflow.sdk.exceptions import AirflowNotFoundException
 
     try:
         conn = Connection.get_connection_from_secrets(NEWS_DB_CONN_ID)
