@@ -22,6 +22,7 @@ $NEWSDEDUP_DATABASE_URL, otherwise the project's embedded PostgreSQL.
 from __future__ import annotations
 
 import os
+import sys
 from datetime import timedelta
 from typing import Any
 
@@ -37,6 +38,23 @@ NEWS_DB_CONN_ID = "news_db"
 ARTICLES = Asset("newsdedup_articles")
 # A run that has not finished this long after it was queued raises the Deadline alert.
 DEADLINE = timedelta(minutes=float(os.environ.get("NEWSDEDUP_DEADLINE_MINUTES", "60")))
+# `airflow dags test` (make run, tests/test_dag.py) of Airflow 3.3.2 crashes at the end of a
+# successful run of a DAG that has a deadline (dagrun.update_state looks the alerts up by id, but
+# dags test hands it the unserialised DeadlineAlert objects). No scheduler, no deadline there.
+_IN_DAGS_TEST = sys.argv[1:3] == ["dags", "test"]
+
+
+def _deadline() -> DeadlineAlert | None:
+    if _IN_DAGS_TEST:
+        return None
+    return DeadlineAlert(
+        reference=DeadlineReference.DAGRUN_QUEUED_AT,
+        interval=DEADLINE,
+        callback=AsyncCallback(
+            alerts.deadline_missed, kwargs={"minutes": DEADLINE.total_seconds() / 60}
+        ),
+        name="news_ingest_late",
+    )
 
 
 def _env_number(name: str, default: float) -> float:
@@ -90,14 +108,7 @@ def news_db_connection() -> Any:
         "on_failure_callback": alerts.task_failed,
     },
     on_failure_callback=alerts.run_failed,
-    deadline=DeadlineAlert(
-        reference=DeadlineReference.DAGRUN_QUEUED_AT,
-        interval=DEADLINE,
-        callback=AsyncCallback(
-            alerts.deadline_missed, kwargs={"minutes": DEADLINE.total_seconds() / 60}
-        ),
-        name="news_ingest_late",
-    ),
+    deadline=_deadline(),
     params={
         "source": Param(
             "all",

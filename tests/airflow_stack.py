@@ -87,7 +87,8 @@ class Postgres:
 
     def stop(self) -> None:
         as_pg = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
-        subprocess.run([*as_pg, "pg_ctl", "-D", str(self.pgdata), "-m", "fast", "-w", "stop"],
+        pg_ctl = shutil.which("pg_ctl") or "pg_ctl"
+        subprocess.run([*as_pg, pg_ctl, "-D", str(self.pgdata), "-m", "fast", "-w", "stop"],
                        capture_output=True, timeout=120, check=False)  # fmt: skip
 
 
