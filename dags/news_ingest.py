@@ -7,6 +7,13 @@ Asset for downstream DAGs. Params: `source` (one name, or all), `since`/`until` 
 feed/sitemap items by publication date, archive records by capture date, i.e. a backfill),
 `limit` (items per source).
 
+After the load, data-quality checks fail the run loudly when something is off: articles without
+a body, a duplicate rate outside the expected band, too many rejected inputs (thresholds are the
+`dq_*` params; defaults from $NEWSDEDUP_DQ_* variables). Every failed task and run is reported by
+`pipeline.alerts` (a "NEWSDEDUP ALERT" log line, plus $NEWSDEDUP_ALERT_WEBHOOK when set), and a
+Deadline alert fires when a run has not finished $NEWSDEDUP_DEADLINE_MINUTES (default 60) after
+it was queued. The README's Operations section explains each alert.
+
 Thin wiring only: every step is a function of the `pipeline` package, which the CLI runs too.
 The database is the Airflow Connection `news_db` when one is defined (PostgresHook), otherwise
 $NEWSDEDUP_DATABASE_URL, otherwise the project's embedded PostgreSQL.
@@ -15,16 +22,44 @@ $NEWSDEDUP_DATABASE_URL, otherwise the project's embedded PostgreSQL.
 from __future__ import annotations
 
 import os
+import sys
 from datetime import timedelta
 from typing import Any
 
 from airflow.sdk import Asset, Param, dag, get_current_context, task
+from airflow.sdk.definitions.callback import AsyncCallback
+from airflow.sdk.definitions.deadline import DeadlineAlert, DeadlineReference
 
+from pipeline import alerts
 from pipeline.config import SAMPLE_CORPUS
 
 NEWS_DB_CONN_ID = "news_db"
 # Updated after every run that loaded something; downstream DAGs can schedule on it.
 ARTICLES = Asset("newsdedup_articles")
+# A run that has not finished this long after it was queued raises the Deadline alert.
+DEADLINE = timedelta(minutes=float(os.environ.get("NEWSDEDUP_DEADLINE_MINUTES", "60")))
+# `airflow dags test` (make run, tests/test_dag.py) of Airflow 3.3.2 crashes at the end of a
+# successful run of a DAG that has a deadline (dagrun.update_state looks the alerts up by id, but
+# dags test hands it the unserialised DeadlineAlert objects). No scheduler, no deadline there.
+_IN_DAGS_TEST = sys.argv[1:3] == ["dags", "test"]
+
+
+def _deadline() -> DeadlineAlert | None:
+    if _IN_DAGS_TEST:
+        return None
+    return DeadlineAlert(
+        reference=DeadlineReference.DAGRUN_QUEUED_AT,
+        interval=DEADLINE,
+        callback=AsyncCallback(
+            alerts.deadline_missed, kwargs={"minutes": DEADLINE.total_seconds() / 60}
+        ),
+        name="news_ingest_late",
+    )
+
+
+def _env_number(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    return float(value) if value else default
 
 
 def news_db_connection() -> Any:
@@ -67,7 +102,13 @@ def news_db_connection() -> Any:
     catchup=False,
     max_active_runs=1,  # two runs at once would fetch the same due items twice
     tags=["newsdedup"],
-    default_args={"retries": 2, "retry_delay": timedelta(seconds=30)},
+    default_args={
+        "retries": 2,
+        "retry_delay": timedelta(seconds=30),
+        "on_failure_callback": alerts.task_failed,
+    },
+    on_failure_callback=alerts.run_failed,
+    deadline=_deadline(),
     params={
         "source": Param(
             "all",
@@ -96,6 +137,47 @@ def news_db_connection() -> Any:
         ),
         "shard_size": Param(
             50, type="integer", minimum=1, maximum=5000, description="Items per mapped task"
+        ),
+        # Data-quality thresholds (check_* tasks). Defaults: $NEWSDEDUP_DQ_<NAME> or below.
+        "dq_min_body_chars": Param(
+            int(_env_number("NEWSDEDUP_DQ_MIN_BODY_CHARS", 1)),
+            type="integer",
+            minimum=1,
+            description="check_bodies: every loaded article has at least this many characters",
+        ),
+        "dq_duplicate_rate_min": Param(
+            _env_number("NEWSDEDUP_DQ_DUPLICATE_RATE_MIN", 0.0),
+            type="number",
+            minimum=0,
+            maximum=1,
+            description="check_duplicate_rate: lowest expected share of duplicates in a run",
+        ),
+        "dq_duplicate_rate_max": Param(
+            _env_number("NEWSDEDUP_DQ_DUPLICATE_RATE_MAX", 0.8),
+            type="number",
+            minimum=0,
+            maximum=1,
+            description="check_duplicate_rate: highest expected share of duplicates in a run",
+        ),
+        "dq_min_articles": Param(
+            int(_env_number("NEWSDEDUP_DQ_MIN_ARTICLES", 20)),
+            type="integer",
+            minimum=1,
+            description="check_duplicate_rate: only check runs that loaded at least this many "
+            "articles (the rate of a handful says little)",
+        ),
+        "dq_max_rejected": Param(
+            int(_env_number("NEWSDEDUP_DQ_MAX_REJECTED", 50)),
+            type="integer",
+            minimum=0,
+            description="check_rejects: most rejected inputs a run may have",
+        ),
+        "dq_max_reject_rate": Param(
+            _env_number("NEWSDEDUP_DQ_MAX_REJECT_RATE", 0.5),
+            type="number",
+            minimum=0,
+            maximum=1,
+            description="check_rejects: highest share of rejected inputs a run may have",
         ),
     },
     doc_md=__doc__,
@@ -166,11 +248,68 @@ def news_ingest() -> None:
             raise RuntimeError(f"ingest run {ingest_run_id}: {error}")
         return totals
 
+    def _verdict(result: Any) -> dict[str, Any]:
+        """A failed check fails its task at once: retrying cannot change what was loaded."""
+        from airflow.sdk.exceptions import AirflowFailException
+
+        print(result.message)
+        if not result.ok:
+            raise AirflowFailException(f"data-quality check {result.name} failed: {result.message}")
+        return {"check": result.name, "message": result.message, **result.observed}
+
+    @task(retries=0)
+    def check_bodies(ingest_run_id: int) -> dict[str, Any]:
+        from pipeline import monitoring
+
+        params = get_current_context()["params"]
+        return _verdict(
+            monitoring.check_bodies(
+                news_db_connection(), ingest_run_id, int(params["dq_min_body_chars"])
+            )
+        )
+
+    @task(retries=0)
+    def check_duplicate_rate(ingest_run_id: int) -> dict[str, Any]:
+        from pipeline import monitoring
+
+        params = get_current_context()["params"]
+        return _verdict(
+            monitoring.check_duplicate_rate(
+                news_db_connection(),
+                ingest_run_id,
+                low=float(params["dq_duplicate_rate_min"]),
+                high=float(params["dq_duplicate_rate_max"]),
+                min_articles=int(params["dq_min_articles"]),
+            )
+        )
+
+    @task(retries=0)
+    def check_rejects(ingest_run_id: int) -> dict[str, Any]:
+        from pipeline import monitoring
+
+        params = get_current_context()["params"]
+        return _verdict(
+            monitoring.check_rejects(
+                news_db_connection(),
+                ingest_run_id,
+                max_rejected=int(params["dq_max_rejected"]),
+                max_reject_rate=float(params["dq_max_reject_rate"]),
+            )
+        )
+
     ingest_run_id = start_run()
     shards = discover()
     ingest_run_id >> shards
     loaded = load_shard.partial(ingest_run_id=ingest_run_id).expand(shard=shards)
-    loaded >> finish_run(ingest_run_id, shards)  # type: ignore[arg-type]
+    finished = finish_run(ingest_run_id, shards)  # type: ignore[arg-type]
+    loaded >> finished
+    # The checks run once the run's counts are final; they do not run when finish_run failed
+    # (the run has failed already, with its own message).
+    finished >> [
+        check_bodies(ingest_run_id),  # type: ignore[arg-type]
+        check_duplicate_rate(ingest_run_id),  # type: ignore[arg-type]
+        check_rejects(ingest_run_id),  # type: ignore[arg-type]
+    ]
 
 
 news_ingest()

@@ -1,0 +1,311 @@
+"""A real Airflow for the integration tests: PostgreSQL, api-server, scheduler, dag-processor,
+and either the LocalExecutor or Celery workers with Redis. Everything binds 127.0.0.1 on free
+ports and lives in one temp dir.
+
+Stacks are started once per pytest session and shared by the modules that need them (the
+integration and the browser tests look at the same run); `shared()` stops them when pytest ends.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psycopg2
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+SAMPLES = REPO / "data" / "samples"
+AIRFLOW = str(Path(sys.executable).with_name("airflow"))
+ADMIN, PASSWORD = "admin", "test-admin-password"
+DAG_ID = "news_ingest"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _require(binary: str, package: str) -> str:
+    path = shutil.which(binary)
+    if path is None:
+        pytest.fail(f"{binary} is not installed: apt-get install {package} (.ci/run does)")
+    return path
+
+
+@dataclass
+class Postgres:
+    """Debian's PostgreSQL server (the deployment's kind), run as the postgres user."""
+
+    root: Path
+    port: int = 0
+
+    def start(self) -> None:
+        initdb, pg_ctl = _require("initdb", "postgresql"), _require("pg_ctl", "postgresql")
+        self.root.mkdir(parents=True, exist_ok=True)
+        if os.geteuid() == 0:  # the server refuses to run as root: it runs as postgres
+            shutil.chown(self.root, "postgres")
+        self.port = free_port()
+        as_pg = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        initdb_args = ["-D", str(self.pgdata), "-A", "trust", "-U", "postgres", "-N"]
+        subprocess.run([*as_pg, initdb, *initdb_args], check=True, capture_output=True, timeout=300)
+        options = (
+            f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 "
+            "-c fsync=off -c synchronous_commit=off -c max_connections=200"
+        )
+        log = str(self.root / "server.log")
+        start = ["-D", str(self.pgdata), "-o", options, "-w", "-t", "120", "-l", log, "start"]
+        subprocess.run([*as_pg, pg_ctl, *start], check=True, capture_output=True, timeout=300)
+
+    @property
+    def pgdata(self) -> Path:
+        return self.root / "data"
+
+    def url(self, database: str, driver: str = "postgresql") -> str:
+        return f"{driver}://postgres@127.0.0.1:{self.port}/{database}"
+
+    def create_database(self, name: str) -> str:
+        conn = psycopg2.connect(self.url("postgres"))
+        conn.autocommit = True
+        with conn.cursor() as cur:
+            cur.execute(f'CREATE DATABASE "{name}"')
+        conn.close()
+        return self.url(name)
+
+    def stop(self) -> None:
+        as_pg = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        pg_ctl = shutil.which("pg_ctl") or "pg_ctl"
+        subprocess.run([*as_pg, pg_ctl, "-D", str(self.pgdata), "-m", "fast", "-w", "stop"],
+                       capture_output=True, timeout=120, check=False)  # fmt: skip
+
+
+@dataclass
+class Stack:
+    kind: str  # "local" or "celery"
+    root: Path
+    postgres: Postgres
+    workers: int = 2
+    port: int = 0
+    env: dict[str, str] = field(default_factory=dict)
+    news_db_url: str = ""
+    processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    _token: str | None = None
+    runs: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def _base_env(self, home: Path) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "NEWSDEDUP"))}
+        home.mkdir(parents=True, exist_ok=True)
+        (self.root / "empty-inbox").mkdir(exist_ok=True)
+        (self.root / "no-sources.toml").write_text("")
+        passwords = self.root / "passwords.json"
+        passwords.write_text(json.dumps({ADMIN: PASSWORD}))
+        news = psycopg2.extensions.parse_dsn(self.news_db_url)
+        env.update(
+            AIRFLOW_HOME=str(home),
+            AIRFLOW__CORE__DAGS_FOLDER=str(REPO / "dags"),
+            AIRFLOW__CORE__PLUGINS_FOLDER=str(REPO / "plugins"),
+            AIRFLOW__CORE__LOAD_EXAMPLES="False",
+            AIRFLOW__CORE__PARALLELISM="4",
+            AIRFLOW__CORE__EXECUTOR="CeleryExecutor" if self.kind == "celery" else "LocalExecutor",
+            AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION="False",
+            AIRFLOW__CORE__EXECUTION_API_SERVER_URL=f"{self.base_url}/execution/",
+            AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS=f"{ADMIN}:admin",
+            AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE=str(passwords),
+            AIRFLOW__CORE__FERNET_KEY="",
+            AIRFLOW__API_AUTH__JWT_SECRET=f"test-jwt-secret-{self.kind}",
+            AIRFLOW__API__SECRET_KEY=f"test-api-secret-{self.kind}",
+            AIRFLOW__API__BASE_URL=self.base_url,
+            AIRFLOW__DATABASE__SQL_ALCHEMY_CONN=self.postgres.url(
+                f"airflow_{self.kind}", "postgresql+psycopg2"
+            ),
+            # Only runs this test triggers: no scheduled run may load (or wait) in between.
+            AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE="False",
+            AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL="5",
+            # The news DB as the deployment passes it: the Connection `news_db`.
+            AIRFLOW_CONN_NEWS_DB=json.dumps(
+                {
+                    "conn_type": "postgres",
+                    "host": news["host"],
+                    "port": int(news["port"]),
+                    "login": news["user"],
+                    "schema": news["dbname"],
+                }
+            ),
+            # Should anything fall back to the embedded server, it must not be the project's.
+            NEWSDEDUP_DATA_DIR=str(home / "newsdedup-unused"),
+            NEWSDEDUP_INBOX=str(self.root / "empty-inbox"),
+            NEWSDEDUP_SOURCES=str(self.root / "no-sources.toml"),
+            # Task processes must import this checkout's pipeline, not the venv's editable install.
+            PYTHONPATH=str(REPO),
+        )
+        if self.kind == "celery":
+            redis_port = self.env["_REDIS_PORT"]
+            env.update(
+                AIRFLOW__CELERY__BROKER_URL=f"redis://127.0.0.1:{redis_port}/0",
+                AIRFLOW__CELERY__RESULT_BACKEND="db+"
+                + self.postgres.url(f"airflow_{self.kind}", "postgresql"),
+                AIRFLOW__CELERY__WORKER_CONCURRENCY="1",
+            )
+        return env
+
+    def _spawn(self, name: str, args: list[str], env: dict[str, str], cwd: Path) -> None:
+        log = open(self.root / f"{name}.log", "wb")  # noqa: SIM115 (closed with the process)
+        self.processes[name] = subprocess.Popen(
+            args, env=env, cwd=cwd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+
+    def start(self) -> None:
+        self.port = free_port()
+        self.news_db_url = self.postgres.create_database(f"news_{self.kind}")
+        self.postgres.create_database(f"airflow_{self.kind}")
+        if self.kind == "celery":
+            redis = _require("redis-server", "redis-server")
+            self.env["_REDIS_PORT"] = str(free_port())
+            self._spawn("redis", [redis, "--port", self.env["_REDIS_PORT"], "--bind",
+                                  "127.0.0.1", "--save", "", "--appendonly", "no"],
+                        os.environ.copy(), self.root)  # fmt: skip
+        home = self.root / "home"
+        env = self._base_env(home)
+        self.env.update(env)
+        migrate = subprocess.run([AIRFLOW, "db", "migrate"], env=env, capture_output=True,
+                                 text=True, timeout=600, check=False)  # fmt: skip
+        assert migrate.returncode == 0, migrate.stdout[-3000:] + migrate.stderr[-3000:]
+        self._spawn("api-server", [AIRFLOW, "api-server", "--host", "127.0.0.1", "--port",
+                                   str(self.port), "--workers", "1"], env, home)  # fmt: skip
+        self._spawn("scheduler", [AIRFLOW, "scheduler"], env, home)
+        self._spawn("dag-processor", [AIRFLOW, "dag-processor"], env, home)
+        if self.kind == "celery":
+            for n in range(1, self.workers + 1):
+                # Each worker its own AIRFLOW_HOME, data dir and working dir: nothing shared
+                # with the scheduler or the other worker but PostgreSQL, Redis and the repo.
+                wenv = self._base_env(self.root / f"worker{n}")
+                wenv["AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT"] = str(free_port())
+                wenv.update({k: v for k, v in env.items() if k.startswith("AIRFLOW__CELERY")})
+                self._spawn(f"worker{n}", [AIRFLOW, "celery", "worker", "--concurrency", "1",
+                                           "--celery-hostname", f"worker{n}@%h"],
+                            wenv, self.root / f"worker{n}")  # fmt: skip
+        self.wait_until_ready()
+
+    def logs(self, tail: int = 3000) -> str:
+        out = []
+        for name in self.processes:
+            text = (self.root / f"{name}.log").read_text(errors="replace")
+            out.append(f"--- {name} ---\n{text[-tail:]}")
+        return "\n".join(out)
+
+    def _check_alive(self) -> None:
+        dead = {n: p.returncode for n, p in self.processes.items() if p.poll() is not None}
+        if dead:
+            pytest.fail(f"Airflow processes exited: {dead}\n{self.logs()}")
+
+    def wait_until_ready(self, timeout: float = 300) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            self._check_alive()
+            try:
+                if self.client().get(f"/api/v2/dags/{DAG_ID}").status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(2)
+        pytest.fail(f"Airflow did not list {DAG_ID} within {timeout}s\n{self.logs()}")
+
+    def token(self) -> str:
+        if self._token is None:
+            response = httpx.post(
+                f"{self.base_url}/auth/token",
+                json={"username": ADMIN, "password": PASSWORD},
+                timeout=30,
+            )
+            response.raise_for_status()
+            self._token = str(response.json()["access_token"])
+        return self._token
+
+    def client(self, authenticated: bool = True) -> httpx.Client:
+        headers = {"Authorization": f"Bearer {self.token()}"} if authenticated else {}
+        return httpx.Client(base_url=self.base_url, headers=headers, timeout=60)
+
+    def trigger(self, conf: dict[str, Any], timeout: float = 600) -> dict[str, Any]:
+        """Trigger news_ingest over the REST API v2 and wait for the run to end."""
+        with self.client() as api:
+            response = api.post(
+                f"/api/v2/dags/{DAG_ID}/dagRuns", json={"logical_date": None, "conf": conf}
+            )
+            assert response.status_code == 200, response.text
+            run_id = response.json()["dag_run_id"]
+            deadline = time.monotonic() + timeout
+            while time.monotonic() < deadline:
+                self._check_alive()
+                run = api.get(f"/api/v2/dags/{DAG_ID}/dagRuns/{run_id}").json()
+                if run["state"] in ("success", "failed"):
+                    tis = api.get(
+                        f"/api/v2/dags/{DAG_ID}/dagRuns/{run_id}/taskInstances",
+                        params={"limit": 100},
+                    ).json()["task_instances"]
+                    return {"run": run, "task_instances": tis}
+                time.sleep(3)
+        pytest.fail(f"run {run_id} did not finish within {timeout}s\n{self.logs()}")
+
+    def sample_run(self) -> dict[str, Any]:
+        """The run over data/samples, triggered once per stack."""
+        if "samples" not in self.runs:
+            self.runs["samples"] = self.trigger({"source": "inbox", "inbox": str(SAMPLES)})
+        return self.runs["samples"]
+
+    def stop(self) -> None:
+        for process in self.processes.values():
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+        for process in self.processes.values():
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait(timeout=30)
+
+
+_POSTGRES: list[Postgres] = []
+_STACKS: dict[str, Stack] = {}
+
+
+def shared(config: pytest.Config, kind: str) -> Stack:
+    """The session's stack of this kind, started on first use, stopped when pytest ends."""
+    if kind in _STACKS:
+        return _STACKS[kind]
+    if not _POSTGRES:
+        # Short: PostgreSQL's Unix socket lives here and socket paths are limited to ~100 bytes.
+        pg = Postgres(Path(tempfile.mkdtemp(prefix="nd-afpg-")))
+        pg.start()
+        _POSTGRES.append(pg)
+
+        def stop_all() -> None:
+            for stack in _STACKS.values():
+                stack.stop()
+            pg.stop()
+            if os.environ.get("NEWSDEDUP_KEEP_TEST_STACK") is None:
+                shutil.rmtree(pg.root, ignore_errors=True)
+                for stack in _STACKS.values():
+                    shutil.rmtree(stack.root, ignore_errors=True)
+
+        config.add_cleanup(stop_all)
+    stack = Stack(kind, Path(tempfile.mkdtemp(prefix=f"nd-af-{kind}-")), _POSTGRES[0])
+    _STACKS[kind] = stack
+    stack.start()
+    return stack
