@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
 import shutil
 import sys
@@ -35,6 +36,9 @@ def cmd_ingest(args: argparse.Namespace, console: Console) -> int:
     from pipeline.warc import discover_warcs, is_warc
 
     settings = Settings.from_env()
+    if args.allow_private_addresses:
+        fetch = dataclasses.replace(settings.fetch, allow_private_addresses=True)
+        settings = dataclasses.replace(settings, fetch=fetch)
     urls = [p for p in args.paths if p.startswith(("http://", "https://"))]
     local = [p for p in args.paths if p not in urls]
     try:
@@ -171,6 +175,10 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.add_argument("--database-url", help=db_url_help)
     ingest.add_argument("--since", type=_utc_date, help="WARC records captured from this date")
     ingest.add_argument("--until", type=_utc_date, help="WARC records captured before this date")
+    ingest.add_argument(
+        "--allow-private-addresses", action="store_true",
+        help="fetch URLs on private, loopback or link-local addresses (refused by default)",
+    )  # fmt: skip
     ingest.set_defaults(handler=cmd_ingest)
 
     summary = sub.add_parser("summary", help="print canonical articles, duplicates, rejects")

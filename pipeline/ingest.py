@@ -25,6 +25,7 @@ from pipeline.fingerprint import Fingerprint, fingerprint
 from pipeline.models import Article, InputError, RawInput, Rejection
 from pipeline.sources import read_file, source_uri_for
 from pipeline.store import Connection, RunCounts
+from pipeline.timelimit import ItemTimeout, time_limit
 
 log = logging.getLogger(__name__)
 
@@ -39,10 +40,14 @@ class _Prepared:
     doc: Doc  # what dedupe verification compares
 
 
-def _guarded(source: RawInput, step: Callable[[], T]) -> T | Rejection:
-    """Run one item's text work. Never raises: a failure becomes a rejection with its reason."""
+def _guarded(source: RawInput, step: Callable[[], T], seconds: float) -> T | Rejection:
+    """Run one item's text work within `seconds`. Never raises: a failure or an item that takes
+    too long becomes a rejection with its reason."""
     try:
-        return step()
+        with time_limit(seconds):
+            return step()
+    except ItemTimeout as exc:
+        return Rejection(source.source_uri, "timeout", str(exc), source.raw_sha256)
     except InputError as exc:
         return Rejection(source.source_uri, exc.reason, exc.detail, source.raw_sha256)
     except Exception as exc:  # a bug must cost one input, not the batch
@@ -62,7 +67,7 @@ def prepare_article(
             prepare(article.body, article.metadata.published_at),
         )
 
-    return _guarded(extracted.raw, step)
+    return _guarded(extracted.raw, step, settings.item_timeout)
 
 
 def read_path(path: Path, settings: Settings) -> RawInput | Rejection:
@@ -89,7 +94,7 @@ def load_batch(
         elif item.source_uri in known:
             _count_known(item, known, counts, rejections)
         else:
-            result = _guarded(item, partial(extract, item))
+            result = _guarded(item, partial(extract, item), settings.item_timeout)
             if isinstance(result, Rejection):
                 rejections.append(result)
             else:
