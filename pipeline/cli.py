@@ -12,12 +12,15 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
+import psycopg2
 from rich.console import Console
 
 from pipeline import database, explain, report, store
 from pipeline.config import PROJECT_ROOT, Settings
 from pipeline.ingest import ingest_files
 from pipeline.sources import discover_files
+
+log = logging.getLogger(__name__)
 
 # The shared development data sets, next to the repository (../shared/datasets).
 DATASETS = PROJECT_ROOT.parent / "shared" / "datasets"
@@ -48,7 +51,9 @@ def cmd_ingest(args: argparse.Namespace, console: Console) -> int:
     except (FileNotFoundError, FetchError) as exc:
         console.print(f"[red]error:[/red] {exc}")
         return 2
-    conn = _connect(args.database_url)
+    url = database.resolve_database_url(args.database_url)
+    conn = database.connect(url)
+    store.apply_migrations(conn)
     run_id = store.start_run(conn, "cli")
     try:
         ingest_files(conn, run_id, files, settings)
@@ -57,12 +62,28 @@ def cmd_ingest(args: argparse.Namespace, console: Console) -> int:
         if urls:
             process_pages(conn, run_id, "cli", urls, settings)
     except BaseException as exc:
-        conn.rollback()
-        store.finish_run(conn, run_id, error=f"{type(exc).__name__}: {exc}")
+        _fail_run(conn, url, run_id, f"{type(exc).__name__}: {exc}")
         raise
     counts = store.finish_run(conn, run_id)
     report.print_run(console, run_id, counts)
     return 0
+
+
+def _fail_run(conn: store.Connection, url: str, run_id: int, error: str) -> None:
+    """Mark the run failed, on a new connection when the database dropped ours (a restart):
+    a run must not stay 'running' forever because the server went away under it. The batch
+    that was in flight was rolled back by the server; nothing of it is stored."""
+    for attempt in range(10):
+        try:
+            if conn.closed:
+                conn = database.connect(url)
+            conn.rollback()
+            store.finish_run(conn, run_id, error=error)
+            return
+        except psycopg2.Error as exc:
+            log.warning("could not mark run %s failed (attempt %d): %s", run_id, attempt + 1, exc)
+            time.sleep(1.0)
+    log.error("run %s stays 'running': the database did not come back", run_id)
 
 
 def _utc_date(value: str) -> datetime:
