@@ -56,6 +56,30 @@ def _guarded(source: RawInput, step: Callable[[], T], seconds: float) -> T | Rej
         return Rejection(source.source_uri, "internal_error", detail, source.raw_sha256)
 
 
+_WARM_TEXT = (
+    "Warm-up article. The council approved the budget for the new bridge on Monday, officials "
+    "said, after months of debate about the cost of the project and its effect on traffic.\n"
+    # A word no dictionary knows makes fingerprinting load every language's word frequencies.
+    "Engineer Qxvortelm said the work begins in spring.\n"
+) * 3
+_warm = False
+
+
+def _warm_up(settings: Settings) -> None:
+    """Run the text work once, unlimited, before the first item of this process: the libraries
+    load their models lazily (seconds on a busy machine), which must not count against the
+    time limit of whichever real input happens to come first."""
+    global _warm
+    if _warm:
+        return
+    _warm = True
+    raw = RawInput("warm-up:", _WARM_TEXT.encode(), "", "text/plain")
+    article = build_article(extract(raw))
+    fingerprint(article.body, settings.fingerprint)
+    prepare(article.body, article.metadata.published_at)
+    extract(RawInput("warm-up:", f"<html><body><p>{_WARM_TEXT}</p></body></html>".encode(), ""))
+
+
 def prepare_article(
     extracted: Extracted, site_boilerplate: Collection[str], settings: Settings
 ) -> _Prepared | Rejection:
@@ -84,6 +108,7 @@ def load_batch(
 ) -> RunCounts:
     """Clean, fingerprint, dedupe and store one batch in one transaction."""
     counts = RunCounts(inputs_read=len(items))
+    _warm_up(settings)
     with conn, conn.cursor() as cur:
         known = store.known_inputs(cur, [item.source_uri for item in items])
     extracted: list[Extracted] = []
