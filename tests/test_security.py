@@ -388,3 +388,30 @@ def test_a_feed_source_on_loopback_without_the_opt_in_fetches_nothing(
     assert query(db, "SELECT reason FROM source_items WHERE kind = 'listing'") == [
         ("private_address",)
     ]
+
+
+def test_an_owner_that_may_not_create_roles_still_migrates(pg_server: str, db: Connection) -> None:
+    """As in the compose deployment: the news database belongs to a plain LOGIN role. The
+    analyst role exists already (created by an admin, or here by the `db` fixture's migration);
+    the owner grants on its own views."""
+    from pipeline import database, store
+
+    owner, name = f"owner_{uuid.uuid4().hex[:8]}", f"t_{uuid.uuid4().hex[:12]}"
+    admin = psycopg2.connect(pg_server)
+    admin.autocommit = True
+    with admin.cursor() as cur:
+        cur.execute(f'CREATE ROLE "{owner}" LOGIN')
+        cur.execute(f'CREATE DATABASE "{name}" OWNER "{owner}"')
+    url = re.sub(r"//[^@/]*@", f"//{owner}@", pg_server.replace("/postgres?", f"/{name}?"))
+    try:
+        conn = database.connect(url)
+        assert "007_analyst_role" in store.apply_migrations(conn)
+        assert query(
+            conn, "SELECT has_table_privilege('newsdedup_analyst', 'story_clusters', 'SELECT')"
+        ) == [(True,)]
+        conn.close()
+    finally:
+        with admin.cursor() as cur:
+            cur.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+            cur.execute(f'DROP ROLE "{owner}"')
+        admin.close()
