@@ -49,7 +49,8 @@ def decode(data: bytes) -> str:
     # legacy encoding is windows-1252 far more often (WHATWG even reads latin-1 as it), so it
     # wins when it is about as plausible as the best.
     for match in matches:
-        if match.encoding == "cp1252" and match.chaos <= best.chaos + 0.05:
+        close = match.chaos <= best.chaos + 0.1 and match.coherence >= best.coherence - 0.05
+        if match.encoding == "cp1252" and close:
             return str(match)
     return str(best)
 
