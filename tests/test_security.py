@@ -282,11 +282,12 @@ def test_no_secret_is_committed() -> None:
 
 
 def test_the_secret_scan_catches_secrets() -> None:
+    # Assembled at run time, so that this file does not trip the scan it tests.
     samples = [
-        "postgresql://newsdedup:s3cr3tPassw0rd@db:5432/newsdedup",
-        'password = "hunter2hunter2"',
-        "AKIAIOSFODNN7EXAMPLE",
-        "-----BEGIN OPENSSH PRIVATE KEY-----",
+        "postgresql://newsdedup:" + "s3cr3tPassw0rd@db:5432/newsdedup",
+        "password = " + '"hunter2hunter2"',
+        "AKIA" + "IOSFODNN7EXAMPLE",
+        "-----BEGIN OPENSSH " + "PRIVATE KEY-----",
     ]
     for sample in samples:
         assert any(p.search(sample) for p in _SECRET_PATTERNS), sample
