@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
 import shutil
 import sys
@@ -11,12 +12,15 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
+import psycopg2
 from rich.console import Console
 
 from pipeline import database, explain, report, store
 from pipeline.config import PROJECT_ROOT, Settings
 from pipeline.ingest import ingest_files
 from pipeline.sources import discover_files
+
+log = logging.getLogger(__name__)
 
 # The shared development data sets, next to the repository (../shared/datasets).
 DATASETS = PROJECT_ROOT.parent / "shared" / "datasets"
@@ -35,6 +39,9 @@ def cmd_ingest(args: argparse.Namespace, console: Console) -> int:
     from pipeline.warc import discover_warcs, is_warc
 
     settings = Settings.from_env()
+    if args.allow_private_addresses:
+        fetch = dataclasses.replace(settings.fetch, allow_private_addresses=True)
+        settings = dataclasses.replace(settings, fetch=fetch)
     urls = [p for p in args.paths if p.startswith(("http://", "https://"))]
     local = [p for p in args.paths if p not in urls]
     try:
@@ -44,7 +51,9 @@ def cmd_ingest(args: argparse.Namespace, console: Console) -> int:
     except (FileNotFoundError, FetchError) as exc:
         console.print(f"[red]error:[/red] {exc}")
         return 2
-    conn = _connect(args.database_url)
+    url = database.resolve_database_url(args.database_url)
+    conn = database.connect(url)
+    store.apply_migrations(conn)
     run_id = store.start_run(conn, "cli")
     try:
         ingest_files(conn, run_id, files, settings)
@@ -53,12 +62,28 @@ def cmd_ingest(args: argparse.Namespace, console: Console) -> int:
         if urls:
             process_pages(conn, run_id, "cli", urls, settings)
     except BaseException as exc:
-        conn.rollback()
-        store.finish_run(conn, run_id, error=f"{type(exc).__name__}: {exc}")
+        _fail_run(conn, url, run_id, f"{type(exc).__name__}: {exc}")
         raise
     counts = store.finish_run(conn, run_id)
     report.print_run(console, run_id, counts)
     return 0
+
+
+def _fail_run(conn: store.Connection, url: str, run_id: int, error: str) -> None:
+    """Mark the run failed, on a new connection when the database dropped ours (a restart):
+    a run must not stay 'running' forever because the server went away under it. The batch
+    that was in flight was rolled back by the server; nothing of it is stored."""
+    for attempt in range(10):
+        try:
+            if conn.closed:
+                conn = database.connect(url)
+            conn.rollback()
+            store.finish_run(conn, run_id, error=error)
+            return
+        except psycopg2.Error as exc:
+            log.warning("could not mark run %s failed (attempt %d): %s", run_id, attempt + 1, exc)
+            time.sleep(1.0)
+    log.error("run %s stays 'running': the database did not come back", run_id)
 
 
 def _utc_date(value: str) -> datetime:
@@ -171,6 +196,10 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.add_argument("--database-url", help=db_url_help)
     ingest.add_argument("--since", type=_utc_date, help="WARC records captured from this date")
     ingest.add_argument("--until", type=_utc_date, help="WARC records captured before this date")
+    ingest.add_argument(
+        "--allow-private-addresses", action="store_true",
+        help="fetch URLs on private, loopback or link-local addresses (refused by default)",
+    )  # fmt: skip
     ingest.set_defaults(handler=cmd_ingest)
 
     summary = sub.add_parser("summary", help="print canonical articles, duplicates, rejects")

@@ -113,12 +113,18 @@ class FetchSettings:
     max_redirects: int = 5
     max_body_bytes: int = 5 * 1024 * 1024
     max_attempts: int = 5  # runs that may fail on one item before it is given up
+    # Fetch hosts that resolve to private, loopback or link-local addresses: only for a source
+    # that says so (sources.toml `allow_private_addresses`), never by default (SSRF).
+    allow_private_addresses: bool = False
 
 
 @dataclass(frozen=True)
 class Settings:
     max_input_bytes: int = 20 * 1024 * 1024
     batch_size: int = 200
+    # Seconds of text work (extract, then clean + fingerprint) one input may take before it is
+    # rejected as `timeout` (pipeline/timelimit.py); 0 turns the limit off.
+    item_timeout: float = 30.0
     # Articles of one site a line must recur in before it is that site's boilerplate.
     site_boilerplate_min_articles: int = 3
     fingerprint: FingerprintSettings = field(default_factory=FingerprintSettings)
@@ -130,6 +136,7 @@ class Settings:
         return cls(
             max_input_bytes=_env_int("NEWSDEDUP_MAX_INPUT_BYTES", cls.max_input_bytes),
             batch_size=_env_int("NEWSDEDUP_BATCH_SIZE", cls.batch_size),
+            item_timeout=_env_float("NEWSDEDUP_ITEM_TIMEOUT", cls.item_timeout),
             site_boilerplate_min_articles=_env_int(
                 "NEWSDEDUP_SITE_BOILERPLATE_MIN_ARTICLES", cls.site_boilerplate_min_articles
             ),

@@ -80,6 +80,12 @@ def _list_sitemap(conn: Connection, fetcher: Fetcher, source: Source) -> list[Li
     return pages
 
 
+def fetcher_for(source: Source, settings: Settings) -> Fetcher:
+    """A fetcher with the source's own opt-in to private addresses (off unless it says so)."""
+    fetch = replace(settings.fetch, allow_private_addresses=source.allow_private_addresses)
+    return Fetcher(fetch)
+
+
 def list_new(conn: Connection, source: Source, fetcher: Fetcher) -> int:
     """Poll a feed or sitemap and remember what it lists; return how many items are new.
 
@@ -113,7 +119,7 @@ def discover(
     limit = min(limit or source.max_items, source.max_items)
     max_attempts = settings.fetch.max_attempts
     if source.kind in ("feed", "sitemap"):
-        list_new(conn, source, fetcher or Fetcher(settings.fetch))
+        list_new(conn, source, fetcher or fetcher_for(source, settings))
         return source_state.due(
             conn, source.name, max_attempts=max_attempts, since=since, until=until, limit=limit
         )
@@ -142,6 +148,7 @@ def process(
 ) -> RunCounts:
     """Load the given keys of one source (one shard); never raises for a bad item."""
     if source.kind in ("feed", "sitemap"):
+        fetcher = fetcher or fetcher_for(source, settings)
         return process_pages(conn, run_id, source.name, keys, settings, fetcher, source.outlet)
     if source.kind == "warc":
         return process_warcs(

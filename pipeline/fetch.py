@@ -6,6 +6,12 @@ everything for now), every request says who we are, one host is asked at most on
 make re-polls cheap, bodies are capped, content types checked and redirects followed up to a
 limit. Standard library only (http.client), so nothing hides a redirect or a retry from us.
 
+Server-side request forgery: a feed or a redirect may point at 127.0.0.1, 10.x, 169.254.169.254
+(cloud metadata) or an internal name. Every hop's host is resolved and refused unless all its
+addresses are public, and the connection goes to exactly the addresses checked (no second DNS
+lookup a rebinding attacker could answer differently). A source that really is local opts in
+with `allow_private_addresses` (FetchSettings; sources.toml).
+
 Errors are FetchError with a reason code and whether trying again later could help; the caller
 turns them into rejections or retry state. No database here: validators come in and go out.
 """
@@ -13,12 +19,15 @@ turns them into rejections or retry state. No database here: validators come in 
 from __future__ import annotations
 
 import http.client
+import ipaddress
+import socket
 import ssl
 import time
 import urllib.robotparser
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from email.message import Message
+from typing import Any
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from courlan import normalize_url
@@ -101,6 +110,56 @@ def is_xml_type(content_type: str | None) -> bool:
     )
 
 
+def is_public_address(address: str) -> bool:
+    """Whether an IP address is reachable on the public internet (not private, loopback,
+    link-local, shared, reserved, unspecified or multicast)."""
+    ip = ipaddress.ip_address(address.split("%", 1)[0])  # drop an IPv6 zone (fe80::1%eth0)
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped  # ::ffff:127.0.0.1 is 127.0.0.1
+    return ip.is_global and not ip.is_multicast
+
+
+def resolve(url: str, allow_private: bool) -> list[str]:
+    """The addresses to connect to for a URL; FetchError `private_address` when any of them is
+    not public and the source did not opt in (one private answer is enough to refuse: which one
+    the OS would pick is not ours to bet on)."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError) as exc:
+        raise FetchError("dns_error", f"{host}: {exc}", retryable=True) from exc
+    addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
+    if not allow_private:
+        blocked = [a for a in addresses if not is_public_address(a)]
+        if blocked or not addresses:
+            raise FetchError(
+                "private_address",
+                f"{host} resolves to {', '.join(blocked) or 'nothing'}: not a public address "
+                "(set allow_private_addresses on the source to fetch it)",
+                retryable=False,
+            )
+    return addresses
+
+
+def _pinned(addresses: Sequence[str]) -> Callable[..., socket.socket]:
+    """A replacement for socket.create_connection that connects to the checked addresses only."""
+
+    def create_connection(
+        address: tuple[str, int], timeout: Any = None, source_address: Any = None
+    ) -> socket.socket:
+        error: OSError | None = None
+        for ip in addresses:
+            try:
+                return socket.create_connection((ip, address[1]), timeout, source_address)
+            except OSError as exc:
+                error = exc
+        raise error or OSError(f"no address to connect to for {address[0]}")
+
+    return create_connection
+
+
 @dataclass
 class _Robots:
     parser: urllib.robotparser.RobotFileParser | None  # None: robots.txt unreachable
@@ -139,6 +198,8 @@ class Fetcher:
         current = start
         seen = {current}
         for _hop in range(self.settings.max_redirects + 1):
+            # Before robots.txt: a refused host must say so, not look like an unreachable robots.
+            resolve(current, self.settings.allow_private_addresses)
             self._check_robots(current)
             status, headers, body = self._request(current, validators)
             if status in REDIRECTS:
@@ -242,6 +303,7 @@ class Fetcher:
         self._pace(parts.netloc)
         self.requests += 1
         timeout = self.settings.timeout
+        addresses = resolve(url, self.settings.allow_private_addresses)
         conn: http.client.HTTPConnection
         if parts.scheme == "https":
             conn = http.client.HTTPSConnection(
@@ -249,6 +311,9 @@ class Fetcher:
             )
         else:
             conn = http.client.HTTPConnection(parts.netloc, timeout=timeout)
+        # The Host header, SNI and certificate check still use the name; only the socket goes
+        # to the addresses resolve() checked.
+        conn._create_connection = _pinned(addresses)  # type: ignore[attr-defined]
         headers = {
             "User-Agent": self.settings.user_agent,
             "Accept-Encoding": "gzip",

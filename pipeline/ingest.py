@@ -25,6 +25,7 @@ from pipeline.fingerprint import Fingerprint, fingerprint
 from pipeline.models import Article, InputError, RawInput, Rejection
 from pipeline.sources import read_file, source_uri_for
 from pipeline.store import Connection, RunCounts
+from pipeline.timelimit import ItemTimeout, time_limit
 
 log = logging.getLogger(__name__)
 
@@ -39,16 +40,44 @@ class _Prepared:
     doc: Doc  # what dedupe verification compares
 
 
-def _guarded(source: RawInput, step: Callable[[], T]) -> T | Rejection:
-    """Run one item's text work. Never raises: a failure becomes a rejection with its reason."""
+def _guarded(source: RawInput, step: Callable[[], T], seconds: float) -> T | Rejection:
+    """Run one item's text work within `seconds`. Never raises: a failure or an item that takes
+    too long becomes a rejection with its reason."""
     try:
-        return step()
+        with time_limit(seconds):
+            return step()
+    except ItemTimeout as exc:
+        return Rejection(source.source_uri, "timeout", str(exc), source.raw_sha256)
     except InputError as exc:
         return Rejection(source.source_uri, exc.reason, exc.detail, source.raw_sha256)
     except Exception as exc:  # a bug must cost one input, not the batch
         log.exception("unexpected failure on %s", source.source_uri)
         detail = "".join(traceback.format_exception_only(exc)).strip()
         return Rejection(source.source_uri, "internal_error", detail, source.raw_sha256)
+
+
+_WARM_TEXT = (
+    "Warm-up article. The council approved the budget for the new bridge on Monday, officials "
+    "said, after months of debate about the cost of the project and its effect on traffic.\n"
+    # A word no dictionary knows makes fingerprinting load every language's word frequencies.
+    "Engineer Qxvortelm said the work begins in spring.\n"
+) * 3
+_warm = False
+
+
+def _warm_up(settings: Settings) -> None:
+    """Run the text work once, unlimited, before the first item of this process: the libraries
+    load their models lazily (seconds on a busy machine), which must not count against the
+    time limit of whichever real input happens to come first."""
+    global _warm
+    if _warm:
+        return
+    _warm = True
+    raw = RawInput("warm-up:", _WARM_TEXT.encode(), "", "text/plain")
+    article = build_article(extract(raw))
+    fingerprint(article.body, settings.fingerprint)
+    prepare(article.body, article.metadata.published_at)
+    extract(RawInput("warm-up:", f"<html><body><p>{_WARM_TEXT}</p></body></html>".encode(), ""))
 
 
 def prepare_article(
@@ -62,7 +91,7 @@ def prepare_article(
             prepare(article.body, article.metadata.published_at),
         )
 
-    return _guarded(extracted.raw, step)
+    return _guarded(extracted.raw, step, settings.item_timeout)
 
 
 def read_path(path: Path, settings: Settings) -> RawInput | Rejection:
@@ -79,6 +108,7 @@ def load_batch(
 ) -> RunCounts:
     """Clean, fingerprint, dedupe and store one batch in one transaction."""
     counts = RunCounts(inputs_read=len(items))
+    _warm_up(settings)
     with conn, conn.cursor() as cur:
         known = store.known_inputs(cur, [item.source_uri for item in items])
     extracted: list[Extracted] = []
@@ -89,7 +119,7 @@ def load_batch(
         elif item.source_uri in known:
             _count_known(item, known, counts, rejections)
         else:
-            result = _guarded(item, partial(extract, item))
+            result = _guarded(item, partial(extract, item), settings.item_timeout)
             if isinstance(result, Rejection):
                 rejections.append(result)
             else:

@@ -30,6 +30,7 @@ _FIELDS = {
     "enabled",
     "max_items",
     "shard_size",
+    "allow_private_addresses",
 }
 
 
@@ -47,6 +48,10 @@ class Source:
     enabled: bool = True
     max_items: int = 200  # items fetched or files read per run, at most
     shard_size: int = 25  # items per mapped task
+    # Fetch from hosts on private, loopback or link-local addresses (an intranet feed, a test
+    # server on 127.0.0.1). Off by default: a feed must not be able to point us at internal
+    # services or cloud metadata endpoints.
+    allow_private_addresses: bool = False
 
 
 def default_path() -> Path:
@@ -83,9 +88,12 @@ def _source(raw: dict[str, Any], defaults: dict[str, Any], base: Path) -> Source
             enabled=bool(merged.get("enabled", True)),
             max_items=int(merged.get("max_items", Source.max_items)),
             shard_size=int(merged.get("shard_size", Source.shard_size)),
+            allow_private_addresses=merged.get("allow_private_addresses", False),
         )
     except (TypeError, ValueError) as exc:
         raise SourceConfigError(f"source {name}: {exc}") from exc
+    if not isinstance(source.allow_private_addresses, bool):
+        raise SourceConfigError(f"source {name}: allow_private_addresses must be true or false")
     if source.max_items < 1 or source.shard_size < 1:
         raise SourceConfigError(f"source {name}: max_items and shard_size must be at least 1")
     return source

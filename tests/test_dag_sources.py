@@ -66,7 +66,7 @@ def test_two_dag_runs_fetch_each_article_once_and_pick_up_new_entries(
     config = tmp_path / "sources.toml"
     config.write_text(
         f'[[sources]]\nname = "local"\nkind = "feed"\nurl = "{site.url("/feed.xml")}"\n'
-        'outlet = "Local"\nshard_size = 2\n'
+        'outlet = "Local"\nshard_size = 2\nallow_private_addresses = true\n'
     )
     env = {**airflow_home, database.DATABASE_URL_ENV: database_url,
            "NEWSDEDUP_SOURCES": str(config)}  # fmt: skip

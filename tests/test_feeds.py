@@ -24,6 +24,7 @@ SETTINGS = Settings(
         backoff=0.01,
         max_backoff=0.1,
         max_attempts=3,
+        allow_private_addresses=True,  # the test server is on 127.0.0.1
     )
 )
 HTML = {"Content-Type": "text/html; charset=utf-8"}
@@ -48,7 +49,10 @@ def _run(db: store.Connection, source: Source, settings: Settings = SETTINGS) ->
 
 
 def _source(site: LocalSite, kind: str = "feed", path: str = "/feed.xml") -> Source:
-    return Source(name="local", kind=kind, location=site.url(path), outlet="Local Test")
+    return Source(
+        name="local", kind=kind, location=site.url(path), outlet="Local Test",
+        allow_private_addresses=True,
+    )  # fmt: skip
 
 
 def _states(db: store.Connection) -> dict[str, tuple[str, str | None]]:
@@ -230,6 +234,12 @@ def test_cli_ingests_a_url(
 
     monkeypatch.setenv("NEWSDEDUP_FETCH_MIN_INTERVAL", "0")
     site.routes["/cli"] = Reply(200, article_html(42), HTML)
-    assert main(["ingest", "--database-url", database_url, site.url("/cli?utm_source=x")]) == 0
+    url = site.url("/cli?utm_source=x")
+    # 127.0.0.1 is refused unless asked for: the page is a rejection, not an article.
+    assert main(["ingest", "--database-url", database_url, url]) == 0
+    assert query(db, "SELECT count(*) FROM articles") == [(0,)]
+    assert query(db, "SELECT reason FROM rejected_inputs") == [("private_address",)]
+    assert not site.hits("/cli")
+    assert main(["ingest", "--database-url", database_url, "--allow-private-addresses", url]) == 0
     assert query(db, "SELECT source_uri FROM articles") == [(site.url("/cli"),)]
     assert main(["ingest", "--database-url", database_url, "http://"]) == 2  # no host: an error

@@ -21,6 +21,7 @@ FAST = FetchSettings(
     max_backoff=0.2,
     max_redirects=3,
     max_body_bytes=50_000,
+    allow_private_addresses=True,  # the test server is on 127.0.0.1
 )
 HTML = {"Content-Type": "text/html; charset=utf-8"}
 
