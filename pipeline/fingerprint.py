@@ -62,7 +62,10 @@ def weight(token: str) -> float:
 
 
 def word_shingles(text: str, size: int) -> set[bytes]:
-    words = tokens(text)
+    return _shingles(tokens(text), size)
+
+
+def _shingles(words: list[str], size: int) -> set[bytes]:
     if len(words) < size:
         return {" ".join(words).encode()} if words else set()
     return {" ".join(words[i : i + size]).encode() for i in range(len(words) - size + 1)}
@@ -70,7 +73,11 @@ def word_shingles(text: str, size: int) -> set[bytes]:
 
 def rare_terms(text: str, min_weight: float) -> set[bytes]:
     """Words at least as rare as min_weight, numbers excluded (they recur across unrelated news)."""
-    return {w.encode() for w in set(tokens(text)) if not w.isdigit() and weight(w) >= min_weight}
+    return _rare(tokens(text), min_weight)
+
+
+def _rare(words: list[str], min_weight: float) -> set[bytes]:
+    return {w.encode() for w in set(words) if not w.isdigit() and weight(w) >= min_weight}
 
 
 @dataclass(frozen=True)
@@ -106,11 +113,55 @@ class Fingerprint:
         return self.hashvalues.astype("<u4").tobytes()
 
 
-def minhash(features: set[bytes], num_perm: int, seed: int) -> np.ndarray:
+def minhash_datasketch(features: set[bytes], num_perm: int, seed: int) -> np.ndarray:
+    """The reference: datasketch's MinHash (default scheme, SHA-1 32-bit hash) of a set."""
     sketch = MinHash(num_perm=num_perm, seed=seed)
     if features:
         sketch.update_batch(sorted(features))
     values: np.ndarray = sketch.hashvalues
+    return values
+
+
+@lru_cache(maxsize=16)
+def _permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """datasketch's own permutation parameters for (num_perm, seed), taken from a MinHash so that
+    they follow whatever scheme the installed datasketch defaults to."""
+    sketch = MinHash(num_perm=num_perm, seed=seed)
+    if sketch.scheme != "affine32":  # the arithmetic in minhash() is that scheme's
+        raise RuntimeError(f"datasketch default MinHash scheme {sketch.scheme!r} is not affine32")
+    a, b = sketch.permutations
+    return np.ascontiguousarray(a, dtype=np.uint32), np.ascontiguousarray(b, dtype=np.uint32)
+
+
+_EMPTY = np.uint32(0xFFFFFFFF)
+
+
+def _fmix32(hv: np.ndarray) -> np.ndarray:
+    """MurmurHash3's 32-bit finalizer, as datasketch applies it before its affine permutations."""
+    hv = hv ^ (hv >> np.uint32(16))
+    hv = hv * np.uint32(0x85EBCA6B)
+    hv = hv ^ (hv >> np.uint32(13))
+    hv = hv * np.uint32(0xC2B2AE35)
+    result: np.ndarray = hv ^ (hv >> np.uint32(16))
+    return result
+
+
+def minhash(features: set[bytes], num_perm: int, seed: int) -> np.ndarray:
+    """The same hash values as minhash_datasketch (tests/test_bench_equivalence.py), ~2x faster.
+
+    datasketch spends most of an update in Python per feature (hashfunc call, list, array
+    conversion) and sorting; here SHA-1 digests are joined into one buffer and every
+    permutation is applied to every feature in one uint32 numpy expression (wrapping
+    multiply-add, exactly datasketch's affine32 arithmetic).
+    """
+    if not features:
+        return np.full(num_perm, _EMPTY, dtype=np.uint32)
+    sha1 = hashlib.sha1
+    hv = np.frombuffer(b"".join([sha1(f).digest()[:4] for f in features]), dtype="<u4")
+    a, b = _permutations(num_perm, seed)
+    permuted = np.multiply.outer(_fmix32(hv.astype(np.uint32)), a)
+    permuted += b
+    values: np.ndarray = permuted.min(axis=0)
     return values
 
 
@@ -128,10 +179,11 @@ def fingerprint(text: str, settings: FingerprintSettings) -> list[Fingerprint]:
     """The signatures of a text. A text without features (no rare word) gets no band keys for
     that scheme: an empty set would share its bucket with every other empty set."""
     words_scheme, terms_scheme = schemes(settings)
+    words = tokens(text)  # once for both schemes
     result = []
     for scheme, features in (
-        (words_scheme, word_shingles(text, settings.shingle_size)),
-        (terms_scheme, rare_terms(text, settings.rare_weight)),
+        (words_scheme, _shingles(words, settings.shingle_size)),
+        (terms_scheme, _rare(words, settings.rare_weight)),
     ):
         values = minhash(features, scheme.num_perm, settings.seed)
         keys = band_keys(values, scheme.bands, scheme.rows) if features else ()
