@@ -19,7 +19,7 @@ from functools import lru_cache
 
 import numpy as np
 from datasketch import MinHash
-from wordfreq import zipf_frequency
+from wordfreq import get_frequency_dict, zipf_frequency
 
 from pipeline.config import FingerprintSettings
 
@@ -55,10 +55,27 @@ def weight(token: str) -> float:
     Zipf is log10 of frequency per billion words in wordfreq's general corpora, so the weight is
     a corpus-independent IDF: a newcomer is weighed the same whatever the database holds.
     """
-    zipf = zipf_frequency(token, "en")
+    zipf = _zipf(token, "en")
     if zipf == 0.0:
-        zipf = max(zipf_frequency(token, lang) for lang in _OTHER_LANGUAGES)
+        zipf = max(_zipf(token, lang) for lang in _OTHER_LANGUAGES)
     return max(0.0, min(MAX_WEIGHT, MAX_WEIGHT - zipf))
+
+
+@lru_cache(maxsize=None)
+def _wordlist(lang: str) -> dict[str, float]:
+    words: dict[str, float] = get_frequency_dict(lang, "best")
+    return words
+
+
+def _zipf(token: str, lang: str) -> float:
+    """zipf_frequency(token, lang), with a shortcut for the common expensive case: a plain ASCII
+    word missing from the language's list (a name) is 0.0, which zipf_frequency finds only after
+    running the language's tokenizer; names cost 12 such calls each. A plain lower-case ASCII
+    word is its own single token in every language consulted (tests/test_bench_equivalence.py
+    checks the shortcut against zipf_frequency)."""
+    if token.isascii() and token.isalpha() and token not in _wordlist(lang):
+        return 0.0
+    return zipf_frequency(token, lang)
 
 
 def word_shingles(text: str, size: int) -> set[bytes]:

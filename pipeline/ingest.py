@@ -23,7 +23,7 @@ from pipeline import store
 from pipeline.config import Settings
 from pipeline.dedupe import prepare
 from pipeline.extract import Extracted, build_article, extract
-from pipeline.fingerprint import fingerprint
+from pipeline.fingerprint import fingerprint, weight
 from pipeline.models import InputError, RawInput, Rejection
 from pipeline.placement import Prepared, place_batch
 from pipeline.sources import read_file, source_uri_for
@@ -113,8 +113,15 @@ def text_pool(workers: int | None = None) -> Iterator[Executor | None]:
     if workers <= 1:
         yield None
         return
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=warm_up) as pool:
         yield pool
+
+
+def warm_up() -> None:
+    """Load what every article needs once per process (wordfreq's lists of 12 languages take
+    seconds), so that the first batch is not billed for it."""
+    weight("qxzqxzwarmup")
 
 
 def load_batch(
