@@ -15,7 +15,7 @@ import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import numpy as np
 from datasketch import MinHash
@@ -61,7 +61,7 @@ def weight(token: str) -> float:
     return max(0.0, min(MAX_WEIGHT, MAX_WEIGHT - zipf))
 
 
-@lru_cache(maxsize=None)
+@cache
 def _wordlist(lang: str) -> dict[str, float]:
     words: dict[str, float] = get_frequency_dict(lang, "best")
     return words
