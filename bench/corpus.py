@@ -22,9 +22,12 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
+from pipeline.config import FingerprintSettings
 from pipeline.evaluation.synthetic import make_copy
+from pipeline.fingerprint import weight
 from pipeline.models import RawInput
 
+RARE = FingerprintSettings().rare_weight
 NAEB = Path("/work/shared/datasets/extraction-dev/naeb")
 _WORD = re.compile(r"[A-Za-z]+")
 _SYLLABLES = (
@@ -37,13 +40,13 @@ _STARTERS = (
     "Her Their There These Those What Why How Who Some Many Most One Two Three Mr Mrs Ms Dr"
 )
 _KEEP = frozenset(_STARTERS.split(" "))
-NAMES = 400_000  # invented names an article draws from
+NAMES = len(_SYLLABLES) ** 5  # invented words an article draws its rare words from (~8 M)
 
 
 def invented_name(number: int) -> str:
-    """A pronounceable word for a number (a bijection on 0..24**4-1): 'Kalomira'."""
+    """A pronounceable word for a number (a bijection on 0..24**5-1): 'Kalomirata'."""
     parts = []
-    for _ in range(4):
+    for _ in range(5):
         number, digit = divmod(number, len(_SYLLABLES))
         parts.append(_SYLLABLES[digit])
     return "".join(parts).capitalize()
@@ -86,7 +89,7 @@ class Corpus:
         ]
         titles = [r["title"] for r in records if r.get("title")]
         vocabulary = sorted({w for p in paragraphs for w in _WORD.findall(p) if len(w) >= 5})
-        return paragraphs, titles, [w for w in vocabulary if w.islower()]
+        return paragraphs, titles, [w for w in vocabulary if w.islower() and weight(w) < RARE]
 
     def _rng(self, index: int, purpose: str) -> random.Random:
         return random.Random(f"{self.seed}/{purpose}/{index}")
@@ -106,13 +109,17 @@ class Corpus:
         names: dict[str, str] = {}
 
         def rename(match: re.Match[str]) -> str:
+            # Names and rare words (what the terms scheme and verification weigh) become this
+            # article's own invented words; common words stay, so the prose keeps its shape.
             word = match.group(0)
-            if word[0].isupper() and len(word) >= 3 and word not in _KEEP:
+            name = word[0].isupper() and len(word) >= 3 and word not in _KEEP
+            if name or weight(word.lower()) >= RARE:
                 if word not in names:
-                    names[word] = invented_name(rng.randrange(NAMES))
+                    invented = invented_name(rng.randrange(NAMES))
+                    names[word] = invented if name else invented.lower()
                 return names[word]
-            if len(word) >= 5 and word.islower() and rng.random() < 0.33:
-                return rng.choice(vocabulary)
+            if len(word) >= 5 and word.islower() and rng.random() < 0.2:
+                return rng.choice(vocabulary)  # a common word, to vary the word runs
             return word
 
         target = rng.randint(650, 1_150)

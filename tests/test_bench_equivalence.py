@@ -18,7 +18,7 @@ from wordfreq import zipf_frequency
 from bench.corpus import Corpus
 from pipeline import fingerprint, ingest, store
 from pipeline.config import Settings
-from pipeline.dedupe import Candidate, place, prepare
+from pipeline.dedupe import Candidate, classify, compare, may_link, place, prepare
 from pipeline.evaluation.dedupe import MemoryIndex
 from tests.conftest import query
 
@@ -98,3 +98,19 @@ def test_backfill_decides_like_one_by_one_datasketch_placement(
     # both kinds of candidate occurred: an earlier article of the same batch, a stored one
     same_batch = [i for i in duplicates if (i - 1) // 40 == (index.canonical[i] - 1) // 40]
     assert same_batch and len(same_batch) < len(duplicates)
+
+
+def test_cheap_prefilter_never_drops_a_link(corpus_texts: list[str]) -> None:
+    """dedupe.may_link skips the alignment only for pairs classify() leaves unrelated."""
+    corpus = Corpus(seed=5, duplicate_share=0.5, copy_window=10)
+    docs = [prepare(a.text) for a in corpus.stream(80)] + [prepare(t) for t in corpus_texts]
+    settings = Settings().dedupe
+    linked = skipped = 0
+    for i in range(len(docs)):
+        for j in range(max(0, i - 10), i):
+            level = classify(compare(docs[i], docs[j]).scores, settings).level
+            allowed = may_link(docs[i], docs[j], settings)
+            assert allowed or level is None, (i, j)
+            linked += level is not None
+            skipped += not allowed
+    assert linked >= 20 and skipped >= 200  # both sides of the filter were exercised
