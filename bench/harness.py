@@ -222,15 +222,18 @@ def stage_figures(corpus_path: Path, mode: Mode, workers: int) -> dict[str, Any]
     figures["baseline_datasketch"] = stages.baseline_datasketch(bodies)
     log(f"baseline datasketch: {figures['baseline_datasketch']}")
     figures["baseline_trafilatura_pages_per_s"] = stages.baseline_trafilatura([h for _, h in pages])
+    html = stages.html_raws(pages)
+    stages.html_path(html[:4])
     one = {
         "clean": stages.rate(stages.clean_texts, raws),
         "fingerprint": stages.rate(stages.fingerprint_texts, bodies),
         "verification_docs": stages.rate(stages.prepare_texts, bodies),
     }
-    html = stages.html_raws(pages)
     context = get_context("spawn")
     with ProcessPoolExecutor(workers, mp_context=context, initializer=ingest.warm_up) as pool:
-        stages.pool_rate(pool, stages.clean_texts, raws[:64])  # start and warm the workers
+        # start the workers and warm them up (imports, caches) before timing
+        stages.pool_rate(pool, stages.clean_texts, raws[:64])
+        stages.pool_rate(pool, stages.html_path, html[:8])
         pooled = {
             "clean": stages.pool_rate(pool, stages.clean_texts, raws),
             "fingerprint": stages.pool_rate(pool, stages.fingerprint_texts, bodies),
@@ -303,7 +306,10 @@ def cost_curve(batches: list[BatchTiming], checkpoints: tuple[int, ...]) -> list
     """Per-article placement cost (ms) over the ~10 batches placed nearest each checkpoint."""
     curve = []
     for point in checkpoints:
-        near = sorted(batches, key=lambda b: abs(b.stored_before - point))[:10]
+        # a tenth of the run's batches (at most 10) around the point: several batches smooth
+        # the noise, and the points of a short run stay apart
+        window = max(1, min(10, len(batches) // 10))
+        near = sorted(batches, key=lambda b: abs(b.stored_before - point))[:window]
         near = [b for b in near if b.articles]
         if not near or min(abs(b.stored_before - point) for b in near) > max(point * 0.2, 1_000):
             continue

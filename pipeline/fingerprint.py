@@ -56,9 +56,19 @@ def weight(token: str) -> float:
     a corpus-independent IDF: a newcomer is weighed the same whatever the database holds.
     """
     zipf = _zipf(token, "en")
-    if zipf == 0.0:
-        zipf = max(_zipf(token, lang) for lang in _OTHER_LANGUAGES)
+    if zipf == 0.0 and _plain(token):
+        # zipf_frequency is 0.0 in every language whose list lacks a plain word (see _zipf)
+        zipf = max(
+            (zipf_frequency(token, lang) for lang in _OTHER_LANGUAGES if token in _wordlist(lang)),
+            default=0.0,
+        )
+    elif zipf == 0.0:
+        zipf = max(zipf_frequency(token, lang) for lang in _OTHER_LANGUAGES)
     return max(0.0, min(MAX_WEIGHT, MAX_WEIGHT - zipf))
+
+
+def _plain(token: str) -> bool:
+    return token.isascii() and token.isalpha()
 
 
 @cache
@@ -73,7 +83,7 @@ def _zipf(token: str, lang: str) -> float:
     running the language's tokenizer; names cost 12 such calls each. A plain lower-case ASCII
     word is its own single token in every language consulted (tests/test_bench_equivalence.py
     checks the shortcut against zipf_frequency)."""
-    if token.isascii() and token.isalpha() and token not in _wordlist(lang):
+    if _plain(token) and token not in _wordlist(lang):
         return 0.0
     return zipf_frequency(token, lang)
 
@@ -184,12 +194,13 @@ def minhash(features: set[bytes], num_perm: int, seed: int) -> np.ndarray:
 
 def band_keys(hashvalues: np.ndarray, bands: int, rows: int) -> tuple[int, ...]:
     """One signed 64-bit bucket key per band (fits Postgres bigint)."""
-    keys = []
-    for band in range(bands):
-        chunk = hashvalues[band * rows : (band + 1) * rows].astype("<u4").tobytes()
-        digest = hashlib.blake2b(chunk, digest_size=8).digest()
-        keys.append(int.from_bytes(digest, "little", signed=True))
-    return tuple(keys)
+    data = hashvalues[: bands * rows].astype("<u4").tobytes()  # one conversion, then slices
+    width = 4 * rows
+    blake2b = hashlib.blake2b
+    return tuple(
+        int.from_bytes(blake2b(data[i : i + width], digest_size=8).digest(), "little", signed=True)
+        for i in range(0, bands * width, width)
+    )
 
 
 def fingerprint(text: str, settings: FingerprintSettings) -> list[Fingerprint]:

@@ -48,6 +48,23 @@ def test_zipf_shortcut_equals_wordfreq(corpus_texts: list[str]) -> None:
     for lang in ("en", *fingerprint._OTHER_LANGUAGES):
         for word in words:
             assert fingerprint._zipf(word, lang) == zipf_frequency(word, lang), (word, lang)
+    for word in words:  # the weight as it was computed before the shortcut
+        zipf = zipf_frequency(word, "en") or max(
+            zipf_frequency(word, lang) for lang in fingerprint._OTHER_LANGUAGES
+        )
+        assert fingerprint.weight(word) == max(0.0, min(7.0, 7.0 - zipf)), word
+
+
+def test_band_keys_are_blake2b_of_each_band() -> None:
+    import hashlib
+
+    values = fingerprint.minhash({b"a b c", b"b c d", b"c d e"}, 128, 1)
+    keys = fingerprint.band_keys(values, 42, 3)
+    assert len(keys) == 42
+    for band, key in enumerate(keys):
+        chunk = values[band * 3 : (band + 1) * 3].astype("<u4").tobytes()
+        digest = hashlib.blake2b(chunk, digest_size=8).digest()
+        assert key == int.from_bytes(digest, "little", signed=True)
 
 
 def _decisions_in_db(db: store.Connection) -> list[tuple[str, int, int]]:
