@@ -181,8 +181,10 @@ def read_corpus(path: Path) -> Iterator[RawInput]:
             yield RawInput(row["uri"], data, hashlib.sha256(data).hexdigest(), "text/plain")
 
 
-def run(mode_name: str, articles: int | None, seed: int, workers: int) -> dict[str, Any]:
-    mode = MODES[mode_name]
+def run(
+    mode_name: str, articles: int | None, seed: int, workers: int, mode: Mode | None = None
+) -> dict[str, Any]:
+    mode = mode or MODES[mode_name]
     total = articles or mode.articles
     settings = Settings()
     result: dict[str, Any] = {
@@ -362,8 +364,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--articles", type=int, help="override the mode's corpus size")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
+    parser.add_argument(
+        "--checkpoints",
+        help="comma-separated stored-corpus sizes for the dedupe cost (default: the mode's)",
+    )
     args = parser.parse_args(argv)
-    result = run(args.mode, args.articles, args.seed, args.workers)
+    mode = MODES[args.mode]
+    if args.checkpoints:
+        points = tuple(int(p) for p in args.checkpoints.split(","))
+        mode = Mode(mode.articles, mode.sample, mode.html_pages, points)
+    result = run(args.mode, args.articles, args.seed, args.workers, mode)
     RESULTS.mkdir(exist_ok=True)
     out = RESULTS / f"{args.mode}-{result['date'][:19].replace(':', '')}.json"
     out.write_text(json.dumps(result, indent=2, default=str) + "\n", encoding="utf-8")
