@@ -14,6 +14,7 @@ import traceback
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
@@ -133,6 +134,26 @@ def load_batch(
 ) -> RunCounts:
     """Clean, fingerprint, dedupe and store one batch in one transaction; the text work runs in
     `pool` when one is given."""
+    return _finish_batch(conn, run_id, _start_batch(conn, items, settings, pool), settings)
+
+
+@dataclass
+class _Started:
+    """A batch whose text work is under way (in the pool) or not begun (no pool)."""
+
+    counts: RunCounts
+    rejections: list[Rejection]
+    extracted: list[Extracted]
+    boilerplate: dict[str, frozenset[str]]  # what the text work was given
+    results: Callable[[], list[Prepared | Rejection]]  # waits for the text work
+
+
+def _start_batch(
+    conn: Connection,
+    items: Sequence[RawInput | Rejection],
+    settings: Settings,
+    pool: Executor | None,
+) -> _Started:
     counts = RunCounts(inputs_read=len(items))
     with conn, conn.cursor() as cur:
         known = store.known_inputs(cur, [item.source_uri for item in items])
@@ -155,9 +176,49 @@ def load_batch(
         boilerplate = store.site_boilerplate(
             cur, {e.site for e in extracted}, settings.site_boilerplate_min_articles
         )
-    fresh: list[Prepared] = []
     jobs = [(page, boilerplate.get(page.site, frozenset()), settings) for page in extracted]
-    for prepared in _map(pool, _prepare_one, jobs):
+    return _Started(counts, rejections, extracted, boilerplate, _submit(pool, jobs))
+
+
+def _submit(
+    pool: Executor | None, jobs: list[tuple[Extracted, frozenset[str], Settings]]
+) -> Callable[[], list[Prepared | Rejection]]:
+    if pool is None or len(jobs) < 2:
+        return lambda: [_prepare_one(job) for job in jobs]
+    futures = [
+        pool.submit(_prepare_chunk, jobs[i : i + POOL_CHUNK])
+        for i in range(0, len(jobs), POOL_CHUNK)
+    ]
+    return lambda: [result for future in futures for result in future.result()]
+
+
+def _prepare_chunk(
+    jobs: list[tuple[Extracted, frozenset[str], Settings]],
+) -> list[Prepared | Rejection]:
+    return [_prepare_one(job) for job in jobs]
+
+
+def _finish_batch(
+    conn: Connection, run_id: int, started: _Started, settings: Settings
+) -> RunCounts:
+    counts, rejections = started.counts, started.rejections
+    results = started.results()
+    # A pipelined ingest starts a batch before the previous one commits: what that one stored
+    # is looked at again, so that the outcome is the one of loading the batches in turn.
+    with conn, conn.cursor() as cur:
+        pages = started.extracted
+        known = store.known_inputs(cur, [page.raw.source_uri for page in pages])
+        boilerplate = store.site_boilerplate(
+            cur, {page.site for page in pages}, settings.site_boilerplate_min_articles
+        )
+    fresh: list[Prepared] = []
+    for page, prepared in zip(pages, results, strict=True):
+        if page.raw.source_uri in known:
+            _count_known(page.raw, known, counts, rejections)
+            continue
+        site_lines = boilerplate.get(page.site, frozenset())
+        if site_lines != started.boilerplate.get(page.site, frozenset()):
+            prepared = prepare_article(page, site_lines, settings)  # the site learned a line
         if isinstance(prepared, Rejection):
             rejections.append(prepared)
         else:
@@ -212,15 +273,10 @@ def ingest_files(
     """Load files in batches of settings.batch_size; return the counts of this call.
 
     `workers` processes do the text work (default: NEWSDEDUP_INGEST_WORKERS, else 1)."""
-    total = RunCounts()
-    with text_pool(workers) as pool:
-        for batch in batched(files, settings.batch_size):
-            items = [read_path(p, settings) for p in batch]
-            counts = load_batch(conn, run_id, items, settings, pool)
-            total.add(counts)
-            if on_batch is not None:
-                on_batch(counts)
-    return total
+    batches = (
+        [read_path(p, settings) for p in batch] for batch in batched(files, settings.batch_size)
+    )
+    return _pipelined(conn, run_id, batches, settings, on_batch, workers)
 
 
 def new_files(conn: Connection, files: Sequence[Path]) -> list[Path]:
@@ -241,23 +297,51 @@ def ingest_items(
 ) -> RunCounts:
     """Like ingest_files for any stream of inputs (WARC records, fetched pages), batch by batch.
 
-    The stream is consumed lazily, so an archive of any size needs one batch in memory.
+    The stream is consumed lazily, so an archive of any size needs two batches in memory.
     """
+    return _pipelined(
+        conn, run_id, _chunks(items, settings.batch_size), settings, on_batch, workers
+    )
+
+
+def _chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    batch: list[T] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _pipelined(
+    conn: Connection,
+    run_id: int,
+    batches: Iterable[Sequence[RawInput | Rejection]],
+    settings: Settings,
+    on_batch: Callable[[RunCounts], None] | None,
+    workers: int | None,
+) -> RunCounts:
+    """Load batch after batch; with a pool, the text work of the next batch runs in the workers
+    while this process places the current one (and _finish_batch keeps the outcome the same as
+    loading them strictly in turn)."""
     total = RunCounts()
-    batch: list[RawInput | Rejection] = []
     with text_pool(workers) as pool:
-
-        def flush() -> None:
-            counts = load_batch(conn, run_id, batch, settings, pool)
-            total.add(counts)
-            batch.clear()
-            if on_batch is not None:
-                on_batch(counts)
-
-        for item in items:
-            batch.append(item)
-            if len(batch) >= settings.batch_size:
-                flush()
-        if batch:
-            flush()
+        pending: _Started | None = None
+        for batch in batches:
+            started = _start_batch(conn, batch, settings, pool)
+            if pending is not None:
+                _report(_finish_batch(conn, run_id, pending, settings), total, on_batch)
+            pending = started
+        if pending is not None:
+            _report(_finish_batch(conn, run_id, pending, settings), total, on_batch)
     return total
+
+
+def _report(
+    counts: RunCounts, total: RunCounts, on_batch: Callable[[RunCounts], None] | None
+) -> None:
+    total.add(counts)
+    if on_batch is not None:
+        on_batch(counts)

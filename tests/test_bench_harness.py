@@ -16,7 +16,7 @@ def test_corpus_is_deterministic_and_has_copies_and_boilerplate() -> None:
     copies = [a for a in articles if a.original != a.index]
     assert 0.12 < len(copies) / len(articles) < 0.3
     assert all(articles[a.original].original == a.original for a in copies)  # of an original
-    assert sum("All rights reserved." in a.text for a in articles) > 150
+    assert sum("Daily newsletter" in a.text for a in articles) > 150
     words = [len(a.text.split()) for a in articles]
     assert 700 < sum(words) / len(words) < 1_300
 
