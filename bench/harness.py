@@ -192,7 +192,7 @@ def run(
         "articles": total,
         "seed": seed,
         "workers": workers,
-        "command": " ".join(sys.argv),
+        "command": " ".join(["python -m bench", *sys.argv[1:]]),
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": machine(),
     }
