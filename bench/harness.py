@@ -18,6 +18,7 @@ import json
 import os
 import platform
 import shutil
+import signal
 import sys
 import tempfile
 import threading
@@ -369,6 +370,8 @@ def main(argv: list[str] | None = None) -> int:
         help="comma-separated stored-corpus sizes for the dedupe cost (default: the mode's)",
     )
     args = parser.parse_args(argv)
+    # A killed run (timeout, Ctrl-C) must still stop its PostgreSQL and remove its files.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     mode = MODES[args.mode]
     if args.checkpoints:
         points = tuple(int(p) for p in args.checkpoints.split(","))
