@@ -13,7 +13,7 @@ export AIRFLOW__CORE__LOAD_EXAMPLES := False
 export AIRFLOW__CORE__PARALLELISM := 4
 export NEWSDEDUP_DATA_DIR := $(DATA)
 
-.PHONY: install run test lint typecheck check lock clean stop compose-config
+.PHONY: install run test lint typecheck check lock clean stop compose-config bench bench-full
 
 $(BIN)/uv:
 	$(PYTHON) -m venv $(VENV)
@@ -68,3 +68,11 @@ clean: stop
 # Validates docker-compose.yml offline (Debian's docker-compose; no Docker engine needed).
 compose-config:
 	docker-compose -f docker-compose.yml config -q
+
+# Throughput benchmark (BENCHMARKS.md): quick mode (~2 minutes, 2,000 articles) and the full
+# 1 M-article backfill. Figures go to stdout and bench/results/.
+bench: install
+	$(BIN)/python -m bench --mode quick
+
+bench-full: install
+	$(BIN)/python -m bench --mode full

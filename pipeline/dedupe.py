@@ -295,6 +295,8 @@ def verify(new: Doc, candidates: dict[int, Doc], settings: DedupeSettings) -> li
     first (any duplicate before any same-story link), ties by lower id (older article)."""
     matches = []
     for candidate_id, doc in candidates.items():
+        if not may_link(new, doc, settings):
+            continue  # classify() would say unrelated; skip the sentence alignment
         comparison = compare(new, doc)
         decision = classify(comparison.scores, settings)
         if decision.level is not None:
@@ -303,6 +305,33 @@ def verify(new: Doc, candidates: dict[int, Doc], settings: DedupeSettings) -> li
                                  comparison))  # fmt: skip
     matches.sort(key=lambda m: (m.level != DUPLICATE, -m.similarity, m.candidate_id))
     return matches
+
+
+def may_link(a: Doc, b: Doc, settings: DedupeSettings) -> bool:
+    """False only when classify() is certain to find no link, judged on the cheap scores.
+
+    Most LSH candidates are unrelated (they share a rare word or two); the sentence alignment
+    compare() computes for them is most of the cost of verification. Every rule of classify()
+    that links a pair needs copy containment, weighted vocabulary or cosine above a threshold,
+    so a pair below all three is unrelated whatever its alignment. The scores are rounded as
+    compare() rounds them, so that a pair on a threshold is judged the same way.
+    """
+    if not a.token_count or not b.token_count:
+        return True  # compare() handles empty texts itself
+    t = settings
+    lighter = min(a.vocabulary_weight, b.vocabulary_weight)
+    if round(lighter, 4) < t.min_content_weight:
+        return False
+    smaller_trigrams = min(len(a.trigrams), len(b.trigrams))
+    if smaller_trigrams:
+        containment = len(a.trigrams & b.trigrams) / smaller_trigrams
+        if round(containment, 4) >= t.copy_containment:
+            return True
+    shared = a.tf.keys() & b.tf.keys()
+    vocabulary = round(_weight_of(shared) / lighter, 4) if lighter else 0.0
+    if vocabulary >= min(t.rewrite_vocabulary, t.story_vocabulary):
+        return True
+    return round(cosine(a, b), 4) >= t.story_cosine
 
 
 @dataclass(frozen=True)

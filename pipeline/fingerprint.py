@@ -15,11 +15,11 @@ import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import numpy as np
 from datasketch import MinHash
-from wordfreq import zipf_frequency
+from wordfreq import get_frequency_dict, zipf_frequency
 
 from pipeline.config import FingerprintSettings
 
@@ -55,14 +55,44 @@ def weight(token: str) -> float:
     Zipf is log10 of frequency per billion words in wordfreq's general corpora, so the weight is
     a corpus-independent IDF: a newcomer is weighed the same whatever the database holds.
     """
-    zipf = zipf_frequency(token, "en")
-    if zipf == 0.0:
+    zipf = _zipf(token, "en")
+    if zipf == 0.0 and _plain(token):
+        # zipf_frequency is 0.0 in every language whose list lacks a plain word (see _zipf)
+        zipf = max(
+            (zipf_frequency(token, lang) for lang in _OTHER_LANGUAGES if token in _wordlist(lang)),
+            default=0.0,
+        )
+    elif zipf == 0.0:
         zipf = max(zipf_frequency(token, lang) for lang in _OTHER_LANGUAGES)
     return max(0.0, min(MAX_WEIGHT, MAX_WEIGHT - zipf))
 
 
+def _plain(token: str) -> bool:
+    return token.isascii() and token.isalpha()
+
+
+@cache
+def _wordlist(lang: str) -> dict[str, float]:
+    words: dict[str, float] = get_frequency_dict(lang, "best")
+    return words
+
+
+def _zipf(token: str, lang: str) -> float:
+    """zipf_frequency(token, lang), with a shortcut for the common expensive case: a plain ASCII
+    word missing from the language's list (a name) is 0.0, which zipf_frequency finds only after
+    running the language's tokenizer; names cost 12 such calls each. A plain lower-case ASCII
+    word is its own single token in every language consulted (tests/test_bench_equivalence.py
+    checks the shortcut against zipf_frequency)."""
+    if _plain(token) and token not in _wordlist(lang):
+        return 0.0
+    return zipf_frequency(token, lang)
+
+
 def word_shingles(text: str, size: int) -> set[bytes]:
-    words = tokens(text)
+    return _shingles(tokens(text), size)
+
+
+def _shingles(words: list[str], size: int) -> set[bytes]:
     if len(words) < size:
         return {" ".join(words).encode()} if words else set()
     return {" ".join(words[i : i + size]).encode() for i in range(len(words) - size + 1)}
@@ -70,7 +100,11 @@ def word_shingles(text: str, size: int) -> set[bytes]:
 
 def rare_terms(text: str, min_weight: float) -> set[bytes]:
     """Words at least as rare as min_weight, numbers excluded (they recur across unrelated news)."""
-    return {w.encode() for w in set(tokens(text)) if not w.isdigit() and weight(w) >= min_weight}
+    return _rare(tokens(text), min_weight)
+
+
+def _rare(words: list[str], min_weight: float) -> set[bytes]:
+    return {w.encode() for w in set(words) if not w.isdigit() and weight(w) >= min_weight}
 
 
 @dataclass(frozen=True)
@@ -106,7 +140,8 @@ class Fingerprint:
         return self.hashvalues.astype("<u4").tobytes()
 
 
-def minhash(features: set[bytes], num_perm: int, seed: int) -> np.ndarray:
+def minhash_datasketch(features: set[bytes], num_perm: int, seed: int) -> np.ndarray:
+    """The reference: datasketch's MinHash (default scheme, SHA-1 32-bit hash) of a set."""
     sketch = MinHash(num_perm=num_perm, seed=seed)
     if features:
         sketch.update_batch(sorted(features))
@@ -114,24 +149,69 @@ def minhash(features: set[bytes], num_perm: int, seed: int) -> np.ndarray:
     return values
 
 
+@lru_cache(maxsize=16)
+def _permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """datasketch's own permutation parameters for (num_perm, seed), taken from a MinHash so that
+    they follow whatever scheme the installed datasketch defaults to."""
+    sketch = MinHash(num_perm=num_perm, seed=seed)
+    if sketch.scheme != "affine32":  # the arithmetic in minhash() is that scheme's
+        raise RuntimeError(f"datasketch default MinHash scheme {sketch.scheme!r} is not affine32")
+    a, b = sketch.permutations
+    return np.ascontiguousarray(a, dtype=np.uint32), np.ascontiguousarray(b, dtype=np.uint32)
+
+
+_EMPTY = np.uint32(0xFFFFFFFF)
+
+
+def _fmix32(hv: np.ndarray) -> np.ndarray:
+    """MurmurHash3's 32-bit finalizer, as datasketch applies it before its affine permutations."""
+    hv = hv ^ (hv >> np.uint32(16))
+    hv = hv * np.uint32(0x85EBCA6B)
+    hv = hv ^ (hv >> np.uint32(13))
+    hv = hv * np.uint32(0xC2B2AE35)
+    result: np.ndarray = hv ^ (hv >> np.uint32(16))
+    return result
+
+
+def minhash(features: set[bytes], num_perm: int, seed: int) -> np.ndarray:
+    """The same hash values as minhash_datasketch (tests/test_bench_equivalence.py), ~2x faster.
+
+    datasketch spends most of an update in Python per feature (hashfunc call, list, array
+    conversion) and sorting; here SHA-1 digests are joined into one buffer and every
+    permutation is applied to every feature in one uint32 numpy expression (wrapping
+    multiply-add, exactly datasketch's affine32 arithmetic).
+    """
+    if not features:
+        return np.full(num_perm, _EMPTY, dtype=np.uint32)
+    sha1 = hashlib.sha1
+    hv = np.frombuffer(b"".join([sha1(f).digest()[:4] for f in features]), dtype="<u4")
+    a, b = _permutations(num_perm, seed)
+    permuted = np.multiply.outer(_fmix32(hv.astype(np.uint32)), a)
+    permuted += b
+    values: np.ndarray = permuted.min(axis=0)
+    return values
+
+
 def band_keys(hashvalues: np.ndarray, bands: int, rows: int) -> tuple[int, ...]:
     """One signed 64-bit bucket key per band (fits Postgres bigint)."""
-    keys = []
-    for band in range(bands):
-        chunk = hashvalues[band * rows : (band + 1) * rows].astype("<u4").tobytes()
-        digest = hashlib.blake2b(chunk, digest_size=8).digest()
-        keys.append(int.from_bytes(digest, "little", signed=True))
-    return tuple(keys)
+    data = hashvalues[: bands * rows].astype("<u4").tobytes()  # one conversion, then slices
+    width = 4 * rows
+    blake2b = hashlib.blake2b
+    return tuple(
+        int.from_bytes(blake2b(data[i : i + width], digest_size=8).digest(), "little", signed=True)
+        for i in range(0, bands * width, width)
+    )
 
 
 def fingerprint(text: str, settings: FingerprintSettings) -> list[Fingerprint]:
     """The signatures of a text. A text without features (no rare word) gets no band keys for
     that scheme: an empty set would share its bucket with every other empty set."""
     words_scheme, terms_scheme = schemes(settings)
+    words = tokens(text)  # once for both schemes
     result = []
     for scheme, features in (
-        (words_scheme, word_shingles(text, settings.shingle_size)),
-        (terms_scheme, rare_terms(text, settings.rare_weight)),
+        (words_scheme, _shingles(words, settings.shingle_size)),
+        (terms_scheme, _rare(words, settings.rare_weight)),
     ):
         values = minhash(features, scheme.num_perm, settings.seed)
         keys = band_keys(values, scheme.bands, scheme.rows) if features else ()

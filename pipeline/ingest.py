@@ -8,9 +8,12 @@ inserts, so the expensive text work of several workers runs in parallel.
 from __future__ import annotations
 
 import logging
+import multiprocessing
+import os
 import traceback
-from collections import OrderedDict
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
@@ -19,10 +22,11 @@ from typing import TypeVar
 
 from pipeline import store
 from pipeline.config import Settings
-from pipeline.dedupe import Candidate, Doc, place, prepare
+from pipeline.dedupe import prepare
 from pipeline.extract import Extracted, build_article, extract
-from pipeline.fingerprint import Fingerprint, fingerprint
-from pipeline.models import Article, InputError, RawInput, Rejection
+from pipeline.fingerprint import fingerprint
+from pipeline.models import InputError, RawInput, Rejection
+from pipeline.placement import Prepared, place_batch
 from pipeline.sources import read_file, source_uri_for
 from pipeline.store import Connection, RunCounts
 from pipeline.timelimit import ItemTimeout, time_limit
@@ -33,11 +37,7 @@ _FAR_FUTURE = datetime.max.replace(tzinfo=UTC)
 T = TypeVar("T")
 
 
-@dataclass
-class _Prepared:
-    article: Article
-    fingerprints: list[Fingerprint]
-    doc: Doc  # what dedupe verification compares
+_Prepared = Prepared  # the name other modules used before pipeline/placement.py
 
 
 def _guarded(source: RawInput, step: Callable[[], T], seconds: float) -> T | Rejection:
@@ -65,14 +65,16 @@ _WARM_TEXT = (
 _warm = False
 
 
-def _warm_up(settings: Settings) -> None:
-    """Run the text work once, unlimited, before the first item of this process: the libraries
-    load their models lazily (seconds on a busy machine), which must not count against the
-    time limit of whichever real input happens to come first."""
+def warm_up(settings: Settings | None = None) -> None:
+    """Run the text work once, unlimited, before the first item of this process (and in each
+    pool worker): the libraries load their models lazily (wordfreq's lists of 12 languages,
+    seconds on a busy machine), which must not count against the time limit of whichever real
+    input happens to come first, nor bill the first batch."""
     global _warm
     if _warm:
         return
     _warm = True
+    settings = settings or Settings.from_env()
     raw = RawInput("warm-up:", _WARM_TEXT.encode(), "", "text/plain")
     article = build_article(extract(raw))
     fingerprint(article.body, settings.fingerprint)
@@ -82,10 +84,10 @@ def _warm_up(settings: Settings) -> None:
 
 def prepare_article(
     extracted: Extracted, site_boilerplate: Collection[str], settings: Settings
-) -> _Prepared | Rejection:
-    def step() -> _Prepared:
+) -> Prepared | Rejection:
+    def step() -> Prepared:
         article = build_article(extracted, site_boilerplate)
-        return _Prepared(
+        return Prepared(
             article,
             fingerprint(article.body, settings.fingerprint),
             prepare(article.body, article.metadata.published_at),
@@ -103,34 +105,147 @@ def read_path(path: Path, settings: Settings) -> RawInput | Rejection:
         return Rejection(source_uri_for(path), "unreadable", str(exc))
 
 
+def _extract_one(job: tuple[RawInput, float]) -> Extracted | Rejection:
+    item, seconds = job
+    return _guarded(item, partial(extract, item), seconds)
+
+
+def _prepare_one(job: tuple[Extracted, frozenset[str], Settings]) -> Prepared | Rejection:
+    return prepare_article(*job)
+
+
+A = TypeVar("A")
+
+
+def _map(pool: Executor | None, step: Callable[[A], T], jobs: Sequence[A]) -> list[T]:
+    """The text work of a batch, in a process pool when one is given (order is kept)."""
+    if pool is None or len(jobs) < 2:
+        return [step(job) for job in jobs]
+    return list(pool.map(step, jobs, chunksize=POOL_CHUNK))
+
+
+# Items per task sent to a worker: large enough that pickling round trips are amortised, small
+# enough that two workers finish a 200-item batch together.
+POOL_CHUNK = 8
+WORKERS_ENV = "NEWSDEDUP_INGEST_WORKERS"
+
+
+def default_workers() -> int:
+    """Processes for the text work of ingest (NEWSDEDUP_INGEST_WORKERS, default 1: in place)."""
+    return max(1, int(os.environ.get(WORKERS_ENV) or 1))
+
+
+@contextmanager
+def text_pool(workers: int | None = None) -> Iterator[Executor | None]:
+    """A process pool for extraction and cleaning when more than one worker is asked for.
+
+    Spawned, not forked: the parent may hold a database connection and threads (rich's
+    progress bar), which a forked child must not inherit.
+    """
+    workers = default_workers() if workers is None else workers
+    if workers <= 1:
+        yield None
+        return
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=warm_up) as pool:
+        yield pool
+
+
 def load_batch(
-    conn: Connection, run_id: int, items: Sequence[RawInput | Rejection], settings: Settings
+    conn: Connection,
+    run_id: int,
+    items: Sequence[RawInput | Rejection],
+    settings: Settings,
+    pool: Executor | None = None,
 ) -> RunCounts:
-    """Clean, fingerprint, dedupe and store one batch in one transaction."""
+    """Clean, fingerprint, dedupe and store one batch in one transaction; the text work runs in
+    `pool` when one is given."""
+    return _finish_batch(conn, run_id, _start_batch(conn, items, settings, pool), settings)
+
+
+@dataclass
+class _Started:
+    """A batch whose text work is under way (in the pool) or not begun (no pool)."""
+
+    counts: RunCounts
+    rejections: list[Rejection]
+    extracted: list[Extracted]
+    boilerplate: dict[str, frozenset[str]]  # what the text work was given
+    results: Callable[[], list[Prepared | Rejection]]  # waits for the text work
+
+
+def _start_batch(
+    conn: Connection,
+    items: Sequence[RawInput | Rejection],
+    settings: Settings,
+    pool: Executor | None,
+) -> _Started:
     counts = RunCounts(inputs_read=len(items))
-    _warm_up(settings)
+    warm_up(settings)
     with conn, conn.cursor() as cur:
         known = store.known_inputs(cur, [item.source_uri for item in items])
     extracted: list[Extracted] = []
     rejections: list[Rejection] = []
+    todo: list[tuple[RawInput, float]] = []
     for item in items:
         if isinstance(item, Rejection):
             rejections.append(item)
         elif item.source_uri in known:
             _count_known(item, known, counts, rejections)
         else:
-            result = _guarded(item, partial(extract, item), settings.item_timeout)
-            if isinstance(result, Rejection):
-                rejections.append(result)
-            else:
-                extracted.append(result)
+            todo.append((item, settings.item_timeout))
+    for result in _map(pool, _extract_one, todo):
+        if isinstance(result, Rejection):
+            rejections.append(result)
+        else:
+            extracted.append(result)
     with conn, conn.cursor() as cur:
         boilerplate = store.site_boilerplate(
             cur, {e.site for e in extracted}, settings.site_boilerplate_min_articles
         )
-    fresh: list[_Prepared] = []
-    for page in extracted:
-        prepared = prepare_article(page, boilerplate.get(page.site, frozenset()), settings)
+    jobs = [(page, boilerplate.get(page.site, frozenset()), settings) for page in extracted]
+    return _Started(counts, rejections, extracted, boilerplate, _submit(pool, jobs))
+
+
+def _submit(
+    pool: Executor | None, jobs: list[tuple[Extracted, frozenset[str], Settings]]
+) -> Callable[[], list[Prepared | Rejection]]:
+    if pool is None or len(jobs) < 2:
+        return lambda: [_prepare_one(job) for job in jobs]
+    futures = [
+        pool.submit(_prepare_chunk, jobs[i : i + POOL_CHUNK])
+        for i in range(0, len(jobs), POOL_CHUNK)
+    ]
+    return lambda: [result for future in futures for result in future.result()]
+
+
+def _prepare_chunk(
+    jobs: list[tuple[Extracted, frozenset[str], Settings]],
+) -> list[Prepared | Rejection]:
+    return [_prepare_one(job) for job in jobs]
+
+
+def _finish_batch(
+    conn: Connection, run_id: int, started: _Started, settings: Settings
+) -> RunCounts:
+    counts, rejections = started.counts, started.rejections
+    results = started.results()
+    # A pipelined ingest starts a batch before the previous one commits: what that one stored
+    # is looked at again, so that the outcome is the one of loading the batches in turn.
+    with conn, conn.cursor() as cur:
+        pages = started.extracted
+        known = store.known_inputs(cur, [page.raw.source_uri for page in pages])
+        boilerplate = store.site_boilerplate(
+            cur, {page.site for page in pages}, settings.site_boilerplate_min_articles
+        )
+    fresh: list[Prepared] = []
+    for page, prepared in zip(pages, results, strict=True):
+        if page.raw.source_uri in known:
+            _count_known(page.raw, known, counts, rejections)
+            continue
+        site_lines = boilerplate.get(page.site, frozenset())
+        if site_lines != started.boilerplate.get(page.site, frozenset()):
+            prepared = prepare_article(page, site_lines, settings)  # the site learned a line
         if isinstance(prepared, Rejection):
             rejections.append(prepared)
         else:
@@ -142,14 +257,9 @@ def load_batch(
         store.lock_for_dedupe(cur)
         # Re-check under the lock: another worker may have stored some of these meanwhile.
         known_now = store.known_inputs(cur, [p.article.source_uri for p in fresh])
-        for prepared in fresh:
-            if prepared.article.source_uri in known_now:
-                counts.unchanged += 1
-                continue
-            duplicate = _store_one(cur, run_id, prepared, settings, counts)
-            if not duplicate:  # copies of one text must not teach it as boilerplate
-                article = prepared.article
-                store.count_site_lines(cur, article.site, article.site_lines)
+        new = [p for p in fresh if p.article.source_uri not in known_now]
+        counts.unchanged += len(fresh) - len(new)
+        place_batch(cur, run_id, new, settings, counts)
         for rejection in rejections:
             store.record_rejection(cur, rejection, run_id)
         counts.rejected += len(rejections)
@@ -174,73 +284,6 @@ def _count_known(
     )
 
 
-# Stored articles never change, so what verification computed for one stays valid: a per-process
-# cache keeps the dedupe lock from being held while the same candidates are prepared again.
-_DOC_CACHE: OrderedDict[int, Doc] = OrderedDict()
-DOC_CACHE_SIZE = 20_000
-
-
-def _remember(article_id: int, doc: Doc) -> None:
-    _DOC_CACHE[article_id] = doc
-    _DOC_CACHE.move_to_end(article_id)
-    while len(_DOC_CACHE) > DOC_CACHE_SIZE:
-        _DOC_CACHE.popitem(last=False)
-
-
-def _stored_doc(article_id: int, body: str, published_at: datetime | None) -> Doc:
-    doc = _DOC_CACHE.get(article_id)
-    if doc is None:
-        doc = prepare(body, published_at)
-    _remember(article_id, doc)
-    return doc
-
-
-def _store_one(
-    cur: store.Cursor, run_id: int, prepared: _Prepared, settings: Settings, counts: RunCounts
-) -> bool:
-    """Place one article among everything stored (the caller holds the dedupe lock); returns
-    whether it was linked as a duplicate."""
-    article = prepared.article
-    article_id = store.next_article_id(cur)
-    stored = store.lsh_candidates(cur, prepared.fingerprints, settings.dedupe.max_candidates)
-    # An exact copy shares every bucket and ranks first anyway; fetching it explicitly keeps
-    # it a candidate even behind max_candidates articles that tie with it.
-    exact = store.exact_body_match(cur, article.body_sha256)
-    if exact is not None and exact not in {s.id for s in stored}:
-        stored += store.stored_articles(cur, [exact])
-    bodies = {s.id: s.body for s in stored}
-    candidates = [
-        Candidate(s.id, _stored_doc(s.id, s.body, s.published_at), s.canonical_id, s.story_id)
-        for s in stored
-    ]
-    placement = place(prepared.doc, candidates, settings.dedupe)
-    canonical_id = placement.canonical_id or article_id
-    story_id = placement.story_id or article_id
-    if len(placement.story_ids) > 1:
-        store.merge_stories(cur, story_id, placement.story_ids)
-    store.insert_article(cur, article_id, article, canonical_id, story_id, run_id)
-    store.insert_fingerprints(cur, article_id, prepared.fingerprints)
-    _remember(article_id, prepared.doc)
-    store.clear_rejection(cur, article.source_uri)
-    for match in placement.links:
-        exact_copy = bodies[match.candidate_id] == article.body
-        store.insert_match(
-            cur,
-            article_id,
-            store.Link(
-                match.candidate_id, match.level, match.similarity,
-                "exact_body" if exact_copy else "minhash_lsh+verify", match.reason,
-                match.comparison.scores, match.comparison.shared_passages,
-            ),
-        )  # fmt: skip
-    counts.loaded += 1
-    if placement.canonical_id is not None:
-        counts.merged += 1
-    elif placement.links:
-        counts.same_story += 1
-    return placement.canonical_id is not None
-
-
 def batched(items: Sequence[Path], size: int) -> Iterable[Sequence[Path]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
@@ -252,15 +295,15 @@ def ingest_files(
     files: Sequence[Path],
     settings: Settings,
     on_batch: Callable[[RunCounts], None] | None = None,
+    workers: int | None = None,
 ) -> RunCounts:
-    """Load files in batches of settings.batch_size; return the counts of this call."""
-    total = RunCounts()
-    for batch in batched(files, settings.batch_size):
-        counts = load_batch(conn, run_id, [read_path(p, settings) for p in batch], settings)
-        total.add(counts)
-        if on_batch is not None:
-            on_batch(counts)
-    return total
+    """Load files in batches of settings.batch_size; return the counts of this call.
+
+    `workers` processes do the text work (default: NEWSDEDUP_INGEST_WORKERS, else 1)."""
+    batches = (
+        [read_path(p, settings) for p in batch] for batch in batched(files, settings.batch_size)
+    )
+    return _pipelined(conn, run_id, batches, settings, on_batch, workers)
 
 
 def new_files(conn: Connection, files: Sequence[Path]) -> list[Path]:
@@ -277,25 +320,55 @@ def ingest_items(
     items: Iterable[RawInput | Rejection],
     settings: Settings,
     on_batch: Callable[[RunCounts], None] | None = None,
+    workers: int | None = None,
 ) -> RunCounts:
     """Like ingest_files for any stream of inputs (WARC records, fetched pages), batch by batch.
 
-    The stream is consumed lazily, so an archive of any size needs one batch in memory.
+    The stream is consumed lazily, so an archive of any size needs two batches in memory.
     """
-    total = RunCounts()
-    batch: list[RawInput | Rejection] = []
+    return _pipelined(
+        conn, run_id, _chunks(items, settings.batch_size), settings, on_batch, workers
+    )
 
-    def flush() -> None:
-        counts = load_batch(conn, run_id, batch, settings)
-        total.add(counts)
-        batch.clear()
-        if on_batch is not None:
-            on_batch(counts)
 
+def _chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    batch: list[T] = []
     for item in items:
         batch.append(item)
-        if len(batch) >= settings.batch_size:
-            flush()
+        if len(batch) >= size:
+            yield batch
+            batch = []
     if batch:
-        flush()
+        yield batch
+
+
+def _pipelined(
+    conn: Connection,
+    run_id: int,
+    batches: Iterable[Sequence[RawInput | Rejection]],
+    settings: Settings,
+    on_batch: Callable[[RunCounts], None] | None,
+    workers: int | None,
+) -> RunCounts:
+    """Load batch after batch; with a pool, the text work of the next batch runs in the workers
+    while this process places the current one (and _finish_batch keeps the outcome the same as
+    loading them strictly in turn)."""
+    total = RunCounts()
+    with text_pool(workers) as pool:
+        pending: _Started | None = None
+        for batch in batches:
+            started = _start_batch(conn, batch, settings, pool)
+            if pending is not None:
+                _report(_finish_batch(conn, run_id, pending, settings), total, on_batch)
+            pending = started
+        if pending is not None:
+            _report(_finish_batch(conn, run_id, pending, settings), total, on_batch)
     return total
+
+
+def _report(
+    counts: RunCounts, total: RunCounts, on_batch: Callable[[RunCounts], None] | None
+) -> None:
+    total.add(counts)
+    if on_batch is not None:
+        on_batch(counts)

@@ -1,0 +1,188 @@
+"""Dedupe decisions and writes for a whole batch at once, under the dedupe lock.
+
+The decisions are exactly those of placing the batch's articles one after another (each one
+sees every stored article and every article of the batch placed before it), but the database
+is asked set-wise: one query finds the LSH candidates of every article of the batch, one the
+exact body copies, one the stored candidates' rows, and the new rows go in with COPY. Per
+article that is a handful of round trips fewer, and the lock is held for less time.
+
+The in-batch part mirrors store.lsh_candidates: candidates rank by shared buckets, ties by the
+lower (older) id, at most max_candidates. Stored ids are all lower than the batch's, so the
+union of the stored top-k and the in-batch hits, ranked again, is the top-k of both.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from pipeline import store, store_bulk
+from pipeline.config import Settings
+from pipeline.dedupe import Candidate, Doc, Placement, place, prepare
+from pipeline.fingerprint import Fingerprint
+from pipeline.models import Article
+from pipeline.store import Cursor, RunCounts
+
+BucketKey = tuple[str, int, int]  # scheme, band, bucket
+
+
+@dataclass
+class Prepared:
+    article: Article
+    fingerprints: list[Fingerprint]
+    doc: Doc  # what dedupe verification compares
+
+
+# Stored articles never change, so what verification computed for one stays valid: a per-process
+# cache keeps the dedupe lock from being held while the same candidates are prepared again.
+# A Doc is ~100-200 kB (token counts, 3-gram set, sentence word sets): the size bounds memory.
+_DOC_CACHE: OrderedDict[int, Doc] = OrderedDict()
+DOC_CACHE_SIZE = 2_000
+
+
+def remember(article_id: int, doc: Doc) -> None:
+    _DOC_CACHE[article_id] = doc
+    _DOC_CACHE.move_to_end(article_id)
+    while len(_DOC_CACHE) > DOC_CACHE_SIZE:
+        _DOC_CACHE.popitem(last=False)
+
+
+def stored_doc(article_id: int, body: str, published_at: datetime | None) -> Doc:
+    doc = _DOC_CACHE.get(article_id)
+    if doc is None:
+        doc = prepare(body, published_at)
+    remember(article_id, doc)
+    return doc
+
+
+def bucket_keys(fingerprints: Sequence[Fingerprint]) -> list[BucketKey]:
+    return [
+        (fp.scheme, band, bucket) for fp in fingerprints for band, bucket in enumerate(fp.band_keys)
+    ]
+
+
+@dataclass
+class _Known:
+    """What placement needs of an article already placed (stored or earlier in the batch)."""
+
+    doc: Doc
+    canonical_id: int
+    story_id: int
+    body_sha256: str
+
+
+class _Batch:
+    """The batch's view of the articles it touches, kept current as articles are placed."""
+
+    def __init__(self, cur: Cursor, items: Sequence[Prepared], settings: Settings) -> None:
+        self.limit = settings.dedupe.max_candidates
+        probes = [bucket_keys(p.fingerprints) for p in items]
+        self.stored_hits = store_bulk.lsh_candidates_batch(cur, probes, self.limit)
+        shas = [p.article.body_sha256 for p in items]
+        self.stored_exact = store_bulk.exact_body_matches(cur, shas)
+        wanted = {i for hits in self.stored_hits for i, _ in hits} | set(self.stored_exact.values())
+        cached = [i for i in wanted if i in _DOC_CACHE]
+        self.known: dict[int, _Known] = {}
+        for row in store_bulk.stored_for_placement(cur, sorted(wanted), cached):
+            doc = _DOC_CACHE.get(row.id) or prepare(row.body or "", row.published_at)
+            self.known[row.id] = _Known(doc, row.canonical_id, row.story_id, row.body_sha256)
+        self.buckets: dict[BucketKey, list[int]] = {}
+        self.first_with_body: dict[str, int] = {}
+
+    def candidates(self, index: int, keys: list[BucketKey], sha: str) -> list[int]:
+        shared: Counter[int] = Counter(dict(self.stored_hits[index]))
+        for key in keys:
+            shared.update(self.buckets.get(key, ()))
+        ranked = sorted(shared, key=lambda i: (-shared[i], i))[: self.limit]
+        exact = self.stored_exact.get(sha) or self.first_with_body.get(sha)
+        if exact is not None and exact not in ranked:
+            ranked.append(exact)
+        return ranked
+
+    def add(self, article_id: int, keys: list[BucketKey], known: _Known) -> None:
+        self.known[article_id] = known
+        self.first_with_body.setdefault(known.body_sha256, article_id)
+        for key in keys:
+            self.buckets.setdefault(key, []).append(article_id)
+
+    def merge(self, into: int, stories: Sequence[int]) -> None:
+        merged = set(stories)
+        for known in self.known.values():
+            if known.story_id in merged:
+                known.story_id = into
+
+
+def place_batch(
+    cur: Cursor, run_id: int, items: Sequence[Prepared], settings: Settings, counts: RunCounts
+) -> None:
+    """Place and store `items` in this order (the caller holds the dedupe lock and has left out
+    what is stored already)."""
+    if not items:
+        return
+    batch = _Batch(cur, items, settings)
+    ids = store_bulk.next_article_ids(cur, len(items))
+    rows: list[store_bulk.NewArticle] = []
+    merges: list[tuple[int, list[int]]] = []
+    learned: list[Article] = []
+    for index, (article_id, prepared) in enumerate(zip(ids, items, strict=True)):
+        article = prepared.article
+        keys = bucket_keys(prepared.fingerprints)
+        found = batch.candidates(index, keys, article.body_sha256)
+        candidates = [
+            Candidate(i, batch.known[i].doc, batch.known[i].canonical_id, batch.known[i].story_id)
+            for i in found
+        ]
+        placement = place(prepared.doc, candidates, settings.dedupe)
+        canonical_id = placement.canonical_id or article_id
+        story_id = placement.story_id or article_id
+        if len(placement.story_ids) > 1:
+            batch.merge(story_id, placement.story_ids)
+            merges.append((story_id, placement.story_ids))
+        known = _Known(prepared.doc, canonical_id, story_id, article.body_sha256)
+        batch.add(article_id, keys, known)
+        rows.append(_new_row(article_id, prepared, known, placement, batch))
+        _count(placement, counts)
+        if placement.canonical_id is None:  # copies of one text must not teach it as boilerplate
+            learned.append(article)
+    # Stories merged by a later article of the batch: its earlier articles take the final id.
+    for row in rows:
+        row.story_id = batch.known[row.article_id].story_id
+    store_bulk.insert_articles(cur, rows, run_id)
+    for into, stories in merges:
+        store.merge_stories(cur, into, stories)
+    store_bulk.clear_rejections(cur, [p.article.source_uri for p in items])
+    store_bulk.count_site_lines(cur, [(a.site, a.site_lines) for a in learned])
+    for row, prepared in zip(rows, items, strict=True):
+        remember(row.article_id, prepared.doc)
+
+
+def _new_row(
+    article_id: int, prepared: Prepared, known: _Known, placement: Placement, batch: _Batch
+) -> store_bulk.NewArticle:
+    links = [
+        store.Link(
+            m.candidate_id, m.level, m.similarity,
+            "exact_body" if batch.known[m.candidate_id].body_sha256 == known.body_sha256
+            else "minhash_lsh+verify",
+            m.reason, m.comparison.scores, m.comparison.shared_passages,
+        )
+        for m in placement.links
+    ]  # fmt: skip
+    return store_bulk.NewArticle(
+        article_id,
+        prepared.article,
+        known.canonical_id,
+        known.story_id,
+        prepared.fingerprints,
+        links,
+    )
+
+
+def _count(placement: Placement, counts: RunCounts) -> None:
+    counts.loaded += 1
+    if placement.canonical_id is not None:
+        counts.merged += 1
+    elif placement.links:
+        counts.same_story += 1

@@ -1,0 +1,237 @@
+"""Set-based reads and COPY writes for placing a whole batch (pipeline/placement.py).
+
+Each function does for a batch what a function of pipeline/store.py does for one article, in
+one or two statements: per-article round trips, not the SQL itself, bound the old path.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import psycopg2.extras
+
+from pipeline.fingerprint import Fingerprint
+from pipeline.models import Article
+from pipeline.store import Cursor, Link
+
+BucketKey = tuple[str, int, int]
+
+
+def lsh_candidates_batch(
+    cur: Cursor, probes: Sequence[Sequence[BucketKey]], limit: int
+) -> list[list[tuple[int, int]]]:
+    """For each probe (the bucket keys of one article), the stored articles sharing the most
+    buckets with it as (article_id, shared), ranked like store.lsh_candidates."""
+    items: list[int] = []
+    schemes: list[str] = []
+    bands: list[int] = []
+    buckets: list[int] = []
+    for item, keys in enumerate(probes):
+        for scheme, band, bucket in keys:
+            items.append(item)
+            schemes.append(scheme)
+            bands.append(band)
+            buckets.append(bucket)
+    cur.execute(
+        """WITH probe AS (
+               SELECT * FROM unnest(%s::int[], %s::text[], %s::smallint[], %s::bigint[])
+                   AS p(item, scheme, band, bucket)),
+           hits AS (
+               SELECT p.item, l.article_id, count(*) AS shared
+               FROM probe p JOIN lsh_buckets l USING (scheme, band, bucket)
+               GROUP BY p.item, l.article_id),
+           ranked AS (
+               SELECT item, article_id, shared,
+                      row_number() OVER (PARTITION BY item ORDER BY shared DESC, article_id) AS n
+               FROM hits)
+           SELECT item, article_id, shared FROM ranked WHERE n <= %s
+           ORDER BY item, shared DESC, article_id""",
+        (items, schemes, bands, buckets, limit),
+    )
+    found: list[list[tuple[int, int]]] = [[] for _ in probes]
+    for item, article_id, shared in cur.fetchall():
+        found[item].append((int(article_id), int(shared)))
+    return found
+
+
+def exact_body_matches(cur: Cursor, shas: Sequence[str]) -> dict[str, int]:
+    """body_sha256 -> the oldest stored article with exactly that clean text."""
+    cur.execute(
+        """SELECT DISTINCT ON (body_sha256) body_sha256, id FROM articles
+           WHERE body_sha256 = ANY(%s) ORDER BY body_sha256, id""",
+        (sorted(set(shas)),),
+    )
+    return {sha: int(i) for sha, i in cur.fetchall()}
+
+
+@dataclass
+class StoredRow:
+    id: int
+    body: str | None  # None when the caller already has the article's Doc
+    published_at: datetime | None
+    canonical_id: int
+    story_id: int
+    body_sha256: str
+
+
+def stored_for_placement(cur: Cursor, ids: Sequence[int], cached: Sequence[int]) -> list[StoredRow]:
+    """The rows placement needs; the (large) body only of articles not in `cached`."""
+    cur.execute(
+        """SELECT id, CASE WHEN id = ANY(%s) THEN NULL ELSE body END, published_at,
+                  canonical_id, story_id, body_sha256
+           FROM articles WHERE id = ANY(%s) ORDER BY id""",
+        (list(cached), list(ids)),
+    )
+    return [StoredRow(*row) for row in cur.fetchall()]
+
+
+def next_article_ids(cur: Cursor, n: int) -> list[int]:
+    cur.execute(
+        "SELECT nextval(pg_get_serial_sequence('articles', 'id')) FROM generate_series(1, %s)",
+        (n,),
+    )
+    # Ascending, so that ids follow placement order as they do when taken one at a time.
+    return sorted(int(row[0]) for row in cur.fetchall())
+
+
+@dataclass
+class NewArticle:
+    article_id: int
+    article: Article
+    canonical_id: int
+    story_id: int
+    fingerprints: list[Fingerprint]
+    links: list[Link]
+
+
+def _text(value: Any) -> str:
+    """One value in COPY's text format."""
+    if value is None:
+        return "\\N"
+    if isinstance(value, bytes):
+        return "\\\\x" + value.hex()
+    if isinstance(value, list):
+        quoted = ('"' + str(v).replace("\\", "\\\\").replace('"', '\\"') + '"' for v in value)
+        value = "{" + ",".join(quoted) + "}"
+    elif isinstance(value, datetime):
+        value = value.isoformat()
+    text = str(value)
+    return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+
+
+def copy_rows(cur: Cursor, table: str, columns: str, rows: Iterable[Sequence[Any]]) -> None:
+    buffer = io.StringIO()
+    for row in rows:
+        buffer.write("\t".join(_text(v) for v in row))
+        buffer.write("\n")
+    if buffer.tell():
+        buffer.seek(0)
+        cur.copy_expert(f"COPY {table} ({columns}) FROM STDIN", buffer)
+
+
+def insert_articles(cur: Cursor, rows: Sequence[NewArticle], run_id: int) -> None:
+    """store.insert_article, insert_fingerprints and insert_match for a batch, in id order (a
+    duplicate's canonical row must precede it: the canonical trigger checks it)."""
+    rows = sorted(rows, key=lambda r: r.article_id)
+    copy_rows(
+        cur,
+        "articles",
+        "id, source_uri, outlet, title, authors, published_at, language, body, raw_sha256, "
+        "body_sha256, canonical_id, story_id, run_id, metadata",
+        (_article_values(r, run_id) for r in rows),
+    )
+    copy_rows(
+        cur,
+        "article_removals",
+        "article_id, position, rule, removed",
+        (
+            (r.article_id, i, removal.rule, removal.text)
+            for r in rows
+            for i, removal in enumerate(r.article.removals)
+        ),
+    )
+    copy_rows(
+        cur,
+        "article_fingerprints",
+        "article_id, scheme, signature",
+        ((r.article_id, fp.scheme, fp.signature_bytes()) for r in rows for fp in r.fingerprints),
+    )
+    copy_rows(
+        cur,
+        "lsh_buckets",
+        "scheme, band, bucket, article_id",
+        (
+            (fp.scheme, band, bucket, r.article_id)
+            for r in rows
+            for fp in r.fingerprints
+            for band, bucket in enumerate(fp.band_keys)
+        ),
+    )
+    matches = [
+        (
+            r.article_id, link.matched_id, link.level, link.similarity, link.method,
+            json.dumps(link.scores),
+            json.dumps([{"article": a, "matched": b} for a, b in link.shared_passages]),
+            link.reason,
+        )
+        for r in rows
+        for link in r.links
+    ]  # fmt: skip
+    if matches:
+        psycopg2.extras.execute_values(
+            cur,
+            """INSERT INTO article_matches (article_id, matched_id, level, similarity, method,
+                                            scores, shared_passages, reason) VALUES %s""",
+            matches,
+            page_size=1000,
+        )
+
+
+def _article_values(row: NewArticle, run_id: int) -> tuple[Any, ...]:
+    article = row.article
+    meta = article.metadata
+    extra = {
+        key: value
+        for key, value in (
+            ("canonical_url", meta.canonical_url),
+            ("credit", meta.credit),
+            ("site", article.site),
+        )
+        if value
+    }
+    return (
+        row.article_id, article.source_uri, meta.outlet, meta.title, list(meta.authors),
+        meta.published_at, meta.language, article.body, article.raw_sha256, article.body_sha256,
+        row.canonical_id, row.story_id, run_id, json.dumps(extra),
+    )  # fmt: skip
+
+
+def clear_rejections(cur: Cursor, uris: Sequence[str]) -> None:
+    """Inputs that now load are no longer rejected."""
+    cur.execute("DELETE FROM rejected_inputs WHERE source_uri = ANY(%s)", (list(uris),))
+
+
+def count_site_lines(cur: Cursor, articles: Sequence[tuple[str, dict[str, str]]]) -> None:
+    """store.count_site_lines for several articles: one row per (site, line) with how many of
+    the articles carried it (one INSERT may not update a row twice). The text kept for a new
+    line is the first article's, as when the articles are counted one by one."""
+    counted: dict[tuple[str, str], list[Any]] = {}
+    for site, lines in articles:
+        for key, text in lines.items():
+            entry = counted.setdefault((site, key), [text, 0])
+            entry[1] += 1
+    if not counted:
+        return
+    psycopg2.extras.execute_values(
+        cur,
+        """INSERT INTO site_lines AS known (site, line_key, line, articles) VALUES %s
+           ON CONFLICT (site, line_key)
+           DO UPDATE SET articles = known.articles + EXCLUDED.articles, last_seen = now()""",
+        [(site, key, text, n) for (site, key), (text, n) in sorted(counted.items())],
+        page_size=1000,
+    )

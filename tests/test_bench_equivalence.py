@@ -1,0 +1,133 @@
+"""The fast paths of issue 7 decide exactly what the straightforward ones decide.
+
+- pipeline.fingerprint.minhash gives datasketch's own hash values;
+- the wordfreq shortcut in pipeline.fingerprint gives zipf_frequency's values;
+- a backfill through ingest (set-based placement, COPY, process pool) links, merges and groups
+  a synthetic corpus exactly as placing its articles one by one with datasketch MinHash and an
+  in-memory LSH index does (pipeline.evaluation.dedupe.MemoryIndex, the `eval dedupe` path).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+from wordfreq import zipf_frequency
+
+from bench.corpus import Corpus
+from pipeline import fingerprint, ingest, store
+from pipeline.config import Settings
+from pipeline.dedupe import Candidate, classify, compare, may_link, place, prepare
+from pipeline.evaluation.dedupe import MemoryIndex
+from tests.conftest import query
+
+
+@pytest.fixture(scope="module")
+def corpus_texts() -> list[str]:
+    return [a.text for a in Corpus(seed=11).stream(40)]
+
+
+def test_minhash_equals_datasketch(corpus_texts: list[str]) -> None:
+    feature_sets: list[set[bytes]] = [set(), {b"one"}]
+    for text in corpus_texts:
+        feature_sets.append(fingerprint.word_shingles(text, 3))
+        feature_sets.append(fingerprint.rare_terms(text, 2.5))
+    for features in feature_sets:
+        for num_perm, seed in ((128, 1), (256, 1), (64, 5)):
+            fast = fingerprint.minhash(features, num_perm, seed)
+            reference = fingerprint.minhash_datasketch(features, num_perm, seed)
+            assert fast.dtype == reference.dtype
+            assert np.array_equal(fast, reference)
+
+
+def test_zipf_shortcut_equals_wordfreq(corpus_texts: list[str]) -> None:
+    words = sorted({w for text in corpus_texts[:15] for w in fingerprint.tokens(text)})
+    words += ["the", "hmeimim", "naïve", "don't", "x2", "россия", "kalomira"]
+    assert len(words) > 2_000
+    for lang in ("en", *fingerprint._OTHER_LANGUAGES):
+        for word in words:
+            assert fingerprint._zipf(word, lang) == zipf_frequency(word, lang), (word, lang)
+    for word in words:  # the weight as it was computed before the shortcut
+        zipf = zipf_frequency(word, "en") or max(
+            zipf_frequency(word, lang) for lang in fingerprint._OTHER_LANGUAGES
+        )
+        assert fingerprint.weight(word) == max(0.0, min(7.0, 7.0 - zipf)), word
+
+
+def test_band_keys_are_blake2b_of_each_band() -> None:
+    import hashlib
+
+    values = fingerprint.minhash({b"a b c", b"b c d", b"c d e"}, 128, 1)
+    keys = fingerprint.band_keys(values, 42, 3)
+    assert len(keys) == 42
+    for band, key in enumerate(keys):
+        chunk = values[band * 3 : (band + 1) * 3].astype("<u4").tobytes()
+        digest = hashlib.blake2b(chunk, digest_size=8).digest()
+        assert key == int.from_bytes(digest, "little", signed=True)
+
+
+def _decisions_in_db(db: store.Connection) -> list[tuple[str, int, int]]:
+    return [
+        (row[0], row[1], row[2])
+        for row in query(db, "SELECT body, canonical_id, story_id FROM articles ORDER BY id")
+    ]
+
+
+def test_backfill_decides_like_one_by_one_datasketch_placement(
+    db: store.Connection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Copies land close to their originals, so that both in-batch and cross-batch candidates,
+    # exact copies and story merges occur in a small corpus.
+    corpus = Corpus(seed=3, duplicate_share=0.45, copy_window=25)
+    articles = list(corpus.stream(160))
+    settings = replace(Settings(), batch_size=40)
+    run_id = store.start_run(db, "test")
+    counts = ingest.ingest_items(db, run_id, (a.raw() for a in articles), settings, workers=2)
+    assert counts.loaded == 160 and counts.merged >= 40
+
+    stored = _decisions_in_db(db)
+    links = {
+        (a, m, level)
+        for a, m, level in query(db, "SELECT article_id, matched_id, level FROM article_matches")
+    }
+    first_id = query(db, "SELECT min(id) FROM articles")[0][0]
+
+    # The straightforward path: one article at a time, datasketch's MinHash, buckets in memory.
+    monkeypatch.setattr(fingerprint, "minhash", fingerprint.minhash_datasketch)
+    index = MemoryIndex(settings)
+    expected_links = set()
+    for body, _, _ in stored:
+        found = index.candidates(fingerprint.fingerprint(body, settings.fingerprint))
+        candidates = [
+            Candidate(i, index.docs[i], index.canonical[i], index.story[i]) for i in found
+        ]
+        placement = place(prepare(body), candidates, settings.dedupe)
+        new_id = index.add(body)
+        expected_links |= {(new_id, m.candidate_id, m.level) for m in placement.links}
+    offset = first_id - 1
+    assert {(a - offset, m - offset, level) for a, m, level in links} == expected_links
+    for position, (_, canonical_id, story_id) in enumerate(stored, start=1):
+        assert canonical_id - offset == index.canonical[position], position
+        assert story_id - offset == index.story[position], position
+    duplicates = [i for i, c in index.canonical.items() if c != i]
+    assert len(duplicates) >= 40
+    # both kinds of candidate occurred: an earlier article of the same batch, a stored one
+    same_batch = [i for i in duplicates if (i - 1) // 40 == (index.canonical[i] - 1) // 40]
+    assert same_batch and len(same_batch) < len(duplicates)
+
+
+def test_cheap_prefilter_never_drops_a_link(corpus_texts: list[str]) -> None:
+    """dedupe.may_link skips the alignment only for pairs classify() leaves unrelated."""
+    corpus = Corpus(seed=5, duplicate_share=0.5, copy_window=10)
+    docs = [prepare(a.text) for a in corpus.stream(80)] + [prepare(t) for t in corpus_texts]
+    settings = Settings().dedupe
+    linked = skipped = 0
+    for i in range(len(docs)):
+        for j in range(max(0, i - 10), i):
+            level = classify(compare(docs[i], docs[j]).scores, settings).level
+            allowed = may_link(docs[i], docs[j], settings)
+            assert allowed or level is None, (i, j)
+            linked += level is not None
+            skipped += not allowed
+    assert linked >= 20 and skipped >= 200  # both sides of the filter were exercised

@@ -1,0 +1,42 @@
+"""The benchmark harness runs end to end on a tiny corpus and reports every figure."""
+
+from __future__ import annotations
+
+from bench import harness
+from bench.corpus import Corpus
+from bench.report import table
+
+
+def test_corpus_is_deterministic_and_has_copies_and_boilerplate() -> None:
+    first = [a.text for a in Corpus(seed=4).stream(60)]
+    assert first == [a.text for a in Corpus(seed=4).stream(60)]
+    assert first != [a.text for a in Corpus(seed=5).stream(60)]
+    assert Corpus(seed=4).article(37).text == first[37]  # any article alone, for streaming
+    articles = list(Corpus(seed=4).stream(300))
+    copies = [a for a in articles if a.original != a.index]
+    assert 0.12 < len(copies) / len(articles) < 0.3
+    assert all(articles[a.original].original == a.original for a in copies)  # of an original
+    assert sum("Daily newsletter" in a.text for a in articles) > 150
+    words = [len(a.text.split()) for a in articles]
+    assert 700 < sum(words) / len(words) < 1_300
+
+
+def test_quick_harness_runs_and_reports() -> None:
+    tiny = harness.Mode(articles=120, sample=24, html_pages=4, checkpoints=(40, 80))
+    result = harness.run("quick", None, seed=9, workers=2, mode=tiny)
+    e2e = result["end_to_end"]
+    assert e2e["counts"]["inputs_read"] == 120
+    assert e2e["counts"]["loaded"] == 120 and e2e["counts"]["merged"] > 5
+    assert e2e["articles_per_s"] > 0 and e2e["peak_rss_mb_total"] > e2e["peak_rss_mb_main"] > 0
+    assert [p["stored"] for p in e2e["dedupe_cost"]] == [40, 80]
+    assert set(e2e["stage_seconds"]) == {
+        "candidate_lookup",
+        "verification",
+        "load",
+        "text_work_and_rest",
+    }
+    stages = result["stages"]
+    assert stages["baseline_datasketch"]["minhash_per_s"] > 0
+    assert stages["pool"]["html_path"] > 0
+    text = table(result)
+    assert "End to end" in text and "x trafilatura" in text and "x datasketch" in text
