@@ -32,6 +32,33 @@ ADMIN, PASSWORD = "admin", "test-admin-password"
 DAG_ID = "news_ingest"
 
 
+def airflow_env(home: Path, **extra: str) -> dict[str, str]:
+    """The environment of an Airflow whose state lives in `home`, loading this checkout's DAGs
+    and plugins; nothing inherited from the caller's AIRFLOW_* / NEWSDEDUP_* settings."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "NEWSDEDUP"))}
+    env.update(
+        AIRFLOW_HOME=str(home),
+        AIRFLOW__CORE__DAGS_FOLDER=str(REPO / "dags"),
+        AIRFLOW__CORE__PLUGINS_FOLDER=str(REPO / "plugins"),
+        AIRFLOW__CORE__LOAD_EXAMPLES="False",
+        AIRFLOW__CORE__PARALLELISM="4",
+        NEWSDEDUP_DATA_DIR=str(home / "newsdedup-unused"),
+        # Task processes must import this checkout's pipeline, not the venv's editable install.
+        PYTHONPATH=str(REPO),
+    )
+    env.update(extra)
+    return env
+
+
+def migrated_airflow_env(home: Path, **extra: str) -> dict[str, str]:
+    """airflow_env, with the metadata database (SQLite in `home`) migrated."""
+    env = airflow_env(home, **extra)
+    subprocess.run(
+        [AIRFLOW, "db", "migrate"], env=env, check=True, capture_output=True, timeout=300
+    )
+    return env
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -110,7 +137,7 @@ class Stack:
         return f"http://127.0.0.1:{self.port}"
 
     def _base_env(self, home: Path) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "NEWSDEDUP"))}
+        env = airflow_env(home)
         home.mkdir(parents=True, exist_ok=True)
         (self.root / "empty-inbox").mkdir(exist_ok=True)
         (self.root / "no-sources.toml").write_text("")
@@ -118,11 +145,6 @@ class Stack:
         passwords.write_text(json.dumps({ADMIN: PASSWORD}))
         news = psycopg2.extensions.parse_dsn(self.news_db_url)
         env.update(
-            AIRFLOW_HOME=str(home),
-            AIRFLOW__CORE__DAGS_FOLDER=str(REPO / "dags"),
-            AIRFLOW__CORE__PLUGINS_FOLDER=str(REPO / "plugins"),
-            AIRFLOW__CORE__LOAD_EXAMPLES="False",
-            AIRFLOW__CORE__PARALLELISM="4",
             AIRFLOW__CORE__EXECUTOR="CeleryExecutor" if self.kind == "celery" else "LocalExecutor",
             AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION="False",
             AIRFLOW__CORE__EXECUTION_API_SERVER_URL=f"{self.base_url}/execution/",

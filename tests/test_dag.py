@@ -3,40 +3,23 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from collections.abc import Iterator
-from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import pytest
 
 from pipeline import database
-from tests.conftest import REPO, query
+from tests.airflow_stack import AIRFLOW, migrated_airflow_env
+from tests.conftest import query
 
 pytestmark = pytest.mark.slow
-AIRFLOW = str(Path(sys.executable).with_name("airflow"))
 
 
 @pytest.fixture(scope="module")
 def airflow_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
-    home = tmp_path_factory.mktemp("airflow")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "NEWSDEDUP"))}
-    env.update(
-        AIRFLOW_HOME=str(home),
-        AIRFLOW__CORE__DAGS_FOLDER=str(REPO / "dags"),
-        AIRFLOW__CORE__PLUGINS_FOLDER=str(REPO / "plugins"),
-        AIRFLOW__CORE__LOAD_EXAMPLES="False",
-        AIRFLOW__CORE__PARALLELISM="4",
-        NEWSDEDUP_DATA_DIR=str(home / "newsdedup-unused"),
-        # Task processes must import this checkout's pipeline, not the venv's editable install.
-        PYTHONPATH=str(REPO),
-    )
-    subprocess.run(
-        [AIRFLOW, "db", "migrate"], env=env, check=True, capture_output=True, timeout=300
-    )
-    yield env
+    yield migrated_airflow_env(tmp_path_factory.mktemp("airflow"))
 
 
 def _dags_test(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
