@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,7 +13,7 @@ import psycopg2.extras
 
 from pipeline.config import SQL_DIR
 from pipeline.fingerprint import Fingerprint
-from pipeline.models import Article, Rejection, StoredArticle
+from pipeline.models import Rejection, StoredArticle
 
 Connection = psycopg2.extensions.connection
 Cursor = psycopg2.extensions.cursor
@@ -158,14 +157,6 @@ def record_rejection(cur: Cursor, rejection: Rejection, run_id: int) -> None:
     )
 
 
-def clear_rejection(cur: Cursor, source_uri: str) -> None:
-    """An input that now loads is no longer rejected (a fixed file, a retried fetch)."""
-    cur.execute("DELETE FROM rejected_inputs WHERE source_uri = %s", (source_uri,))
-
-
-# --- dedupe lookups --------------------------------------------------------------------------
-
-
 def site_boilerplate(
     cur: Cursor, sites: Iterable[str], min_articles: int
 ) -> dict[str, frozenset[str]]:
@@ -178,19 +169,6 @@ def site_boilerplate(
     return {site: frozenset(keys) for site, keys in cur.fetchall()}
 
 
-def count_site_lines(cur: Cursor, site: str, lines: dict[str, str]) -> None:
-    """One more article of `site` carried each of these lines (key -> text)."""
-    if not lines:
-        return
-    psycopg2.extras.execute_values(
-        cur,
-        """INSERT INTO site_lines AS known (site, line_key, line, articles) VALUES %s
-           ON CONFLICT (site, line_key)
-           DO UPDATE SET articles = known.articles + 1, last_seen = now()""",
-        [(site, key, text, 1) for key, text in sorted(lines.items())],
-    )
-
-
 def lock_for_dedupe(cur: Cursor) -> None:
     """Serialise dedupe decisions across workers until the transaction ends.
 
@@ -198,15 +176,6 @@ def lock_for_dedupe(cur: Cursor) -> None:
     and both become canonical.
     """
     cur.execute("SELECT pg_advisory_xact_lock(%s)", (_DEDUPE_LOCK,))
-
-
-def exact_body_match(cur: Cursor, body_sha256: str) -> int | None:
-    """The oldest stored article with exactly this clean text."""
-    cur.execute(
-        "SELECT id FROM articles WHERE body_sha256 = %s ORDER BY id LIMIT 1", (body_sha256,)
-    )
-    row = cur.fetchone()
-    return int(row[0]) if row else None
 
 
 _STORED_ARTICLE = """SELECT a.id, a.body, a.published_at, a.canonical_id, a.story_id, a.outlet
@@ -257,81 +226,12 @@ def lsh_candidates(
     return _stored(cur.fetchall())
 
 
-def stored_articles(cur: Cursor, ids: Sequence[int]) -> list[StoredArticle]:
-    cur.execute(_STORED_ARTICLE + " WHERE a.id = ANY(%s) ORDER BY a.id", (list(ids),))
-    return _stored(cur.fetchall())
-
-
 def merge_stories(cur: Cursor, into: int, others: Sequence[int]) -> None:
     """A new article linked several stories: they are one story, under the oldest id."""
     cur.execute("UPDATE articles SET story_id = %s WHERE story_id = ANY(%s)", (into, list(others)))
 
 
 # --- writes ----------------------------------------------------------------------------------
-
-
-def next_article_id(cur: Cursor) -> int:
-    cur.execute("SELECT nextval(pg_get_serial_sequence('articles', 'id'))")
-    row = cur.fetchone()
-    assert row is not None
-    return int(row[0])
-
-
-def insert_article(
-    cur: Cursor,
-    article_id: int,
-    article: Article,
-    canonical_id: int,
-    story_id: int,
-    run_id: int,
-) -> None:
-    meta = article.metadata
-    extra = {
-        key: value
-        for key, value in (
-            ("canonical_url", meta.canonical_url),
-            ("credit", meta.credit),
-            ("site", article.site),
-        )
-        if value
-    }
-    cur.execute(
-        """INSERT INTO articles (id, source_uri, outlet, title, authors, published_at, language,
-                                 body, raw_sha256, body_sha256, canonical_id, story_id, run_id,
-                                 metadata)
-           VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)""",
-        (
-            article_id, article.source_uri, meta.outlet, meta.title, meta.authors,
-            meta.published_at, meta.language, article.body, article.raw_sha256,
-            article.body_sha256, canonical_id, story_id, run_id, json.dumps(extra),
-        ),
-    )  # fmt: skip
-    if article.removals:
-        psycopg2.extras.execute_values(
-            cur,
-            "INSERT INTO article_removals (article_id, position, rule, removed) VALUES %s",
-            [(article_id, i, r.rule, r.text) for i, r in enumerate(article.removals)],
-        )
-
-
-def insert_fingerprints(cur: Cursor, article_id: int, fingerprints: Iterable[Fingerprint]) -> None:
-    rows: list[tuple[int, str, bytes]] = []
-    bucket_rows: list[tuple[str, int, int, int]] = []
-    for fp in fingerprints:
-        rows.append((article_id, fp.scheme, fp.signature_bytes()))
-        bucket_rows.extend(
-            (fp.scheme, band, bucket, article_id) for band, bucket in enumerate(fp.band_keys)
-        )
-    psycopg2.extras.execute_values(
-        cur, "INSERT INTO article_fingerprints (article_id, scheme, signature) VALUES %s", rows
-    )
-    psycopg2.extras.execute_values(
-        cur,
-        "INSERT INTO lsh_buckets (scheme, band, bucket, article_id) VALUES %s "
-        "ON CONFLICT DO NOTHING",
-        bucket_rows,
-        page_size=1000,
-    )
 
 
 @dataclass
@@ -345,16 +245,3 @@ class Link:
     reason: str
     scores: dict[str, float]
     shared_passages: list[tuple[str, str]]  # (passage of the article, of the matched one)
-
-
-def insert_match(cur: Cursor, article_id: int, link: Link) -> None:
-    passages = [{"article": mine, "matched": theirs} for mine, theirs in link.shared_passages]
-    cur.execute(
-        """INSERT INTO article_matches (article_id, matched_id, level, similarity, method, scores,
-                                        shared_passages, reason)
-           VALUES (%s, %s, %s, %s, %s, %s, %s, %s)""",
-        (
-            article_id, link.matched_id, link.level, link.similarity, link.method,
-            json.dumps(link.scores), json.dumps(passages), link.reason,
-        ),
-    )  # fmt: skip

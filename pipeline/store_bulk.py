@@ -135,8 +135,8 @@ def copy_rows(cur: Cursor, table: str, columns: str, rows: Iterable[Sequence[Any
 
 
 def insert_articles(cur: Cursor, rows: Sequence[NewArticle], run_id: int) -> None:
-    """store.insert_article, insert_fingerprints and insert_match for a batch, in id order (a
-    duplicate's canonical row must precede it: the canonical trigger checks it)."""
+    """Articles with their removals, fingerprints, LSH buckets and dedupe links, for a batch, in
+    id order (a duplicate's canonical row must precede it: the canonical trigger checks it)."""
     rows = sorted(rows, key=lambda r: r.article_id)
     copy_rows(
         cur,
@@ -217,9 +217,9 @@ def clear_rejections(cur: Cursor, uris: Sequence[str]) -> None:
 
 
 def count_site_lines(cur: Cursor, articles: Sequence[tuple[str, dict[str, str]]]) -> None:
-    """store.count_site_lines for several articles: one row per (site, line) with how many of
-    the articles carried it (one INSERT may not update a row twice). The text kept for a new
-    line is the first article's, as when the articles are counted one by one."""
+    """One more article of its site carried each of these lines: one row per (site, line) with
+    how many of the articles carried it (one INSERT may not update a row twice). The text kept
+    for a new line is the first article's, as when the articles are counted one by one."""
     counted: dict[tuple[str, str], list[Any]] = {}
     for site, lines in articles:
         for key, text in lines.items():
