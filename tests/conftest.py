@@ -31,18 +31,34 @@ def pg_server() -> Iterator[str]:
     shutil.rmtree(root, ignore_errors=True)
 
 
+def _admin_execute(pg_server: str, sql: str) -> None:
+    admin = psycopg2.connect(pg_server)
+    admin.autocommit = True
+    try:
+        with admin.cursor() as cur:
+            cur.execute(sql)
+    finally:
+        admin.close()
+
+
+def create_database(pg_server: str) -> str:
+    """A new, empty database on the test server; returns its URL."""
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    _admin_execute(pg_server, f'CREATE DATABASE "{name}"')
+    return pg_server.replace("/postgres?", f"/{name}?")
+
+
+def drop_database(pg_server: str, url: str) -> None:
+    name = psycopg2.extensions.parse_dsn(url)["dbname"]
+    _admin_execute(pg_server, f'DROP DATABASE "{name}" WITH (FORCE)')
+
+
 @pytest.fixture
 def database_url(pg_server: str) -> Iterator[str]:
     """A new, empty database for one test."""
-    name = f"t_{uuid.uuid4().hex[:12]}"
-    admin = psycopg2.connect(pg_server)
-    admin.autocommit = True
-    with admin.cursor() as cur:
-        cur.execute(f'CREATE DATABASE "{name}"')
-    yield pg_server.replace("/postgres?", f"/{name}?")
-    with admin.cursor() as cur:
-        cur.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-    admin.close()
+    url = create_database(pg_server)
+    yield url
+    drop_database(pg_server, url)
 
 
 @pytest.fixture

@@ -12,18 +12,16 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from functools import partial
 from pathlib import Path
 
-import psycopg2
 import pytest
 
 from pipeline import database, store
 from pipeline.cli import main
 from pipeline.evaluation.synthetic import make_copy
-from tests.conftest import REPO, query
+from tests.conftest import REPO, create_database, query
 from tests.http_server import article_text
 
 BATCH = "4"  # small batches: many commits per run, so a kill lands between and inside them
@@ -59,13 +57,8 @@ def _finish(proc: subprocess.Popen[bytes], timeout: float = 300) -> tuple[int, s
 
 
 def _new_database(pg_server: str) -> str:
-    name = f"t_{uuid.uuid4().hex[:12]}"
-    admin = psycopg2.connect(pg_server)
-    admin.autocommit = True
-    with admin.cursor() as cur:
-        cur.execute(f'CREATE DATABASE "{name}"')
-    admin.close()
-    url = pg_server.replace("/postgres?", f"/{name}?")
+    """A new database, migrated before any worker starts."""
+    url = create_database(pg_server)
     conn = database.connect(url)
     store.apply_migrations(conn)
     conn.close()

@@ -8,7 +8,6 @@ import shutil
 import subprocess
 import sys
 import time
-import uuid
 from collections import Counter
 from pathlib import Path
 
@@ -18,7 +17,7 @@ import pytest
 from pipeline import database, store
 from pipeline.cli import main
 from pipeline.evaluation.synthetic import make_copy
-from tests.conftest import SAMPLES, query
+from tests.conftest import SAMPLES, create_database, query
 
 
 def _ingest(database_url: str, *paths: Path) -> None:
@@ -222,16 +221,6 @@ def _corpus(folder: Path) -> Path:
     return folder
 
 
-def _new_database(pg_server: str) -> str:
-    name = f"t_{uuid.uuid4().hex[:12]}"
-    admin = psycopg2.connect(pg_server)
-    admin.autocommit = True
-    with admin.cursor() as cur:
-        cur.execute(f'CREATE DATABASE "{name}"')
-    admin.close()
-    return pg_server.replace("/postgres?", f"/{name}?")
-
-
 def _cli(database_url: str, *paths: Path) -> subprocess.Popen[bytes]:
     command = [sys.executable, "-m", "pipeline.cli", "ingest", "--database-url", database_url]
     return subprocess.Popen(
@@ -274,12 +263,12 @@ def test_one_run_two_runs_and_two_concurrent_workers_give_the_same_groups(
     }  # fmt: skip
     assert sorted(len(g) for g in stories) == [2, 3, 4]
 
-    two_runs = _new_database(pg_server)
+    two_runs = create_database(pg_server)
     _ingest(two_runs, halves[1])
     _ingest(two_runs, halves[0])
     assert _groups_of(two_runs) == one_run
 
-    concurrent = _new_database(pg_server)
+    concurrent = create_database(pg_server)
     _wait(_cli(concurrent, halves[0]), _cli(concurrent, halves[1]))
     assert _groups_of(concurrent) == one_run
 

@@ -20,7 +20,7 @@ from pipeline.config import FetchSettings, Settings
 from pipeline.fetch import Fetcher, FetchError, canonical_url, is_public_address, resolve
 from pipeline.source_config import SourceConfigError, parse_sources
 from pipeline.store import Connection
-from tests.conftest import REPO, SAMPLES, query
+from tests.conftest import REPO, SAMPLES, create_database, drop_database, query
 from tests.http_server import LocalSite, Reply, article_text, serve
 
 INJECTIONS = [
@@ -222,22 +222,16 @@ def test_the_role_migration_runs_in_every_database_of_a_server(
     """The role is server-wide; a second database migrates against the existing role."""
     from pipeline import database, store
 
-    name = f"t_{uuid.uuid4().hex[:12]}"
-    admin = psycopg2.connect(pg_server)
-    admin.autocommit = True
-    with admin.cursor() as cur:
-        cur.execute(f'CREATE DATABASE "{name}"')
+    url = create_database(pg_server)
     try:
-        other = database.connect(pg_server.replace("/postgres?", f"/{name}?"))
+        other = database.connect(url)
         assert "007_analyst_role" in store.apply_migrations(other)
         assert query(
             other, "SELECT has_table_privilege('newsdedup_analyst', 'canonical_articles', 'SELECT')"
         ) == [(True,)]
         other.close()
     finally:
-        with admin.cursor() as cur:
-            cur.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-        admin.close()
+        drop_database(pg_server, url)
 
 
 # --- no secrets in the repository -------------------------------------------------------

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from io import BytesIO
 from pathlib import Path
 
-import psycopg2
 import pytest
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
@@ -17,7 +15,7 @@ from pipeline import crawl, database, store
 from pipeline.cli import main
 from pipeline.config import Settings
 from pipeline.warc import read_records
-from tests.conftest import query
+from tests.conftest import create_database, drop_database, query
 from tests.http_server import article_html
 
 SITE = "http://archive.example"
@@ -63,18 +61,11 @@ def write_warc(path: Path, pages: list[tuple[str, bytes]], *, noise: bool = True
 @pytest.fixture
 def other_db(pg_server: str) -> Iterator[tuple[str, store.Connection]]:
     """A second empty database, to load the same pages another way and compare."""
-    name = f"t_{uuid.uuid4().hex[:12]}"
-    admin = psycopg2.connect(pg_server)
-    admin.autocommit = True
-    with admin.cursor() as cur:
-        cur.execute(f'CREATE DATABASE "{name}"')
-    url = pg_server.replace("/postgres?", f"/{name}?")
+    url = create_database(pg_server)
     conn = database.connect(url)
     yield url, conn
     conn.close()
-    with admin.cursor() as cur:
-        cur.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-    admin.close()
+    drop_database(pg_server, url)
 
 
 def _groups(db: store.Connection) -> set[frozenset[str]]:
