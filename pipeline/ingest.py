@@ -37,9 +37,6 @@ _FAR_FUTURE = datetime.max.replace(tzinfo=UTC)
 T = TypeVar("T")
 
 
-_Prepared = Prepared  # the name other modules used before pipeline/placement.py
-
-
 def _guarded(source: RawInput, step: Callable[[], T], seconds: float) -> T | Rejection:
     """Run one item's text work within `seconds`. Never raises: a failure or an item that takes
     too long becomes a rejection with its reason."""
@@ -284,11 +281,6 @@ def _count_known(
     )
 
 
-def batched(items: Sequence[Path], size: int) -> Iterable[Sequence[Path]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
 def ingest_files(
     conn: Connection,
     run_id: int,
@@ -300,10 +292,8 @@ def ingest_files(
     """Load files in batches of settings.batch_size; return the counts of this call.
 
     `workers` processes do the text work (default: NEWSDEDUP_INGEST_WORKERS, else 1)."""
-    batches = (
-        [read_path(p, settings) for p in batch] for batch in batched(files, settings.batch_size)
-    )
-    return _pipelined(conn, run_id, batches, settings, on_batch, workers)
+    inputs = (read_path(path, settings) for path in files)
+    return ingest_items(conn, run_id, inputs, settings, on_batch, workers)
 
 
 def new_files(conn: Connection, files: Sequence[Path]) -> list[Path]:
