@@ -73,7 +73,7 @@ def baseline_datasketch(bodies: Sequence[str]) -> dict[str, float]:
     sketches = []
     for body in bodies:
         sketch = MinHash(num_perm=128, seed=1)
-        sketch.update_batch(list(word_shingles(body, 3)))
+        sketch.update_batch([" ".join(s).encode() for s in word_shingles(body, 3)])
         sketches.append(sketch)
     minhash_s = time.perf_counter() - start
     lsh = MinHashLSH(num_perm=128, params=(42, 3))

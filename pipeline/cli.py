@@ -61,6 +61,10 @@ def cmd_ingest(args: argparse.Namespace, console: Console) -> int:
             ingest_warcs(conn, run_id, warcs, settings, console, since=args.since, until=args.until)
         if urls:
             process_pages(conn, run_id, "cli", urls, settings)
+    except store.StaleFingerprints as exc:
+        _fail_run(conn, url, run_id, str(exc))
+        console.print(f"[red]error:[/red] {exc}")
+        return 2
     except BaseException as exc:
         _fail_run(conn, url, run_id, f"{type(exc).__name__}: {exc}")
         raise
@@ -162,6 +166,16 @@ def cmd_db(args: argparse.Namespace, console: Console) -> int:
         applied = store.apply_migrations(conn)
         console.print(f"applied: {', '.join(applied) or 'nothing (up to date)'}")
         return 0
+    if args.action == "reindex":
+        from pipeline.reindex import reindex
+
+        conn = database.connect(url)
+        store.apply_migrations(conn)
+        done = reindex(
+            conn, Settings.from_env(), on_batch=lambda last: console.print(f"up to id {last}")
+        )
+        console.print(f"fingerprinted again: {done} articles")
+        return 0
     if args.action == "start":
         conn = database.connect(url)
         store.apply_migrations(conn)
@@ -245,8 +259,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     extraction.set_defaults(handler=cmd_eval_extraction)
 
-    db = sub.add_parser("db", help="the database: url, start, stop, migrate, psql")
-    db.add_argument("action", choices=["url", "start", "stop", "migrate", "psql"])
+    db = sub.add_parser(
+        "db",
+        help="the database: url, start, stop, migrate, psql; reindex (fingerprint stored "
+        "articles again after MinHash/LSH settings changed)",
+    )
+    db.add_argument("action", choices=["url", "start", "stop", "migrate", "psql", "reindex"])
     db.add_argument("--database-url", help=db_url_help)
     db.set_defaults(handler=cmd_db)
 

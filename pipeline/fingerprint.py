@@ -12,8 +12,10 @@ LSH only proposes candidates; nothing is decided on a signature alone.
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
@@ -25,7 +27,7 @@ from pipeline.config import FingerprintSettings
 
 # Words with inner apostrophes stay one token ("don't"); "_" and punctuation split.
 _TOKEN = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
-_QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"'})
+_QUOTES = (("\u2019", "'"), ("\u2018", "'"), ("\u201c", '"'), ("\u201d", '"'))
 
 # A word unknown to the frequency lists gets the highest weight: it is a name or a rare term.
 MAX_WEIGHT = 7.0
@@ -35,7 +37,14 @@ _OTHER_LANGUAGES = ("es", "fr", "de", "it", "pt", "nl", "ru", "ar", "hi", "tr", 
 
 
 def normalise(text: str) -> str:
-    return unicodedata.normalize("NFKC", text).translate(_QUOTES)
+    if not unicodedata.is_normalized("NFKC", text):  # a quick check: most texts already are
+        text = unicodedata.normalize("NFKC", text)
+    if text.isascii():
+        return text
+    # str.replace is C-speed for one character; str.translate goes through Python per character
+    for curly, straight in _QUOTES:
+        text = text.replace(curly, straight)
+    return text
 
 
 def tokens(text: str) -> list[str]:
@@ -53,7 +62,9 @@ def weight(token: str) -> float:
     a corpus-independent IDF: a newcomer is weighed the same whatever the database holds.
     """
     zipf = _zipf(token, "en")
-    if zipf == 0.0:
+    if zipf == 0.0 and _plain(token):  # most often a name: one lookup, not eleven
+        zipf = _other_languages_plain_zipf().get(token, 0.0)
+    elif zipf == 0.0:
         zipf = max(_zipf(token, lang) for lang in _OTHER_LANGUAGES)
     return max(0.0, min(MAX_WEIGHT, MAX_WEIGHT - zipf))
 
@@ -67,6 +78,21 @@ def _list_of(lang: str) -> str:
     that their common words do not count as rare, which their "small" lists (zipf >= ~3) tell
     as well: the full lists of eleven languages hold 4 M words and cost every process ~470 MB."""
     return "best" if lang == "en" else "small"
+
+
+@cache
+def _other_languages_plain_zipf() -> dict[str, float]:
+    """Plain ASCII words of the other languages' lists -> their highest zipf_frequency, computed
+    as wordfreq does for a single-token word (3 significant digits, zipf to 2 decimals)."""
+    merged: dict[str, float] = {}
+    for lang in _OTHER_LANGUAGES:
+        for word, frequency in _wordlist(lang).items():
+            if _plain(word):
+                digits = math.floor(-math.log10(frequency)) + 3
+                zipf = round(math.log10(round(frequency, digits)) + 9, 2)
+                if zipf > merged.get(word, 0.0):
+                    merged[word] = zipf
+    return merged
 
 
 @cache
@@ -86,23 +112,75 @@ def _zipf(token: str, lang: str) -> float:
     return zipf_frequency(token, lang, wordlist=_list_of(lang))
 
 
-def word_shingles(text: str, size: int) -> set[bytes]:
-    return _shingles(tokens(text), size)
-
-
-def _shingles(words: list[str], size: int) -> set[bytes]:
+def word_shingles(text: str, size: int) -> set[tuple[str, ...]]:
+    """The words scheme's features: word n-grams (one feature of all words if fewer)."""
+    words = tokens(text)
     if len(words) < size:
-        return {" ".join(words).encode()} if words else set()
-    return {" ".join(words[i : i + size]).encode() for i in range(len(words) - size + 1)}
+        return {tuple(words)} if words else set()
+    return {tuple(words[i : i + size]) for i in range(len(words) - size + 1)}
 
 
-def rare_terms(text: str, min_weight: float) -> set[bytes]:
-    """Words at least as rare as min_weight, numbers excluded (they recur across unrelated news)."""
-    return _rare(tokens(text), min_weight)
+def rare_terms(text: str, min_weight: float) -> set[tuple[str, ...]]:
+    """The terms scheme's features: words at least as rare as min_weight, numbers excluded (they
+    recur across unrelated news)."""
+    return {(w,) for w in set(tokens(text)) if not w.isdigit() and weight(w) >= min_weight}
 
 
-def _rare(words: list[str], min_weight: float) -> set[bytes]:
-    return {w.encode() for w in set(words) if not w.isdigit() and weight(w) >= min_weight}
+# Feature hashing. Every feature is a tuple of words; its 32-bit hash is built from 64-bit hashes
+# of its words, so that each distinct word is hashed once per process and the n-grams of a text
+# are hashed in one numpy expression. datasketch's default hashes every n-gram's bytes with
+# SHA-1, one Python call each, which is most of its time; feature_hash is the same function for
+# datasketch (its `hashfunc`), so MinHash(hashfunc=feature_hash) is the reference these
+# signatures are tested against (tests/test_bench_equivalence.py).
+FEATURE_HASHING = "fh1"  # names this tokenization and these hash functions in scheme keys
+_MASK64 = (1 << 64) - 1
+_MIX = 0x9E3779B97F4A7C15  # odd: multiplying by it permutes the 64-bit integers
+_WORD_HASHES: dict[str, int] = {}
+_WORD_HASHES_MAX = 1_000_000  # distinct words remembered per process (names keep coming)
+
+
+def word_hash(word: str) -> int:
+    found = _WORD_HASHES.get(word)
+    if found is None:
+        if len(_WORD_HASHES) >= _WORD_HASHES_MAX:
+            _WORD_HASHES.clear()
+        found = int.from_bytes(hashlib.blake2b(word.encode(), digest_size=8).digest(), "little")
+        _WORD_HASHES[word] = found
+    return found
+
+
+def _word_hashes(words: list[str]) -> list[int]:
+    found = list(map(_WORD_HASHES.get, words))  # map over dict.get: no Python call per word
+    if None in found:
+        for word in {w for w, h in zip(words, found, strict=True) if h is None}:
+            word_hash(word)
+        found = list(map(_WORD_HASHES.get, words))
+    return found  # type: ignore[return-value]
+
+
+def feature_hash(feature: tuple[str, ...]) -> int:
+    """The 32-bit hash of one feature, one word at a time (what _feature_hashes vectorises)."""
+    value = 0
+    for word in feature:
+        value = ((value ^ word_hash(word)) * _MIX) & _MASK64
+        value ^= value >> 29
+    return value >> 32
+
+
+def _feature_hashes(words: list[str], size: int) -> np.ndarray:
+    """feature_hash of every n-gram of words (duplicates included: MinHash takes minima)."""
+    if not words:
+        return np.empty(0, dtype=np.uint32)
+    hashes = np.array(_word_hashes(words), dtype=np.uint64)
+    width = min(size, len(words))
+    count = len(words) - width + 1
+    value = np.zeros(count, dtype=np.uint64)
+    for offset in range(width):
+        value ^= hashes[offset : offset + count]
+        value *= np.uint64(_MIX)
+        value ^= value >> np.uint64(29)
+    result: np.ndarray = (value >> np.uint64(32)).astype(np.uint32)
+    return result
 
 
 @dataclass(frozen=True)
@@ -115,8 +193,13 @@ class Scheme:
     rows: int
 
     def key(self, settings: FingerprintSettings) -> str:
+        """Everything the stored signatures and buckets depend on: articles stored under another
+        key are fingerprinted again by `newsdedup db reindex`."""
         detail = f"{settings.shingle_size}" if self.name == "words" else f"{settings.rare_weight}"
-        return f"{self.name}{detail}:{self.num_perm}:{settings.seed}:{self.bands}x{self.rows}"
+        return (
+            f"{self.name}{detail}:{FEATURE_HASHING}:{self.num_perm}:{settings.seed}:"
+            f"{self.bands}x{self.rows}"
+        )
 
 
 def schemes(settings: FingerprintSettings) -> tuple[Scheme, Scheme]:
@@ -126,6 +209,10 @@ def schemes(settings: FingerprintSettings) -> tuple[Scheme, Scheme]:
         Scheme("words", settings.num_perm, settings.words_bands, settings.words_rows),
         Scheme("terms", settings.terms_num_perm, settings.terms_bands, settings.terms_rows),
     )
+
+
+def scheme_keys(settings: FingerprintSettings) -> list[str]:
+    return [scheme.key(settings) for scheme in schemes(settings)]
 
 
 @dataclass(frozen=True)
@@ -138,9 +225,9 @@ class Fingerprint:
         return self.hashvalues.astype("<u4").tobytes()
 
 
-def minhash_datasketch(features: set[bytes], num_perm: int, seed: int) -> np.ndarray:
-    """The reference: datasketch's MinHash (default scheme, SHA-1 32-bit hash) of a set."""
-    sketch = MinHash(num_perm=num_perm, seed=seed)
+def minhash_datasketch(features: set[tuple[str, ...]], num_perm: int, seed: int) -> np.ndarray:
+    """The reference: datasketch's MinHash (its default affine32 scheme) over feature_hash."""
+    sketch = MinHash(num_perm=num_perm, seed=seed, hashfunc=feature_hash)
     if features:
         sketch.update_batch(sorted(features))
     values: np.ndarray = sketch.hashvalues
@@ -171,34 +258,37 @@ def _fmix32(hv: np.ndarray) -> np.ndarray:
     return result
 
 
-def minhash(features: set[bytes], num_perm: int, seed: int) -> np.ndarray:
-    """The same hash values as minhash_datasketch (tests/test_bench_equivalence.py), ~2x faster.
-
-    datasketch spends most of an update in Python per feature (hashfunc call, list, array
-    conversion) and sorting; here SHA-1 digests are joined into one buffer and every
-    permutation is applied to every feature in one uint32 numpy expression (wrapping
-    multiply-add, exactly datasketch's affine32 arithmetic).
-    """
-    if not features:
+def minhash(hashed: np.ndarray, num_perm: int, seed: int) -> np.ndarray:
+    """datasketch's hash values (minhash_datasketch) from feature hashes: every permutation
+    applied to every feature in one uint32 numpy expression (wrapping multiply-add, exactly
+    datasketch's affine32 arithmetic)."""
+    if not len(hashed):
         return np.full(num_perm, _EMPTY, dtype=np.uint32)
-    sha1 = hashlib.sha1
-    hv = np.frombuffer(b"".join([sha1(f).digest()[:4] for f in features]), dtype="<u4")
     a, b = _permutations(num_perm, seed)
-    permuted = np.multiply.outer(_fmix32(hv.astype(np.uint32)), a)
+    permuted = np.multiply.outer(_fmix32(hashed.astype(np.uint32)), a)
     permuted += b
     values: np.ndarray = permuted.min(axis=0)
     return values
 
 
 def band_keys(hashvalues: np.ndarray, bands: int, rows: int) -> tuple[int, ...]:
-    """One signed 64-bit bucket key per band (fits Postgres bigint)."""
-    data = hashvalues[: bands * rows].astype("<u4").tobytes()  # one conversion, then slices
-    width = 4 * rows
-    blake2b = hashlib.blake2b
-    return tuple(
-        int.from_bytes(blake2b(data[i : i + width], digest_size=8).digest(), "little", signed=True)
-        for i in range(0, bands * width, width)
-    )
+    """One signed 64-bit bucket key per band (fits Postgres bigint): the band's rows folded like
+    the words of a feature, for all bands at once (band_key is the one-band reference)."""
+    table = hashvalues[: bands * rows].astype(np.uint64).reshape(bands, rows)
+    value = np.zeros(bands, dtype=np.uint64)
+    for row in range(rows):
+        value ^= table[:, row]
+        value *= np.uint64(_MIX)
+        value ^= value >> np.uint64(29)
+    return tuple(value.view(np.int64).tolist())
+
+
+def band_key(values: Sequence[int]) -> int:
+    value = 0
+    for row in values:
+        value = ((value ^ int(row)) * _MIX) & _MASK64
+        value ^= value >> 29
+    return value - (1 << 64) if value >= 1 << 63 else value
 
 
 def fingerprint(text: str, settings: FingerprintSettings) -> list[Fingerprint]:
@@ -206,14 +296,34 @@ def fingerprint(text: str, settings: FingerprintSettings) -> list[Fingerprint]:
     that scheme: an empty set would share its bucket with every other empty set."""
     words_scheme, terms_scheme = schemes(settings)
     words = tokens(text)  # once for both schemes
+    rare = [w for w in set(words) if not w.isdigit() and weight(w) >= settings.rare_weight]
     result = []
-    for scheme, features in (
-        (words_scheme, _shingles(words, settings.shingle_size)),
-        (terms_scheme, _rare(words, settings.rare_weight)),
+    for scheme, hashed in (
+        (words_scheme, _feature_hashes(words, settings.shingle_size)),
+        (terms_scheme, _feature_hashes(sorted(rare), 1)),  # each word its own feature
     ):
-        values = minhash(features, scheme.num_perm, settings.seed)
-        keys = band_keys(values, scheme.bands, scheme.rows) if features else ()
+        values = minhash(hashed, scheme.num_perm, settings.seed)
+        keys = band_keys(values, scheme.bands, scheme.rows) if len(hashed) else ()
         result.append(Fingerprint(scheme.key(settings), values, keys))
+    return result
+
+
+def fingerprint_datasketch(text: str, settings: FingerprintSettings) -> list[Fingerprint]:
+    """The straightforward path fingerprint() must equal: feature sets, datasketch's MinHash
+    with feature_hash, one band at a time."""
+    result = []
+    for scheme, features in zip(
+        schemes(settings),
+        (word_shingles(text, settings.shingle_size), rare_terms(text, settings.rare_weight)),
+        strict=True,
+    ):
+        values = minhash_datasketch(features, scheme.num_perm, settings.seed)
+        rows = scheme.rows
+        keys = tuple(
+            band_key(values[band * rows : (band + 1) * rows].tolist())
+            for band in range(scheme.bands)
+        )
+        result.append(Fingerprint(scheme.key(settings), values, keys if features else ()))
     return result
 
 

@@ -21,7 +21,7 @@ from datetime import datetime
 from pipeline import store, store_bulk
 from pipeline.config import Settings
 from pipeline.dedupe import Candidate, Doc, Placement, place, prepare
-from pipeline.fingerprint import Fingerprint
+from pipeline.fingerprint import Fingerprint, scheme_keys
 from pipeline.models import Article
 from pipeline.store import Cursor, RunCounts
 
@@ -121,6 +121,7 @@ def place_batch(
     what is stored already)."""
     if not items:
         return
+    store.use_schemes(cur, scheme_keys(settings.fingerprint))
     batch = _Batch(cur, items, settings)
     ids = store_bulk.next_article_ids(cur, len(items))
     rows: list[store_bulk.NewArticle] = []

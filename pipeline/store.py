@@ -178,6 +178,30 @@ def lock_for_dedupe(cur: Cursor) -> None:
     cur.execute("SELECT pg_advisory_xact_lock(%s)", (_DEDUPE_LOCK,))
 
 
+class StaleFingerprints(RuntimeError):
+    """Stored articles were fingerprinted under other MinHash/LSH settings."""
+
+
+def use_schemes(cur: Cursor, keys: Sequence[str]) -> None:
+    """Refuse to place articles next to stored ones fingerprinted another way: dedupe would
+    silently stop seeing them. Cheap: the table holds a row per scheme ever used."""
+    cur.execute(
+        "SELECT scheme FROM fingerprint_schemes WHERE scheme <> ALL(%s) ORDER BY scheme",
+        (list(keys),),
+    )
+    stale = [row[0] for row in cur.fetchall()]
+    if stale:
+        raise StaleFingerprints(
+            f"stored articles are fingerprinted as {', '.join(stale)}, this configuration "
+            f"as {', '.join(keys)}: run `newsdedup db reindex` before loading more"
+        )
+    cur.execute(
+        """INSERT INTO fingerprint_schemes (scheme) SELECT unnest(%s::text[])
+           ON CONFLICT DO NOTHING""",
+        (list(keys),),
+    )
+
+
 _STORED_ARTICLE = """SELECT a.id, a.body, a.published_at, a.canonical_id, a.story_id, a.outlet
                      FROM articles a"""
 

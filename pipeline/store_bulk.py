@@ -155,23 +155,7 @@ def insert_articles(cur: Cursor, rows: Sequence[NewArticle], run_id: int) -> Non
             for i, removal in enumerate(r.article.removals)
         ),
     )
-    copy_rows(
-        cur,
-        "article_fingerprints",
-        "article_id, scheme, signature",
-        ((r.article_id, fp.scheme, fp.signature_bytes()) for r in rows for fp in r.fingerprints),
-    )
-    copy_rows(
-        cur,
-        "lsh_buckets",
-        "scheme, band, bucket, article_id",
-        (
-            (fp.scheme, band, bucket, r.article_id)
-            for r in rows
-            for fp in r.fingerprints
-            for band, bucket in enumerate(fp.band_keys)
-        ),
-    )
+    insert_fingerprints(cur, [(r.article_id, r.fingerprints) for r in rows])
     matches = [
         (
             r.article_id, link.matched_id, link.level, link.similarity, link.method,
@@ -190,6 +174,27 @@ def insert_articles(cur: Cursor, rows: Sequence[NewArticle], run_id: int) -> Non
             matches,
             page_size=1000,
         )
+
+
+def insert_fingerprints(cur: Cursor, rows: Sequence[tuple[int, Sequence[Fingerprint]]]) -> None:
+    """Signatures and LSH bucket rows of stored articles."""
+    copy_rows(
+        cur,
+        "article_fingerprints",
+        "article_id, scheme, signature",
+        ((article_id, fp.scheme, fp.signature_bytes()) for article_id, fps in rows for fp in fps),
+    )
+    copy_rows(
+        cur,
+        "lsh_buckets",
+        "scheme, band, bucket, article_id",
+        (
+            (fp.scheme, band, bucket, article_id)
+            for article_id, fps in rows
+            for fp in fps
+            for band, bucket in enumerate(fp.band_keys)
+        ),
+    )
 
 
 def _article_values(row: NewArticle, run_id: int) -> tuple[Any, ...]:

@@ -1,6 +1,6 @@
 """The fast paths of issue 7 decide exactly what the straightforward ones decide.
 
-- pipeline.fingerprint.minhash gives datasketch's own hash values;
+- pipeline.fingerprint.fingerprint gives datasketch's own hash values (with feature_hash);
 - the wordfreq shortcut in pipeline.fingerprint gives zipf_frequency's values;
 - a backfill through ingest (set-based placement, COPY, process pool) links, merges and groups
   a synthetic corpus exactly as placing its articles one by one with datasketch MinHash and an
@@ -28,17 +28,33 @@ def corpus_texts() -> list[str]:
     return [a.text for a in Corpus(seed=11).stream(40)]
 
 
-def test_minhash_equals_datasketch(corpus_texts: list[str]) -> None:
-    feature_sets: list[set[bytes]] = [set(), {b"one"}]
-    for text in corpus_texts:
-        feature_sets.append(fingerprint.word_shingles(text, 3))
-        feature_sets.append(fingerprint.rare_terms(text, 2.5))
-    for features in feature_sets:
-        for num_perm, seed in ((128, 1), (256, 1), (64, 5)):
-            fast = fingerprint.minhash(features, num_perm, seed)
-            reference = fingerprint.minhash_datasketch(features, num_perm, seed)
-            assert fast.dtype == reference.dtype
-            assert np.array_equal(fast, reference)
+def test_fingerprint_equals_datasketch(corpus_texts: list[str]) -> None:
+    """Signatures and band keys of the vectorised path equal datasketch MinHash over the same
+    feature hash, band by band, for both schemes and other permutation counts and seeds."""
+    texts = ["", "one", "two words", *corpus_texts]
+    for settings in (
+        Settings().fingerprint,
+        replace(Settings().fingerprint, num_perm=64, seed=5, words_bands=16, words_rows=4),
+        replace(Settings().fingerprint, shingle_size=5, terms_bands=64, terms_rows=4),
+    ):
+        for text in texts:
+            fast = fingerprint.fingerprint(text, settings)
+            reference = fingerprint.fingerprint_datasketch(text, settings)
+            for got, expected in zip(fast, reference, strict=True):
+                assert got.scheme == expected.scheme
+                assert got.hashvalues.dtype == np.uint32
+                assert np.array_equal(got.hashvalues, expected.hashvalues), text[:40]
+                assert got.band_keys == expected.band_keys
+
+
+def test_feature_hash_is_datasketch_hashfunc_of_the_vectorised_hashes() -> None:
+    words = fingerprint.tokens("The Hmeimim base, don't say 2016: officials said")
+    vectorised = fingerprint._feature_hashes(words, 3).tolist()
+    assert vectorised == [fingerprint.feature_hash(tuple(words[i : i + 3])) for i in range(6)]
+    assert len(set(vectorised)) == len(vectorised)
+    assert fingerprint._feature_hashes(words[:2], 3).tolist() == [
+        fingerprint.feature_hash(tuple(words[:2]))
+    ]
 
 
 def test_zipf_shortcut_equals_wordfreq(corpus_texts: list[str]) -> None:
@@ -57,18 +73,6 @@ def test_zipf_shortcut_equals_wordfreq(corpus_texts: list[str]) -> None:
         assert fingerprint.weight(word) == max(0.0, min(7.0, 7.0 - zipf)), word
 
 
-def test_band_keys_are_blake2b_of_each_band() -> None:
-    import hashlib
-
-    values = fingerprint.minhash({b"a b c", b"b c d", b"c d e"}, 128, 1)
-    keys = fingerprint.band_keys(values, 42, 3)
-    assert len(keys) == 42
-    for band, key in enumerate(keys):
-        chunk = values[band * 3 : (band + 1) * 3].astype("<u4").tobytes()
-        digest = hashlib.blake2b(chunk, digest_size=8).digest()
-        assert key == int.from_bytes(digest, "little", signed=True)
-
-
 def _decisions_in_db(db: store.Connection) -> list[tuple[str, int, int]]:
     return [
         (row[0], row[1], row[2])
@@ -77,7 +81,7 @@ def _decisions_in_db(db: store.Connection) -> list[tuple[str, int, int]]:
 
 
 def test_backfill_decides_like_one_by_one_datasketch_placement(
-    db: store.Connection, monkeypatch: pytest.MonkeyPatch
+    db: store.Connection,
 ) -> None:
     # Copies land close to their originals, so that both in-batch and cross-batch candidates,
     # exact copies and story merges occur in a small corpus.
@@ -96,11 +100,10 @@ def test_backfill_decides_like_one_by_one_datasketch_placement(
     first_id = query(db, "SELECT min(id) FROM articles")[0][0]
 
     # The straightforward path: one article at a time, datasketch's MinHash, buckets in memory.
-    monkeypatch.setattr(fingerprint, "minhash", fingerprint.minhash_datasketch)
     index = MemoryIndex(settings)
     expected_links = set()
     for body, _, _ in stored:
-        found = index.candidates(fingerprint.fingerprint(body, settings.fingerprint))
+        found = index.candidates(fingerprint.fingerprint_datasketch(body, settings.fingerprint))
         candidates = [
             Candidate(i, index.docs[i], index.canonical[i], index.story[i]) for i in found
         ]

@@ -1,0 +1,62 @@
+"""`newsdedup db reindex`: fingerprint the stored articles again after the MinHash/LSH settings
+(or a release's feature hashing) changed, so that dedupe sees them again.
+
+Articles are done in id order, a batch per transaction under the dedupe lock; the buckets of the
+old schemes are dropped at the end, in one statement per table. Interrupted, it resumes where it
+stopped: only the signatures an article lacks are made.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from pipeline import store, store_bulk
+from pipeline.config import Settings
+from pipeline.fingerprint import fingerprint, scheme_keys
+from pipeline.store import Connection
+
+
+def reindex(
+    conn: Connection,
+    settings: Settings,
+    batch_size: int = 1_000,
+    on_batch: Callable[[int], None] | None = None,
+) -> int:
+    """Fingerprint every stored article lacking a current signature; returns how many.
+    on_batch gets the id reached."""
+    keys = scheme_keys(settings.fingerprint)
+    done = last_id = 0
+    while True:
+        with conn, conn.cursor() as cur:
+            store.lock_for_dedupe(cur)
+            cur.execute(
+                """SELECT id, body, ARRAY(SELECT scheme FROM article_fingerprints f
+                                          WHERE f.article_id = a.id AND f.scheme = ANY(%s))
+                   FROM articles a WHERE id > %s ORDER BY id LIMIT %s""",
+                (keys, last_id, batch_size),
+            )
+            rows = cur.fetchall()
+            if not rows:
+                break
+            missing = [
+                (
+                    article_id,
+                    [fp for fp in fingerprint(body, settings.fingerprint) if fp.scheme not in has],
+                )
+                for article_id, body, has in rows
+                if len(has) < len(keys)
+            ]
+            store_bulk.insert_fingerprints(cur, missing)
+        done += len(missing)
+        last_id = rows[-1][0]
+        if on_batch:
+            on_batch(last_id)
+    with conn, conn.cursor() as cur:
+        store.lock_for_dedupe(cur)
+        cur.execute("SELECT scheme FROM fingerprint_schemes WHERE scheme <> ALL(%s)", (keys,))
+        stale = [row[0] for row in cur.fetchall()]
+        cur.execute("DELETE FROM lsh_buckets WHERE scheme = ANY(%s)", (stale,))  # index prefix
+        cur.execute("DELETE FROM article_fingerprints WHERE scheme <> ALL(%s)", (keys,))
+        cur.execute("DELETE FROM fingerprint_schemes WHERE scheme <> ALL(%s)", (keys,))
+        store.use_schemes(cur, keys)
+    return done
