@@ -113,3 +113,19 @@ def test_block_kinds_from_html_reach_the_cleaner() -> None:
 def test_learned_and_general_rules_leave_quotes_and_numbers_intact() -> None:
     text = "“We are ready,” the director said — the plan costs €40 million ($43 million)."
     assert clean_paragraphs([PROSE[0], text]).paragraphs == [PROSE[0], text]
+
+
+def test_credit_line_after_the_first_paragraph_is_not_a_byline() -> None:
+    paragraphs = [
+        "Dock strike halts container traffic in Kestrel Bay",
+        "By Anna Lindqvist",
+        "Harbour workers in the port of Kestrel Bay walked out on Monday over a pay offer "
+        "that their union called an insult, halting container traffic for the day.",
+        "The port authority said talks would resume on Wednesday.",
+        "Reporting by Anna Lindqvist; Editing by Paul Okafor",
+    ]
+    result = clean_paragraphs(paragraphs)
+    assert result.metadata.authors == ["Anna Lindqvist"]
+    assert paragraphs[2] in result.paragraphs
+    # The head reader takes the byline above the text, never the credit below it.
+    assert [r.text for r in result.removals if r.rule == "byline"] == ["By Anna Lindqvist"]
