@@ -129,3 +129,15 @@ def test_credit_line_after_the_first_paragraph_is_not_a_byline() -> None:
     assert paragraphs[2] in result.paragraphs
     # The head reader takes the byline above the text, never the credit below it.
     assert [r.text for r in result.removals if r.rule == "byline"] == ["By Anna Lindqvist"]
+
+
+def test_more_information_reference_line_goes() -> None:
+    paragraphs = [
+        "Engineers at a coastal research institute have built a tidal turbine whose blades "
+        "bend with the current, which they say cuts wear on the gearbox by a third.",
+        "More information: Priya Raman et al, Flexible blades for tidal turbines, Journal of "
+        "Marine Energy (2024).",
+    ]
+    result = clean_paragraphs(paragraphs)
+    assert result.paragraphs == paragraphs[:1]
+    assert [r.rule for r in result.removals] == ["contact_footer"]

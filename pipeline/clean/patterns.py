@@ -115,10 +115,11 @@ COPYRIGHT = re.compile(
     r"©|\(c\)\s*\d{4}|^copyright\b|\ball rights reserved\b|\bmay not be (?:published|reproduced)",
     re.I,
 )
+# "More information:" sits outside the \b group: no word boundary follows a colon and a space.
 CONTACT = re.compile(
-    r"^(?:to contact|contact us|for (?:more information|inquiries|enquiries)|follow us on|"
-    r"more information\s*:|"
-    r"send (?:us )?(?:your )?(?:tips|news tips|a tip)|have a (?:news )?tip)\b",
+    r"^(?:(?:to contact|contact us|for (?:more information|inquiries|enquiries)|follow us on|"
+    r"send (?:us )?(?:your )?(?:tips|news tips|a tip)|have a (?:news )?tip)\b"
+    r"|more information\s*:)",
     re.I,
 )
 AUTHOR_BIO = re.compile(
