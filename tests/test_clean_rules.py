@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pipeline.clean import clean_paragraphs
+from pipeline.models import ArticleMetadata
 
 ARTICLE = [
     "Flooding closes mountain passes as storm moves east",
@@ -141,3 +142,21 @@ def test_more_information_reference_line_goes() -> None:
     result = clean_paragraphs(paragraphs)
     assert result.paragraphs == paragraphs[:1]
     assert [r.rule for r in result.removals] == ["contact_footer"]
+
+
+def test_headline_repeat_below_a_column_of_badges() -> None:
+    title = "Glacier retreat uncovers a medieval trading path"
+    paragraphs = [
+        "March 2, 2024 feature",
+        "verified",
+        "expert-reviewed",
+        "primary source",
+        "copy-edited",
+        "open data",
+        title,
+        "Melting ice in the Alps has exposed a stone-paved path that traders used to cross "
+        "the pass seven centuries ago, archaeologists from the regional museum said.",
+    ]
+    result = clean_paragraphs(paragraphs, ArticleMetadata(title=title))
+    assert result.paragraphs == paragraphs[-1:]
+    assert "repeated_title" in {r.rule for r in result.removals}

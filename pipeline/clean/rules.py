@@ -39,6 +39,8 @@ _TITLE_SEPARATOR = re.compile(r"\s+[|–—:-]\s+|\s+::\s+")
 SHORT_LINE_WORDS = 25
 PROMPT_MAX_WORDS = 30
 PITCH_MAX_WORDS = 45
+# Trust badges, kickers and a dateline can push the headline's repeat down to the 6th-8th line.
+TITLE_WINDOW = 8
 
 
 def _indices(lines: Sequence[Line], test: Callable[[str], bool]) -> set[int]:
@@ -75,7 +77,7 @@ def repeated_title(lines: Sequence[Line], title: str | None) -> set[int]:
     variants = _title_variants(title)
     title_words = {w for w in comparable(title).split() if w not in _STOP_WORDS}
     found: set[int] = set()
-    for i, line in enumerate(lines[:5]):
+    for i, line in enumerate(lines[:TITLE_WINDOW]):
         tokens = comparable(line.text).split()
         if not tokens:
             continue
