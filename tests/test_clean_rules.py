@@ -160,3 +160,26 @@ def test_headline_repeat_below_a_column_of_badges() -> None:
     result = clean_paragraphs(paragraphs, ArticleMetadata(title=title))
     assert result.paragraphs == paragraphs[-1:]
     assert "repeated_title" in {r.rule for r in result.removals}
+
+
+def test_recommended_cards_with_the_headline_run_together_twice() -> None:
+    body = [
+        "The city council approved a plan on Tuesday to turn the old rail yard into a park, "
+        "ending a decade of disputes over the land between developers and residents.",
+        "Construction is expected to begin next spring, the mayor's office said, and the first "
+        "section should open to the public by the summer of the following year.",
+        "Residents who opposed the housing scheme said the vote was a victory for the "
+        "neighbourhood, though some questioned how the park would be paid for.",
+        "A local school has asked for a share of the land to be kept for sports pitches.",
+        "Two members abstained, saying the costs had not been fully set out.",
+        "The council will publish the design competition rules next month.",
+    ]
+    cards = [
+        "Ferry Fares Rise Again Ferry Fares Rise Again",
+        "Commuters face a third increase in two years as the operator blames fuel costs.",
+        "Library Hours Cut for Summer Library Hours Cut for Summer",
+        "Branches will close at five on weekdays until September.",
+    ]
+    result = clean_paragraphs(body + cards)
+    assert result.paragraphs == body
+    assert "trailing_teasers" in {r.rule for r in result.removals}
