@@ -183,3 +183,16 @@ def test_recommended_cards_with_the_headline_run_together_twice() -> None:
     result = clean_paragraphs(body + cards)
     assert result.paragraphs == body
     assert "trailing_teasers" in {r.rule for r in result.removals}
+
+
+def test_sign_up_form_consent_goes_and_reported_terms_stay() -> None:
+    paragraphs = [
+        "The ferry operator changed its booking terms this week, and passengers must now "
+        "agree to share their travel history before they can buy a season ticket.",
+        "What is your email?",
+        "This address will be used to sign in to all our titles. By submitting your email, "
+        "you agree to our Terms and Privacy Policy and to receive email from us.",
+    ]
+    result = clean_paragraphs(paragraphs)
+    assert result.paragraphs == paragraphs[:1]
+    assert {r.rule for r in result.removals} == {"prompt"}

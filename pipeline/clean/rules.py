@@ -39,6 +39,7 @@ _TITLE_SEPARATOR = re.compile(r"\s+[|–—:-]\s+|\s+::\s+")
 SHORT_LINE_WORDS = 25
 PROMPT_MAX_WORDS = 30
 PITCH_MAX_WORDS = 45
+CONSENT_MAX_WORDS = 60
 # Trust badges, kickers and a dateline can push the headline's repeat down to the 6th-8th line.
 TITLE_WINDOW = 8
 
@@ -181,10 +182,12 @@ def interface_text(lines: Sequence[Line], _title: str | None) -> set[int]:
 
 
 def prompt(lines: Sequence[Line], _title: str | None) -> set[int]:
-    """Newsletter, subscription, cookie, app and comment prompts."""
+    """Newsletter, subscription, cookie, app and comment prompts, and sign-up form consent."""
 
     def test(text: str) -> bool:
         count = word_count(text)
+        if count <= CONSENT_MAX_WORDS and pat.CONSENT.search(text):
+            return True
         if count <= PITCH_MAX_WORDS and pat.PITCH_OPENING.match(text) and pat.PROMPT.search(text):
             return True
         if count <= PROMPT_MAX_WORDS and pat.PROMPT.search(text):
