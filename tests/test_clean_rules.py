@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pipeline.clean import clean_paragraphs
+from pipeline.models import ArticleMetadata
 
 ARTICLE = [
     "Flooding closes mountain passes as storm moves east",
@@ -113,3 +114,85 @@ def test_block_kinds_from_html_reach_the_cleaner() -> None:
 def test_learned_and_general_rules_leave_quotes_and_numbers_intact() -> None:
     text = "“We are ready,” the director said — the plan costs €40 million ($43 million)."
     assert clean_paragraphs([PROSE[0], text]).paragraphs == [PROSE[0], text]
+
+
+def test_credit_line_after_the_first_paragraph_is_not_a_byline() -> None:
+    paragraphs = [
+        "Dock strike halts container traffic in Kestrel Bay",
+        "By Anna Lindqvist",
+        "Harbour workers in the port of Kestrel Bay walked out on Monday over a pay offer "
+        "that their union called an insult, halting container traffic for the day.",
+        "The port authority said talks would resume on Wednesday.",
+        "Reporting by Anna Lindqvist; Editing by Paul Okafor",
+    ]
+    result = clean_paragraphs(paragraphs)
+    assert result.metadata.authors == ["Anna Lindqvist"]
+    assert paragraphs[2] in result.paragraphs
+    # The head reader takes the byline above the text, never the credit below it.
+    assert [r.text for r in result.removals if r.rule == "byline"] == ["By Anna Lindqvist"]
+
+
+def test_more_information_reference_line_goes() -> None:
+    paragraphs = [
+        "Engineers at a coastal research institute have built a tidal turbine whose blades "
+        "bend with the current, which they say cuts wear on the gearbox by a third.",
+        "More information: Priya Raman et al, Flexible blades for tidal turbines, Journal of "
+        "Marine Energy (2024).",
+    ]
+    result = clean_paragraphs(paragraphs)
+    assert result.paragraphs == paragraphs[:1]
+    assert [r.rule for r in result.removals] == ["contact_footer"]
+
+
+def test_headline_repeat_below_a_column_of_badges() -> None:
+    title = "Glacier retreat uncovers a medieval trading path"
+    paragraphs = [
+        "March 2, 2024 feature",
+        "verified",
+        "expert-reviewed",
+        "primary source",
+        "copy-edited",
+        "open data",
+        title,
+        "Melting ice in the Alps has exposed a stone-paved path that traders used to cross "
+        "the pass seven centuries ago, archaeologists from the regional museum said.",
+    ]
+    result = clean_paragraphs(paragraphs, ArticleMetadata(title=title))
+    assert result.paragraphs == paragraphs[-1:]
+    assert "repeated_title" in {r.rule for r in result.removals}
+
+
+def test_recommended_cards_with_the_headline_run_together_twice() -> None:
+    body = [
+        "The city council approved a plan on Tuesday to turn the old rail yard into a park, "
+        "ending a decade of disputes over the land between developers and residents.",
+        "Construction is expected to begin next spring, the mayor's office said, and the first "
+        "section should open to the public by the summer of the following year.",
+        "Residents who opposed the housing scheme said the vote was a victory for the "
+        "neighbourhood, though some questioned how the park would be paid for.",
+        "A local school has asked for a share of the land to be kept for sports pitches.",
+        "Two members abstained, saying the costs had not been fully set out.",
+        "The council will publish the design competition rules next month.",
+    ]
+    cards = [
+        "Ferry Fares Rise Again Ferry Fares Rise Again",
+        "Commuters face a third increase in two years as the operator blames fuel costs.",
+        "Library Hours Cut for Summer Library Hours Cut for Summer",
+        "Branches will close at five on weekdays until September.",
+    ]
+    result = clean_paragraphs(body + cards)
+    assert result.paragraphs == body
+    assert "trailing_teasers" in {r.rule for r in result.removals}
+
+
+def test_sign_up_form_consent_goes_and_reported_terms_stay() -> None:
+    paragraphs = [
+        "The ferry operator changed its booking terms this week, and passengers must now "
+        "agree to share their travel history before they can buy a season ticket.",
+        "What is your email?",
+        "This address will be used to sign in to all our titles. By submitting your email, "
+        "you agree to our Terms and Privacy Policy and to receive email from us.",
+    ]
+    result = clean_paragraphs(paragraphs)
+    assert result.paragraphs == paragraphs[:1]
+    assert {r.rule for r in result.removals} == {"prompt"}

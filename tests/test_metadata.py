@@ -110,6 +110,21 @@ def test_date_fallbacks_time_element_then_dateline_then_trafilatura() -> None:
     assert published == datetime(2023, 1, 1, tzinfo=UTC)
 
 
+def test_date_in_the_author_box_beats_trafilaturas_page_wide_guess() -> None:
+    html = page(
+        "",
+        '<div class="story-author"><a href="/staff/ann-lee">Ann Lee</a>'
+        '<span class="story-author__date">April 9, 2023</span></div>'
+        "<h2>Claim: the bridge was closed on March 30, 2023</h2>",
+    )
+    published = metadata_from_html(html, None, {"date": "2023-03-30"}).published_at
+    assert published is not None and published.date() == date(2023, 4, 9)
+    # A date element outside any author box is not taken for the story's date.
+    teaser = page("", '<div class="promo"><span class="card-date">April 1, 2023</span></div>')
+    published = metadata_from_html(teaser, None, {"date": "2023-03-30"}).published_at
+    assert published is not None and published.date() == date(2023, 3, 30)
+
+
 def test_h1_preferred_and_site_suffix_stripped_from_meta_title() -> None:
     html = page(
         '<meta property="og:title" content="Budget talks stall | The Example Post">'

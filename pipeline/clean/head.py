@@ -51,15 +51,29 @@ class HeadReader:
                 self._drop(0, "repeated_title")
 
     def _take_head_lines(self) -> None:
-        """Bylines and datelines sit before the first paragraph of body text."""
+        """Bylines and datelines sit before the first paragraph of body text, or between a
+        standfirst and the body.
+
+        A line below body text with no body paragraph after it is the article's closing credit
+        ("Reporting by ...; Editing by ..."), which the first lines of a short article reach.
+        """
         index = 0
+        seen_body = False
         while index < min(HEAD_SIZE, len(self.lines)):
             line = self.lines[index]
             if word_count(line.text) >= BODY_PARAGRAPH_WORDS:
                 self._take_credit_suffix(line)
+                seen_body = True
                 index += 1
+            elif seen_body and not self._body_follows(index):
+                return
             elif not self._take_byline_or_date(index):
                 index += 1
+
+    def _body_follows(self, index: int) -> bool:
+        return any(
+            word_count(line.text) >= BODY_PARAGRAPH_WORDS for line in self.lines[index + 1 :]
+        )
 
     def _take_credit_suffix(self, line: Line) -> None:
         """A standfirst that ends ' / Agency' or ' | Agency' carries the story's credit."""

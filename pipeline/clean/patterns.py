@@ -97,6 +97,15 @@ PROMPT = re.compile(
     r"threads|tiktok|linkedin|whatsapp))\b",
     re.I,
 )
+# Sign-up forms: the consent to terms under an e-mail field, and the field's question. An
+# article quoting such terms paraphrases them ("users must accept ...") rather than addressing
+# the reader in the second person.
+CONSENT = re.compile(
+    r"\bby (?:submitting|signing up|clicking|subscribing|registering|creating an account|"
+    r"continuing)\b.{0,80}\byou (?:agree|consent|acknowledge)"
+    r"|\byou (?:agree|consent) to (?:our|the|receive)\b|^what is your e-?mail\b",
+    re.I,
+)
 # A pitch opens with its call to action or a rhetorical question, then names what it sells.
 PITCH_OPENING = re.compile(
     r"^(?:want (?:more|to)|like (?:this|what)|(?:sign|signing) up|subscribe|follow|join|"
@@ -115,10 +124,11 @@ COPYRIGHT = re.compile(
     r"©|\(c\)\s*\d{4}|^copyright\b|\ball rights reserved\b|\bmay not be (?:published|reproduced)",
     re.I,
 )
+# "More information:" sits outside the \b group: no word boundary follows a colon and a space.
 CONTACT = re.compile(
-    r"^(?:to contact|contact us|for (?:more information|inquiries|enquiries)|follow us on|"
-    r"more information\s*:|"
-    r"send (?:us )?(?:your )?(?:tips|news tips|a tip)|have a (?:news )?tip)\b",
+    r"^(?:(?:to contact|contact us|for (?:more information|inquiries|enquiries)|follow us on|"
+    r"send (?:us )?(?:your )?(?:tips|news tips|a tip)|have a (?:news )?tip)\b"
+    r"|more information\s*:)",
     re.I,
 )
 AUTHOR_BIO = re.compile(

@@ -39,6 +39,9 @@ _TITLE_SEPARATOR = re.compile(r"\s+[|–—:-]\s+|\s+::\s+")
 SHORT_LINE_WORDS = 25
 PROMPT_MAX_WORDS = 30
 PITCH_MAX_WORDS = 45
+CONSENT_MAX_WORDS = 60
+# Trust badges, kickers and a dateline can push the headline's repeat down to the 6th-8th line.
+TITLE_WINDOW = 8
 
 
 def _indices(lines: Sequence[Line], test: Callable[[str], bool]) -> set[int]:
@@ -75,7 +78,7 @@ def repeated_title(lines: Sequence[Line], title: str | None) -> set[int]:
     variants = _title_variants(title)
     title_words = {w for w in comparable(title).split() if w not in _STOP_WORDS}
     found: set[int] = set()
-    for i, line in enumerate(lines[:5]):
+    for i, line in enumerate(lines[:TITLE_WINDOW]):
         tokens = comparable(line.text).split()
         if not tokens:
             continue
@@ -179,10 +182,12 @@ def interface_text(lines: Sequence[Line], _title: str | None) -> set[int]:
 
 
 def prompt(lines: Sequence[Line], _title: str | None) -> set[int]:
-    """Newsletter, subscription, cookie, app and comment prompts."""
+    """Newsletter, subscription, cookie, app and comment prompts, and sign-up form consent."""
 
     def test(text: str) -> bool:
         count = word_count(text)
+        if count <= CONSENT_MAX_WORDS and pat.CONSENT.search(text):
+            return True
         if count <= PITCH_MAX_WORDS and pat.PITCH_OPENING.match(text) and pat.PROMPT.search(text):
             return True
         if count <= PROMPT_MAX_WORDS and pat.PROMPT.search(text):
@@ -241,18 +246,19 @@ def gallery_counter(lines: Sequence[Line], _title: str | None) -> set[int]:
     )
 
 
+def _written_twice(text: str) -> bool:
+    tokens = comparable(text).split()
+    half = len(tokens) // 2
+    return len(tokens) >= 4 and len(tokens) % 2 == 0 and tokens[:half] == tokens[half:]
+
+
 def doubled_line(lines: Sequence[Line], _title: str | None) -> set[int]:
     """A line shown twice in a row (doubled captions, card titles), or a line that is one text
     written twice ('Title Title', from link text plus image alt text)."""
 
-    def written_twice(text: str) -> bool:
-        tokens = comparable(text).split()
-        half = len(tokens) // 2
-        return len(tokens) >= 4 and len(tokens) % 2 == 0 and tokens[:half] == tokens[half:]
-
     keys = [comparable(line.text) for line in lines]
     repeats = {i for i in range(1, len(lines)) if keys[i] and keys[i] == keys[i - 1]}
-    return repeats | _indices(lines, written_twice)
+    return repeats | _indices(lines, _written_twice)
 
 
 def lead_metadata(lines: Sequence[Line], _title: str | None) -> set[int]:
@@ -286,16 +292,19 @@ def _is_card_headline(text: str) -> bool:
 
 def trailing_teasers(lines: Sequence[Line], _title: str | None) -> set[int]:
     """A recommended-stories block after the article: cards show a headline twice (link text
-    and image alt) then a blurb, so two doubled headlines in the second half mark its start."""
-    doubled = [
-        i
-        for i in range(max(1, (len(lines) + 1) // 2 + 1), len(lines))
-        if _is_card_headline(lines[i].text)
-        and comparable(lines[i].text) == comparable(lines[i - 1].text)
-    ]
-    if len(doubled) < 2:
+    and image alt, as two lines or run together in one) then a blurb, so two doubled headlines
+    in the second half mark its start."""
+    starts: list[int] = []
+    for i in range(max(1, (len(lines) + 1) // 2 + 1), len(lines)):
+        if not _is_card_headline(lines[i].text):
+            continue
+        if comparable(lines[i].text) == comparable(lines[i - 1].text):
+            starts.append(i - 1)
+        elif _written_twice(lines[i].text):
+            starts.append(i)
+    if len(starts) < 2:
         return set()
-    start = doubled[0] - 1
+    start = starts[0]
     if any(word_count(line.text) > 60 for line in lines[start:]):
         return set()
     return set(range(start, len(lines)))

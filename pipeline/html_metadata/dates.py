@@ -66,7 +66,8 @@ def published_at(page: Page, document: dict[str, Any]) -> datetime | None:
                 return local
         return _aware(first)
     dateline = find_written_dates(_text_near_heading(page, after=_DATELINE_WINDOW))[:1]
-    fallback = [*times[:1], *dateline, _parse_stamp(str(document.get("date") or ""))]
+    byline = [st for st in map(_parse_stamp, _byline_dates(page)) if st][:1]
+    fallback = [*times[:1], *dateline, *byline, _parse_stamp(str(document.get("date") or ""))]
     return next((_aware(st[0]) for st in fallback if st), None)
 
 
@@ -87,6 +88,19 @@ def _time_elements(page: Page) -> Iterator[str]:
     for node in page.tree.iter("time"):
         stamp = node.get("datetime") or ""
         yield stamp if ISO_DATE.search(stamp) else node_text(node)
+
+
+_BYLINE_BOX = "contains(translate(@class, 'AUTHORBYLINE', 'authorbyline'), '%s')"
+_DATE_CLASS = "contains(translate(@class, 'DATE', 'date'), 'date')"
+
+
+def _byline_dates(page: Page) -> Iterator[str]:
+    """A date element inside the author box ('By X <span class="author__date">...'): the
+    story's own date, where htmldate's page-wide guess may take a date quoted in the text."""
+    boxes = " or ".join(_BYLINE_BOX % word for word in ("author", "byline"))
+    query = f"//*[{_DATE_CLASS}][ancestor-or-self::*[position() <= 3][{boxes}]]"
+    for node in page.tree.xpath(query):
+        yield node.get("datetime") or node_text(node)
 
 
 def _text_near_heading(page: Page, before: int = 300, after: int = 1500) -> str:
