@@ -12,73 +12,23 @@ Every score is kept with the link (article_matches.scores) so that a decision ca
 from __future__ import annotations
 
 import math
-import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from pipeline.config import DedupeSettings
-from pipeline.fingerprint import normalise, tokens, weight
+from pipeline.fingerprint import tokens, weight
+from pipeline.sentences import content_sentences
 
 DUPLICATE = "duplicate"
 SAME_STORY = "same_story"
 
-# A sentence ends at . ! ? (and closing quotes) followed by space and an opening capital/digit,
-# but not after a short capitalised abbreviation ("Dec.", "Gen.", "U.S.", "St.").
-_SPLIT = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])")
-_ABBREVIATION = re.compile(r"(?:\b[A-Z][a-z]{0,3}|\b[A-Z](?:\.[A-Z])*|\bNo|\bvs)\.$")
 # Shorter sentences (titles, list items, captions, boilerplate lines) are not aligned: they
 # match by chance.
 MIN_SENTENCE_TOKENS = 8
 SENTENCE_MATCH = 0.20  # weighted Jaccard at which two sentences say the same thing, reworded
 INDEX_WEIGHT = 1.5  # only words at least this rare find counterpart sentences (speed)
 MAX_SHARED_PASSAGES = 5
-# Calls to action, paywalls, forms and legal lines: an outlet prints them under every story,
-# so two different stories behind one paywall share them verbatim. Sentences that contain one
-# are left out of every signal.
-_BOILERPLATE = re.compile(
-    "|".join(
-        (
-            r"\bsubscri(?:be|ber|bers|ption)\b",
-            r"\bsign(?:ed)? up\b",
-            r"\bnewsletters?\b",
-            r"\blog ?in\b",
-            r"\bpassword\b",
-            r"\be-?mail address(?:es)?\b",
-            r"\b(?:free|full) trial\b",
-            r"\bregistered users?\b",
-            r"\bcookies?\b",
-            r"\bprivacy (?:policy|notice)\b",
-            r"\bterms of (?:use|service)\b",
-            r"\ball rights reserved\b",
-            r"\bcopyright\b",
-            r"\bfollow us\b",
-            r"\bclick here\b",
-            r"\bdownload (?:our|the) app\b",
-            r"\badvertisement\b",
-            r"\brelated:",
-            r"\bread more\b",
-            r"\bfill (?:in|out) (?:the|this|our)\b",
-            "©",
-        )
-    ),
-    re.IGNORECASE,
-)
-
-
-def sentences(text: str) -> list[str]:
-    found: list[str] = []
-    for line in normalise(text).split("\n"):
-        buffer = ""
-        for part in _SPLIT.split(line.strip()):
-            buffer = f"{buffer} {part}" if buffer else part
-            if _ABBREVIATION.search(buffer):
-                continue
-            found.append(buffer)
-            buffer = ""
-        if buffer:
-            found.append(buffer)
-    return [s for s in found if s]
 
 
 def _weight_of(words: frozenset[str] | set[str]) -> float:
@@ -99,12 +49,8 @@ class Doc:
     published_at: datetime | None = None
 
 
-def is_boilerplate(sentence: str) -> bool:
-    return _BOILERPLATE.search(sentence) is not None
-
-
 def prepare(text: str, published_at: datetime | None = None) -> Doc:
-    content = [s for s in sentences(text) if not is_boilerplate(s)]
+    content = content_sentences(text)
     words = tokens("\n".join(content))
     tf = Counter(words)
     kept = [(s, frozenset(t)) for s, t in ((s, tokens(s)) for s in content)]

@@ -14,7 +14,6 @@ from __future__ import annotations
 import hashlib
 import math
 import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
@@ -24,27 +23,16 @@ from datasketch import MinHash
 from wordfreq import get_frequency_dict, zipf_frequency
 
 from pipeline.config import FingerprintSettings
+from pipeline.sentences import content_sentences, normalise
 
 # Words with inner apostrophes stay one token ("don't"); "_" and punctuation split.
 _TOKEN = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
-_QUOTES = (("\u2019", "'"), ("\u2018", "'"), ("\u201c", '"'), ("\u201d", '"'))
 
 # A word unknown to the frequency lists gets the highest weight: it is a name or a rare term.
 MAX_WEIGHT = 7.0
 # Languages consulted when a word is unknown in English, so that the function words of other
 # languages do not count as rare. (zh/ja would need extra tokenizers; they fall back to 7.)
 _OTHER_LANGUAGES = ("es", "fr", "de", "it", "pt", "nl", "ru", "ar", "hi", "tr", "pl")
-
-
-def normalise(text: str) -> str:
-    if not unicodedata.is_normalized("NFKC", text):  # a quick check: most texts already are
-        text = unicodedata.normalize("NFKC", text)
-    if text.isascii():
-        return text
-    # str.replace is C-speed for one character; str.translate goes through Python per character
-    for curly, straight in _QUOTES:
-        text = text.replace(curly, straight)
-    return text
 
 
 def tokens(text: str) -> list[str]:
@@ -122,8 +110,12 @@ def word_shingles(text: str, size: int) -> set[tuple[str, ...]]:
 
 def rare_terms(text: str, min_weight: float) -> set[tuple[str, ...]]:
     """The terms scheme's features: words at least as rare as min_weight, numbers excluded (they
-    recur across unrelated news)."""
-    return {(w,) for w in set(tokens(text)) if not w.isdigit() and weight(w) >= min_weight}
+    recur across unrelated news), outside the sentences dedupe ignores (pipeline/sentences.py)."""
+    return {(w,) for w in _rare(tokens("\n".join(content_sentences(text))), min_weight)}
+
+
+def _rare(words: list[str], min_weight: float) -> list[str]:
+    return [w for w in set(words) if not w.isdigit() and weight(w) >= min_weight]
 
 
 # Feature hashing. Every feature is a tuple of words; its 32-bit hash is built from 64-bit hashes
@@ -295,8 +287,8 @@ def fingerprint(text: str, settings: FingerprintSettings) -> list[Fingerprint]:
     """The signatures of a text. A text without features (no rare word) gets no band keys for
     that scheme: an empty set would share its bucket with every other empty set."""
     words_scheme, terms_scheme = schemes(settings)
-    words = tokens(text)  # once for both schemes
-    rare = [w for w in set(words) if not w.isdigit() and weight(w) >= settings.rare_weight]
+    words = tokens(text)
+    rare = _rare(tokens("\n".join(content_sentences(text))), settings.rare_weight)
     result = []
     for scheme, hashed in (
         (words_scheme, _feature_hashes(words, settings.shingle_size)),

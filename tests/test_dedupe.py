@@ -17,13 +17,13 @@ from pipeline.dedupe import (
     Doc,
     classify,
     compare,
-    is_boilerplate,
     place,
     prepare,
 )
 from pipeline.evaluation.synthetic import make_copy
 from pipeline.extract import build_article, extract
 from pipeline.fingerprint import fingerprint, rare_terms, weight
+from pipeline.sentences import is_boilerplate
 from pipeline.sources import read_file
 from tests.conftest import SAMPLES
 

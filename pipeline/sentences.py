@@ -1,0 +1,83 @@
+"""Sentences of a clean text, and the ones dedupe leaves out.
+
+Both dedupe stages look at the same content: the rare-word LSH scheme (pipeline/fingerprint.py)
+and verification (pipeline/dedupe.py) skip sentences with calls to action, paywall, form and
+legal phrasing, which outlets print under every story: shared, they would make unrelated
+stories of one outlet look alike.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_QUOTES = (("\u2019", "'"), ("\u2018", "'"), ("\u201c", '"'), ("\u201d", '"'))
+
+
+def normalise(text: str) -> str:
+    if not unicodedata.is_normalized("NFKC", text):  # a quick check: most texts already are
+        text = unicodedata.normalize("NFKC", text)
+    if text.isascii():
+        return text
+    # str.replace is C-speed for one character; str.translate goes through Python per character
+    for curly, straight in _QUOTES:
+        text = text.replace(curly, straight)
+    return text
+
+
+# A sentence ends at . ! ? (and closing quotes) followed by space and an opening capital/digit,
+# but not after a short capitalised abbreviation ("Dec.", "Gen.", "U.S.", "St.").
+_SPLIT = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])")
+_ABBREVIATION = re.compile(r"(?:\b[A-Z][a-z]{0,3}|\b[A-Z](?:\.[A-Z])*|\bNo|\bvs)\.$")
+# Calls to action, paywalls, forms and legal lines (see the module docstring).
+_BOILERPLATE = re.compile(
+    "|".join(
+        (
+            r"\bsubscri(?:be|ber|bers|ption)\b",
+            r"\bsign(?:ed)? up\b",
+            r"\bnewsletters?\b",
+            r"\blog ?in\b",
+            r"\bpassword\b",
+            r"\be-?mail address(?:es)?\b",
+            r"\b(?:free|full) trial\b",
+            r"\bregistered users?\b",
+            r"\bcookies?\b",
+            r"\bprivacy (?:policy|notice)\b",
+            r"\bterms of (?:use|service)\b",
+            r"\ball rights reserved\b",
+            r"\bcopyright\b",
+            r"\bfollow us\b",
+            r"\bclick here\b",
+            r"\bdownload (?:our|the) app\b",
+            r"\badvertisement\b",
+            r"\brelated:",
+            r"\bread more\b",
+            r"\bfill (?:in|out) (?:the|this|our)\b",
+            "©",
+        )
+    ),
+    re.IGNORECASE,
+)
+
+
+def sentences(text: str) -> list[str]:
+    found: list[str] = []
+    for line in normalise(text).split("\n"):
+        buffer = ""
+        for part in _SPLIT.split(line.strip()):
+            buffer = f"{buffer} {part}" if buffer else part
+            if _ABBREVIATION.search(buffer):
+                continue
+            found.append(buffer)
+            buffer = ""
+        if buffer:
+            found.append(buffer)
+    return [s for s in found if s]
+
+
+def is_boilerplate(sentence: str) -> bool:
+    return _BOILERPLATE.search(sentence) is not None
+
+
+def content_sentences(text: str) -> list[str]:
+    return [s for s in sentences(text) if not is_boilerplate(s)]
