@@ -81,11 +81,14 @@ def looks_like_html(raw: RawInput, text: str) -> bool:
     return bool(_HTML_SNIFF.search(raw.data[:2048]))
 
 
+_CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0b\x0e-\x1f]")  # below 32, except \t \n \f \r
+
+
 def _check_is_text(text: str) -> None:
     if not text:
         raise InputError("empty", "the input has no content")
     sample = text[:4096]
-    controls = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\n\r\t\f")
+    controls = len(_CONTROL_CHARACTER.findall(sample))
     if controls > BINARY_CONTROL_SHARE * len(sample):
         raise InputError("binary", f"{controls} control characters in the first {len(sample)}")
 
