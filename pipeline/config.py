@@ -67,6 +67,10 @@ class DedupeSettings:
     """Thresholds of the two dedupe levels; pipeline/dedupe.py says what each score means."""
 
     max_candidates: int = 50  # LSH candidates verified per new article, most shared bands first
+    # ... among those sharing at least this many band buckets (both schemes counted): unrelated
+    # articles share one or two rare-word bands by chance (a common "rare" word is the minimum
+    # of a permutation), and verifying each costs more than finding it.
+    min_shared_bands: int = 3
     # duplicate, copy: this share of the smaller text's word 3-grams occurs in the other
     copy_containment: float = 0.5
     # duplicate, rewrite: this share of the lighter text's content has a counterpart sentence ...

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 
 @dataclass(frozen=True)
@@ -69,16 +68,3 @@ class InputError(Exception):
         self.reason = reason
         self.detail = detail
         self.raw_sha256 = raw_sha256
-
-
-@dataclass
-class StoredArticle:
-    """An article already in the database, as dedupe needs it to compare a newcomer."""
-
-    id: int
-    body: str
-    published_at: datetime | None
-    canonical_id: int
-    story_id: int
-    outlet: str | None
-    signatures: dict[str, Any]  # scheme key -> MinHash hash values

@@ -6,9 +6,9 @@ is asked set-wise: one query finds the LSH candidates of every article of the ba
 exact body copies, one the stored candidates' rows, and the new rows go in with COPY. Per
 article that is a handful of round trips fewer, and the lock is held for less time.
 
-The in-batch part mirrors store.lsh_candidates: candidates rank by shared buckets, ties by the
-lower (older) id, at most max_candidates. Stored ids are all lower than the batch's, so the
-union of the stored top-k and the in-batch hits, ranked again, is the top-k of both.
+The in-batch part ranks like the stored part (rank_candidates). Stored ids are all lower than
+the batch's, so the union of the stored top-k and the in-batch hits, ranked again, is the top-k
+of both.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from pipeline import store, store_bulk
-from pipeline.config import Settings
+from pipeline.config import DedupeSettings, Settings
 from pipeline.dedupe import Candidate, Doc, Placement, place, prepare
 from pipeline.fingerprint import Fingerprint, scheme_keys
 from pipeline.models import Article
@@ -57,6 +57,13 @@ def stored_doc(article_id: int, body: str, published_at: datetime | None) -> Doc
     return doc
 
 
+def rank_candidates(shared: Counter[int], settings: DedupeSettings) -> list[int]:
+    """The articles to verify: most shared buckets first, ties by the older id. store_bulk's
+    lookup and evaluation.dedupe.MemoryIndex apply the same rule."""
+    kept = [i for i, n in shared.items() if n >= settings.min_shared_bands]
+    return sorted(kept, key=lambda i: (-shared[i], i))[: settings.max_candidates]
+
+
 def bucket_keys(fingerprints: Sequence[Fingerprint]) -> list[BucketKey]:
     return [
         (fp.scheme, band, bucket) for fp in fingerprints for band, bucket in enumerate(fp.band_keys)
@@ -77,9 +84,9 @@ class _Batch:
     """The batch's view of the articles it touches, kept current as articles are placed."""
 
     def __init__(self, cur: Cursor, items: Sequence[Prepared], settings: Settings) -> None:
-        self.limit = settings.dedupe.max_candidates
+        self.settings = settings.dedupe
         probes = [bucket_keys(p.fingerprints) for p in items]
-        self.stored_hits = store_bulk.lsh_candidates_batch(cur, probes, self.limit)
+        self.stored_hits = store_bulk.lsh_candidates_batch(cur, probes, settings.dedupe)
         shas = [p.article.body_sha256 for p in items]
         self.stored_exact = store_bulk.exact_body_matches(cur, shas)
         wanted = {i for hits in self.stored_hits for i, _ in hits} | set(self.stored_exact.values())
@@ -95,7 +102,7 @@ class _Batch:
         shared: Counter[int] = Counter(dict(self.stored_hits[index]))
         for key in keys:
             shared.update(self.buckets.get(key, ()))
-        ranked = sorted(shared, key=lambda i: (-shared[i], i))[: self.limit]
+        ranked = rank_candidates(shared, self.settings)
         exact = self.stored_exact.get(sha) or self.first_with_body.get(sha)
         if exact is not None and exact not in ranked:
             ranked.append(exact)

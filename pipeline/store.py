@@ -6,14 +6,12 @@ import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import psycopg2.extensions
 import psycopg2.extras
 
 from pipeline.config import SQL_DIR
-from pipeline.fingerprint import Fingerprint
-from pipeline.models import Rejection, StoredArticle
+from pipeline.models import Rejection
 
 Connection = psycopg2.extensions.connection
 Cursor = psycopg2.extensions.cursor
@@ -200,54 +198,6 @@ def use_schemes(cur: Cursor, keys: Sequence[str]) -> None:
            ON CONFLICT DO NOTHING""",
         (list(keys),),
     )
-
-
-_STORED_ARTICLE = """SELECT a.id, a.body, a.published_at, a.canonical_id, a.story_id, a.outlet
-                     FROM articles a"""
-
-
-def _stored(rows: Iterable[tuple[Any, ...]]) -> list[StoredArticle]:
-    return [
-        StoredArticle(
-            id=row[0],
-            body=row[1],
-            published_at=row[2],
-            canonical_id=row[3],
-            story_id=row[4],
-            outlet=row[5],
-            signatures={},
-        )
-        for row in rows
-    ]
-
-
-def lsh_candidates(
-    cur: Cursor, fingerprints: Iterable[Fingerprint], limit: int
-) -> list[StoredArticle]:
-    """Stored articles sharing at least one LSH bucket with any of the fingerprints, the `limit`
-    sharing most buckets (ties: the older article). evaluation.dedupe.MemoryIndex mirrors this."""
-    schemes: list[str] = []
-    bands: list[int] = []
-    buckets: list[int] = []
-    for fp in fingerprints:
-        for band, bucket in enumerate(fp.band_keys):
-            schemes.append(fp.scheme)
-            bands.append(band)
-            buckets.append(bucket)
-    cur.execute(
-        """WITH probe AS (
-               SELECT * FROM unnest(%s::text[], %s::smallint[], %s::bigint[])
-                   AS p(scheme, band, bucket)),
-           hits AS (
-               SELECT l.article_id, count(*) AS shared
-               FROM probe p JOIN lsh_buckets l USING (scheme, band, bucket)
-               GROUP BY l.article_id ORDER BY shared DESC, l.article_id LIMIT %s)
-           """
-        + _STORED_ARTICLE
-        + " JOIN hits h ON h.article_id = a.id ORDER BY h.shared DESC, a.id",
-        (schemes, bands, buckets, limit),
-    )
-    return _stored(cur.fetchall())
 
 
 def merge_stories(cur: Cursor, into: int, others: Sequence[int]) -> None:

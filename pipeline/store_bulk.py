@@ -15,6 +15,7 @@ from typing import Any
 
 import psycopg2.extras
 
+from pipeline.config import DedupeSettings
 from pipeline.fingerprint import Fingerprint
 from pipeline.models import Article
 from pipeline.store import Cursor, Link
@@ -23,10 +24,10 @@ BucketKey = tuple[str, int, int]
 
 
 def lsh_candidates_batch(
-    cur: Cursor, probes: Sequence[Sequence[BucketKey]], limit: int
+    cur: Cursor, probes: Sequence[Sequence[BucketKey]], settings: DedupeSettings
 ) -> list[list[tuple[int, int]]]:
     """For each probe (the bucket keys of one article), the stored articles sharing the most
-    buckets with it as (article_id, shared), ranked like store.lsh_candidates."""
+    buckets with it as (article_id, shared), ranked like placement.rank_candidates."""
     items: list[int] = []
     schemes: list[str] = []
     bands: list[int] = []
@@ -44,14 +45,14 @@ def lsh_candidates_batch(
            hits AS (
                SELECT p.item, l.article_id, count(*) AS shared
                FROM probe p JOIN lsh_buckets l USING (scheme, band, bucket)
-               GROUP BY p.item, l.article_id),
+               GROUP BY p.item, l.article_id HAVING count(*) >= %s),
            ranked AS (
                SELECT item, article_id, shared,
                       row_number() OVER (PARTITION BY item ORDER BY shared DESC, article_id) AS n
                FROM hits)
            SELECT item, article_id, shared FROM ranked WHERE n <= %s
            ORDER BY item, shared DESC, article_id""",
-        (items, schemes, bands, buckets, limit),
+        (items, schemes, bands, buckets, settings.min_shared_bands, settings.max_candidates),
     )
     found: list[list[tuple[int, int]]] = [[] for _ in probes]
     for item, article_id, shared in cur.fetchall():

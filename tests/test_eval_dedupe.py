@@ -8,13 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import store
+from pipeline import store, store_bulk
 from pipeline.cli import main
 from pipeline.config import Settings
 from pipeline.evaluation.dedupe import MemoryIndex, Score, score_pairs, score_partitions
 from pipeline.evaluation.synthetic import generate
 from pipeline.extract import build_article, extract
 from pipeline.fingerprint import fingerprint
+from pipeline.placement import bucket_keys
 from pipeline.sources import read_file
 from tests.conftest import SAMPLES, query
 
@@ -39,13 +40,17 @@ def test_memory_index_proposes_what_postgres_proposes(
     for _id, body in stored:
         index.add(body)
     memory_ids = {i: db_id for i, (db_id, _body) in enumerate(stored, start=1)}
+    proposed = 0
     for path in sorted(SAMPLES.glob("*.txt")):
         body = build_article(extract(read_file(path, 10**7))).body
         probe = fingerprint(body, settings.fingerprint)
         with db, db.cursor() as cur:
-            from_postgres = [a.id for a in store.lsh_candidates(cur, probe, 3)]
-        from_memory = [memory_ids[i] for i in index.candidates(probe)[:3]]
+            (hits,) = store_bulk.lsh_candidates_batch(cur, [bucket_keys(probe)], settings.dedupe)
+        from_postgres = [article_id for article_id, _shared in hits]
+        from_memory = [memory_ids[i] for i in index.candidates(probe)]
         assert from_postgres == from_memory
+        proposed += len(from_postgres)
+    assert proposed >= 2 * len(stored)  # each seed finds itself, and some find another
 
 
 def test_synthetic_copies_are_reproducible_and_edited() -> None:

@@ -2,9 +2,8 @@
 
 The articles go through the product's own path, one at a time as ingest stores them:
 fingerprint -> LSH candidates -> verify -> place. Only the bucket table is different: an
-in-memory index that answers exactly what store.lsh_candidates answers (stored articles sharing
-any band bucket, most shared buckets first, ties by lower id, at most max_candidates), so that
-an evaluation needs no database and takes seconds.
+in-memory index that answers exactly what store_bulk.lsh_candidates_batch answers (ranked by
+placement.rank_candidates), so that an evaluation needs no database and takes seconds.
 """
 
 from __future__ import annotations
@@ -20,6 +19,7 @@ from pipeline.config import Settings
 from pipeline.dedupe import Candidate, Doc, cosine, place, prepare
 from pipeline.evaluation.synthetic import generate, load_sources
 from pipeline.fingerprint import Fingerprint, fingerprint
+from pipeline.placement import rank_candidates
 
 SAME_STORY_MAX = 1.5  # datasets README: overall <= 1.5 is the same story ...
 DIFFERENT_STORY_MIN = 2.5  # ... and >= 2.5 a different story
@@ -42,8 +42,7 @@ class MemoryIndex:
         for fp in fingerprints:
             for band, bucket in enumerate(fp.band_keys):
                 shared.update(self.buckets.get((fp.scheme, band, bucket), ()))
-        ranked = sorted(shared, key=lambda i: (-shared[i], i))
-        return ranked[: self.settings.dedupe.max_candidates]
+        return rank_candidates(shared, self.settings.dedupe)
 
     def add(self, text: str) -> int:
         article_id = len(self.docs) + 1
