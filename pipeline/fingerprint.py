@@ -23,7 +23,7 @@ from datasketch import MinHash
 from wordfreq import get_frequency_dict, zipf_frequency
 
 from pipeline.config import FingerprintSettings
-from pipeline.sentences import content_sentences, normalise
+from pipeline.sentences import content_sentences, is_boilerplate, normalise
 
 # Words with inner apostrophes stay one token ("don't"); "_" and punctuation split.
 _TOKEN = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
@@ -48,12 +48,13 @@ def weight(token: str) -> float:
 
     Zipf is log10 of frequency per billion words in wordfreq's general corpora, so the weight is
     a corpus-independent IDF: a newcomer is weighed the same whatever the database holds.
+    English first; a word unknown in English takes its highest zipf in the other languages.
     """
-    zipf = _zipf(token, "en")
-    if zipf == 0.0 and _plain(token):  # most often a name: one lookup, not eleven
-        zipf = _other_languages_plain_zipf().get(token, 0.0)
-    elif zipf == 0.0:
-        zipf = max(_zipf(token, lang) for lang in _OTHER_LANGUAGES)
+    if _plain(token):  # most words, and every name: two lookups
+        english, others = _plain_zipf()
+        zipf = english.get(token) or others.get(token, 0.0)
+    else:
+        zipf = _zipf(token, "en") or max(_zipf(token, lang) for lang in _OTHER_LANGUAGES)
     return max(0.0, min(MAX_WEIGHT, MAX_WEIGHT - zipf))
 
 
@@ -69,35 +70,35 @@ def _list_of(lang: str) -> str:
 
 
 @cache
-def _other_languages_plain_zipf() -> dict[str, float]:
-    """Plain ASCII words of the other languages' lists -> their highest zipf_frequency, computed
-    as wordfreq does for a single-token word (3 significant digits, zipf to 2 decimals)."""
-    merged: dict[str, float] = {}
-    for lang in _OTHER_LANGUAGES:
-        for word, frequency in _wordlist(lang).items():
-            if _plain(word):
-                digits = math.floor(-math.log10(frequency)) + 3
-                zipf = round(math.log10(round(frequency, digits)) + 9, 2)
-                if zipf > merged.get(word, 0.0):
-                    merged[word] = zipf
-    return merged
-
-
-@cache
 def _wordlist(lang: str) -> dict[str, float]:
     words: dict[str, float] = get_frequency_dict(lang, _list_of(lang))
     return words
 
 
 def _zipf(token: str, lang: str) -> float:
-    """zipf_frequency(token, lang), with a shortcut for the common expensive case: a plain ASCII
-    word missing from the language's list (a name) is 0.0, which zipf_frequency finds only after
-    running the language's tokenizer; names cost 12 such calls each. A plain lower-case ASCII
-    word is its own single token in every language consulted (tests/test_bench_equivalence.py
-    checks the shortcut against zipf_frequency)."""
-    if _plain(token) and token not in _wordlist(lang):
-        return 0.0
-    return zipf_frequency(token, lang, wordlist=_list_of(lang))
+    return float(zipf_frequency(token, lang, wordlist=_list_of(lang)))
+
+
+@cache
+def _plain_zipf() -> tuple[dict[str, float], dict[str, float]]:
+    """zipf_frequency of plain ASCII words, from the lists themselves: English, and the highest
+    of the other languages. zipf_frequency finds a name's 0.0 only after running each language's
+    tokenizer (~80 us a name); a plain lower-case word is its own single token in every language
+    consulted, so its value is the list's frequency, rounded as wordfreq rounds it (3 significant
+    digits, zipf to 2 decimals). tests/test_bench_equivalence.py checks it against wordfreq."""
+    return _plain_table(("en",)), _plain_table(_OTHER_LANGUAGES)
+
+
+def _plain_table(languages: Sequence[str]) -> dict[str, float]:
+    table: dict[str, float] = {}
+    for lang in languages:
+        for word, frequency in _wordlist(lang).items():
+            if _plain(word):
+                digits = math.floor(-math.log10(frequency)) + 3
+                zipf = round(math.log10(round(frequency, digits)) + 9, 2)
+                if zipf > table.get(word, 0.0):
+                    table[word] = zipf
+    return table
 
 
 def word_shingles(text: str, size: int) -> set[tuple[str, ...]]:
@@ -288,7 +289,9 @@ def fingerprint(text: str, settings: FingerprintSettings) -> list[Fingerprint]:
     that scheme: an empty set would share its bucket with every other empty set."""
     words_scheme, terms_scheme = schemes(settings)
     words = tokens(text)
-    rare = _rare(tokens("\n".join(content_sentences(text))), settings.rare_weight)
+    # Most texts hold no boilerplate sentence, and then their content is all their words.
+    content = tokens("\n".join(content_sentences(text))) if is_boilerplate(text) else words
+    rare = _rare(content, settings.rare_weight)
     result = []
     for scheme, hashed in (
         (words_scheme, _feature_hashes(words, settings.shingle_size)),

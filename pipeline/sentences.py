@@ -31,33 +31,33 @@ _SPLIT = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])")
 _ABBREVIATION = re.compile(r"(?:\b[A-Z][a-z]{0,3}|\b[A-Z](?:\.[A-Z])*|\bNo|\bvs)\.$")
 # Calls to action, paywalls, forms and legal lines (see the module docstring).
 _BOILERPLATE = re.compile(
-    "|".join(
+    r"\b(?:"
+    + "|".join(
         (
-            r"\bsubscri(?:be|ber|bers|ption)\b",
-            r"\bsign(?:ed)? up\b",
-            r"\bnewsletters?\b",
-            r"\blog ?in\b",
-            r"\bpassword\b",
-            r"\be-?mail address(?:es)?\b",
-            r"\b(?:free|full) trial\b",
-            r"\bregistered users?\b",
-            r"\bcookies?\b",
-            r"\bprivacy (?:policy|notice)\b",
-            r"\bterms of (?:use|service)\b",
-            r"\ball rights reserved\b",
-            r"\bcopyright\b",
-            r"\bfollow us\b",
-            r"\bclick here\b",
-            r"\bdownload (?:our|the) app\b",
-            r"\badvertisement\b",
-            r"\brelated:",
-            r"\bread more\b",
-            r"\bfill (?:in|out) (?:the|this|our)\b",
-            "©",
+            r"subscri(?:be|ber|bers|ption)\b",
+            r"sign(?:ed)? up\b",
+            r"newsletters?\b",
+            r"log ?in\b",
+            r"password\b",
+            r"e-?mail address(?:es)?\b",
+            r"(?:free|full) trial\b",
+            r"registered users?\b",
+            r"cookies?\b",
+            r"privacy (?:policy|notice)\b",
+            r"terms of (?:use|service)\b",
+            r"all rights reserved\b",
+            r"copyright\b",
+            r"follow us\b",
+            r"click here\b",
+            r"download (?:our|the) app\b",
+            r"advertisement\b",
+            r"related:",
+            r"read more\b",
+            r"fill (?:in|out) (?:the|this|our)\b",
         )
-    ),
-    re.IGNORECASE,
-)
+    )
+    + ")|©"
+)  # matched against lower-cased text: IGNORECASE makes re try every branch at every character
 
 
 def sentences(text: str) -> list[str]:
@@ -76,7 +76,7 @@ def sentences(text: str) -> list[str]:
 
 
 def is_boilerplate(sentence: str) -> bool:
-    return _BOILERPLATE.search(sentence) is not None
+    return _BOILERPLATE.search(sentence.lower()) is not None
 
 
 def content_sentences(text: str) -> list[str]:
