@@ -92,11 +92,12 @@ class BatchTiming:
     articles: int
     lookup_s: float = 0.0
     verify_s: float = 0.0
-    place_s: float = 0.0  # the whole placement: lookup, verification, writes
+    docs_s: float = 0.0  # verification docs of stored candidates missing from the cache
+    place_s: float = 0.0  # the whole placement: lookup, docs, verification, writes
 
     @property
     def load_s(self) -> float:
-        return self.place_s - self.lookup_s - self.verify_s
+        return self.place_s - self.lookup_s - self.docs_s - self.verify_s
 
 
 @dataclass
@@ -114,6 +115,7 @@ class Probe:
             (store_bulk, "exact_body_matches", lambda f: self._timed(f, "lookup_s")),
             (store_bulk, "stored_for_placement", lambda f: self._timed(f, "lookup_s")),
             (placement, "place", lambda f: self._timed(f, "verify_s")),
+            (placement, "prepare", lambda f: self._timed(f, "docs_s")),
         ]
         originals = [(module, name, getattr(module, name)) for module, name, _ in targets]
         for module, name, wrap in targets:
@@ -297,6 +299,7 @@ def end_to_end(
     place_s = sum(b.place_s for b in probe.batches)
     figures["stage_seconds"] = {
         "candidate_lookup": sum(b.lookup_s for b in probe.batches),
+        "candidate_docs": sum(b.docs_s for b in probe.batches),
         "verification": sum(b.verify_s for b in probe.batches),
         "load": sum(b.load_s for b in probe.batches),
         "text_work_and_rest": elapsed - place_s,
@@ -322,6 +325,7 @@ def cost_curve(batches: list[BatchTiming], checkpoints: tuple[int, ...]) -> list
                 "stored": point,
                 "place_ms": 1000 * sum(b.place_s for b in near) / n,
                 "lookup_ms": 1000 * sum(b.lookup_s for b in near) / n,
+                "docs_ms": 1000 * sum(b.docs_s for b in near) / n,
                 "verify_ms": 1000 * sum(b.verify_s for b in near) / n,
                 "load_ms": 1000 * sum(b.load_s for b in near) / n,
             }

@@ -31,6 +31,7 @@ def test_quick_harness_runs_and_reports() -> None:
     assert [p["stored"] for p in e2e["dedupe_cost"]] == [40, 80]
     assert set(e2e["stage_seconds"]) == {
         "candidate_lookup",
+        "candidate_docs",
         "verification",
         "load",
         "text_work_and_rest",

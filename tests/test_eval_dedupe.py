@@ -102,3 +102,19 @@ def test_eval_dedupe_command_on_the_seeds(
     assert re.search(r"duplicate: P [0-9.]+  R 1\.0000", out)
     found = re.findall(r"(\w+) (\d+)/(\d+)", out.split("by edit:")[1])
     assert len(found) >= 5 and all(hit == total for _edit, hit, total in found)
+
+
+def test_candidates_need_min_shared_bands_and_rank_by_shared_then_age() -> None:
+    from collections import Counter
+
+    from pipeline.config import DedupeSettings
+    from pipeline.placement import rank_candidates
+
+    shared = Counter({7: 2, 5: 3, 9: 12, 4: 3, 8: 1})
+    assert rank_candidates(shared, DedupeSettings(min_shared_bands=3)) == [9, 4, 5]
+    assert rank_candidates(shared, DedupeSettings(min_shared_bands=1, max_candidates=4)) == [
+        9,
+        4,
+        5,
+        7,
+    ]
