@@ -135,14 +135,14 @@ _WORD_HASHES_MAX = 1_000_000  # distinct words remembered per process (names kee
 def word_hash(word: str) -> int:
     found = _WORD_HASHES.get(word)
     if found is None:
-        if len(_WORD_HASHES) >= _WORD_HASHES_MAX:
-            _WORD_HASHES.clear()
         found = int.from_bytes(hashlib.blake2b(word.encode(), digest_size=8).digest(), "little")
         _WORD_HASHES[word] = found
     return found
 
 
 def _word_hashes(words: list[str]) -> list[int]:
+    if len(_WORD_HASHES) >= _WORD_HASHES_MAX:  # forget before filling, never in between
+        _WORD_HASHES.clear()
     found = list(map(_WORD_HASHES.get, words))  # map over dict.get: no Python call per word
     if None in found:
         for word in {w for w, h in zip(words, found, strict=True) if h is None}:

@@ -133,3 +133,16 @@ def test_cheap_prefilter_never_drops_a_link(corpus_texts: list[str]) -> None:
             linked += level is not None
             skipped += not allowed
     assert linked >= 20 and skipped >= 200  # both sides of the filter were exercised
+
+
+def test_word_hash_cache_forgets_between_texts_only(
+    corpus_texts: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A full cache is cleared before a text is hashed, never half-way through one."""
+    monkeypatch.setattr(fingerprint, "_WORD_HASHES_MAX", 50)
+    settings = Settings().fingerprint
+    for text in corpus_texts[:5]:
+        fast = fingerprint.fingerprint(text, settings)
+        reference = fingerprint.fingerprint_datasketch(text, settings)
+        assert [f.band_keys for f in fast] == [f.band_keys for f in reference]
+        assert len(fingerprint._WORD_HASHES) > 50  # this text's words, all kept while hashing
