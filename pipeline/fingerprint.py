@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
@@ -151,13 +151,30 @@ def _word_hashes(words: list[str]) -> list[int]:
     return found  # type: ignore[return-value]
 
 
+def _fold(values: Iterable[int]) -> int:
+    """Several 64-bit values folded into one: xor in, multiply, mix the high bits down. Feature
+    hashes (of word hashes) and band keys (of a band's rows) are both made this way."""
+    value = 0
+    for part in values:
+        value = ((value ^ part) * _MIX) & _MASK64
+        value ^= value >> 29
+    return value
+
+
+def _fold_columns(columns: Iterable[np.ndarray]) -> np.ndarray:
+    """_fold of each row of the given uint64 columns, all rows at once."""
+    value: np.ndarray | None = None
+    for column in columns:
+        value = column.copy() if value is None else value ^ column
+        value *= np.uint64(_MIX)
+        value ^= value >> np.uint64(29)
+    assert value is not None, "nothing to fold"
+    return value
+
+
 def feature_hash(feature: tuple[str, ...]) -> int:
     """The 32-bit hash of one feature, one word at a time (what _feature_hashes vectorises)."""
-    value = 0
-    for word in feature:
-        value = ((value ^ word_hash(word)) * _MIX) & _MASK64
-        value ^= value >> 29
-    return value >> 32
+    return _fold(word_hash(word) for word in feature) >> 32
 
 
 def _feature_hashes(words: list[str], size: int) -> np.ndarray:
@@ -167,11 +184,7 @@ def _feature_hashes(words: list[str], size: int) -> np.ndarray:
     hashes = np.array(_word_hashes(words), dtype=np.uint64)
     width = min(size, len(words))
     count = len(words) - width + 1
-    value = np.zeros(count, dtype=np.uint64)
-    for offset in range(width):
-        value ^= hashes[offset : offset + count]
-        value *= np.uint64(_MIX)
-        value ^= value >> np.uint64(29)
+    value = _fold_columns(hashes[offset : offset + count] for offset in range(width))
     result: np.ndarray = (value >> np.uint64(32)).astype(np.uint32)
     return result
 
@@ -268,19 +281,12 @@ def band_keys(hashvalues: np.ndarray, bands: int, rows: int) -> tuple[int, ...]:
     """One signed 64-bit bucket key per band (fits Postgres bigint): the band's rows folded like
     the words of a feature, for all bands at once (band_key is the one-band reference)."""
     table = hashvalues[: bands * rows].astype(np.uint64).reshape(bands, rows)
-    value = np.zeros(bands, dtype=np.uint64)
-    for row in range(rows):
-        value ^= table[:, row]
-        value *= np.uint64(_MIX)
-        value ^= value >> np.uint64(29)
+    value = _fold_columns(table[:, row] for row in range(rows))
     return tuple(value.view(np.int64).tolist())
 
 
 def band_key(values: Sequence[int]) -> int:
-    value = 0
-    for row in values:
-        value = ((value ^ int(row)) * _MIX) & _MASK64
-        value ^= value >> 29
+    value = _fold(int(row) for row in values)
     return value - (1 << 64) if value >= 1 << 63 else value
 
 
