@@ -216,20 +216,27 @@ def test_the_analyst_role_reads_the_views_and_nothing_else(
     assert query(db, "SELECT count(*) FROM articles") == [(5,)]
 
 
+def _migrate_and_check_analyst_grant(url: str, view: str) -> None:
+    """Migrating the database at url applies the role migration and grants the view."""
+    from pipeline import database, store
+
+    conn = database.connect(url)
+    try:
+        assert "007_analyst_role" in store.apply_migrations(conn)
+        grant = "SELECT has_table_privilege('newsdedup_analyst', %s, 'SELECT')"
+        assert query(conn, grant, (view,)) == [(True,)]
+    finally:
+        conn.close()
+
+
 def test_the_role_migration_runs_in_every_database_of_a_server(
     pg_server: str, db: Connection
 ) -> None:
     """The role is server-wide; a second database migrates against the existing role."""
-    from pipeline import database, store
 
     url = create_database(pg_server)
     try:
-        other = database.connect(url)
-        assert "007_analyst_role" in store.apply_migrations(other)
-        assert query(
-            other, "SELECT has_table_privilege('newsdedup_analyst', 'canonical_articles', 'SELECT')"
-        ) == [(True,)]
-        other.close()
+        _migrate_and_check_analyst_grant(url, "canonical_articles")
     finally:
         drop_database(pg_server, url)
 
@@ -389,7 +396,6 @@ def test_an_owner_that_may_not_create_roles_still_migrates(pg_server: str, db: C
     """As in the compose deployment: the news database belongs to a plain LOGIN role. The
     analyst role exists already (created by an admin, or here by the `db` fixture's migration);
     the owner grants on its own views."""
-    from pipeline import database, store
 
     owner, name = f"owner_{uuid.uuid4().hex[:8]}", f"t_{uuid.uuid4().hex[:12]}"
     admin = psycopg2.connect(pg_server)
@@ -399,12 +405,7 @@ def test_an_owner_that_may_not_create_roles_still_migrates(pg_server: str, db: C
         cur.execute(f'CREATE DATABASE "{name}" OWNER "{owner}"')
     url = re.sub(r"//[^@/]*@", f"//{owner}@", pg_server.replace("/postgres?", f"/{name}?"))
     try:
-        conn = database.connect(url)
-        assert "007_analyst_role" in store.apply_migrations(conn)
-        assert query(
-            conn, "SELECT has_table_privilege('newsdedup_analyst', 'story_clusters', 'SELECT')"
-        ) == [(True,)]
-        conn.close()
+        _migrate_and_check_analyst_grant(url, "story_clusters")
     finally:
         with admin.cursor() as cur:
             cur.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
