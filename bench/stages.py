@@ -26,11 +26,11 @@ SETTINGS = Settings()
 
 
 def clean_texts(raws: Sequence[RawInput]) -> list[str]:
-    """Extract and clean (the product's text path up to the article body)."""
+    """Extract and clean (the product's text path up to the text dedupe reads)."""
     bodies = []
     for raw in raws:
         with contextlib.suppress(InputError):
-            bodies.append(build_article(extract(raw)).body)
+            bodies.append(build_article(extract(raw)).dedupe_text)
     return bodies
 
 

@@ -16,6 +16,7 @@ from rich.table import Table
 from pipeline import store
 from pipeline.config import DedupeSettings
 from pipeline.dedupe import SCORE_NAMES, Comparison, Decision, classify, compare, prepare
+from pipeline.models import dedupe_text
 
 
 @dataclass
@@ -73,7 +74,9 @@ def explain(
         names = [c.name for c in cur.description or []]
         links = [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
     a, b = rows[first_id], rows[second_id]
-    comparison = compare(prepare(a[5], a[6]), prepare(b[5], b[6]))
+    comparison = compare(
+        prepare(dedupe_text(a[1], a[5]), a[6]), prepare(dedupe_text(b[1], b[5]), b[6])
+    )
     return Explanation(
         first=ArticleInfo(*a[:5]),
         second=ArticleInfo(*b[:5]),

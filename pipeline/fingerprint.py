@@ -13,20 +13,23 @@ from __future__ import annotations
 
 import hashlib
 import math
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
 import numpy as np
+import regex
 from datasketch import MinHash
 from wordfreq import get_frequency_dict, zipf_frequency
 
 from pipeline.config import FingerprintSettings
 from pipeline.sentences import content_sentences, is_boilerplate, normalise
 
-# Words with inner apostrophes stay one token ("don't"); "_" and punctuation split.
-_TOKEN = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
+# Words with inner apostrophes stay one token ("don't"); "_" and punctuation split. Combining
+# marks (\p{M}) belong to their word: Devanagari, Bengali or Thai vowel signs are marks, and a
+# letters-only pattern cut "स्टेशन" into "स", "ट", "शन", fragments that wordfreq does not know
+# and so weighed as rare, which made unrelated Hindi pages look like one story.
+_TOKEN = regex.compile(r"[\p{L}\p{N}\p{M}]+(?:'[\p{L}\p{N}\p{M}]+)*")
 
 # A word unknown to the frequency lists gets the highest weight: it is a name or a rare term.
 MAX_WEIGHT = 7.0
@@ -125,7 +128,7 @@ def _rare(words: list[str], min_weight: float) -> list[str]:
 # SHA-1, one Python call each, which is most of its time; feature_hash is the same function for
 # datasketch (its `hashfunc`), so MinHash(hashfunc=feature_hash) is the reference these
 # signatures are tested against (tests/test_bench_equivalence.py).
-FEATURE_HASHING = "fh1"  # names this tokenization and these hash functions in scheme keys
+FEATURE_HASHING = "fh2"  # names this tokenization and these hash functions in scheme keys
 _MASK64 = (1 << 64) - 1
 _MIX = 0x9E3779B97F4A7C15  # odd: multiplying by it permutes the 64-bit integers
 _WORD_HASHES: dict[str, int] = {}

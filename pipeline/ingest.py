@@ -74,8 +74,8 @@ def warm_up(settings: Settings | None = None) -> None:
     settings = settings or Settings.from_env()
     raw = RawInput("warm-up:", _WARM_TEXT.encode(), "", "text/plain")
     article = build_article(extract(raw))
-    fingerprint(article.body, settings.fingerprint)
-    prepare(article.body, article.metadata.published_at)
+    fingerprint(article.dedupe_text, settings.fingerprint)
+    prepare(article.dedupe_text, article.metadata.published_at)
     extract(RawInput("warm-up:", f"<html><body><p>{_WARM_TEXT}</p></body></html>".encode(), ""))
 
 
@@ -86,8 +86,8 @@ def prepare_article(
         article = build_article(extracted, site_boilerplate)
         return Prepared(
             article,
-            fingerprint(article.body, settings.fingerprint),
-            prepare(article.body, article.metadata.published_at),
+            fingerprint(article.dedupe_text, settings.fingerprint),
+            prepare(article.dedupe_text, article.metadata.published_at),
         )
 
     return _guarded(extracted.raw, step, settings.item_timeout)

@@ -49,6 +49,17 @@ class Article:
     site: str = ""  # whose learned boilerplate applies (pipeline/clean/site.py)
     site_lines: dict[str, str] = field(default_factory=dict)  # line key -> text, to count
 
+    @property
+    def dedupe_text(self) -> str:
+        return dedupe_text(self.metadata.title, self.body)
+
+
+def dedupe_text(title: str | None, body: str) -> str:
+    """What dedupe fingerprints and compares: the title, then the body. A headline names the
+    story in a few rare words that rewrites and independent reports tend to keep; without it
+    same-story recall on the dev pairs falls from 0.78 to 0.69 (`newsdedup eval dedupe`)."""
+    return f"{title}\n\n{body}" if title else body
+
 
 @dataclass(frozen=True)
 class Rejection:

@@ -16,13 +16,12 @@ from __future__ import annotations
 from collections import Counter, OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
 
 from pipeline import store, store_bulk
 from pipeline.config import DedupeSettings, Settings
 from pipeline.dedupe import Candidate, Doc, Placement, place, prepare
 from pipeline.fingerprint import Fingerprint, scheme_keys
-from pipeline.models import Article
+from pipeline.models import Article, dedupe_text
 from pipeline.store import Cursor, RunCounts
 
 BucketKey = tuple[str, int, int]  # scheme, band, bucket
@@ -47,14 +46,6 @@ def remember(article_id: int, doc: Doc) -> None:
     _DOC_CACHE.move_to_end(article_id)
     while len(_DOC_CACHE) > DOC_CACHE_SIZE:
         _DOC_CACHE.popitem(last=False)
-
-
-def stored_doc(article_id: int, body: str, published_at: datetime | None) -> Doc:
-    doc = _DOC_CACHE.get(article_id)
-    if doc is None:
-        doc = prepare(body, published_at)
-    remember(article_id, doc)
-    return doc
 
 
 def rank_candidates(shared: Counter[int], settings: DedupeSettings) -> list[int]:
@@ -93,7 +84,9 @@ class _Batch:
         cached = [i for i in wanted if i in _DOC_CACHE]
         self.known: dict[int, _Known] = {}
         for row in store_bulk.stored_for_placement(cur, sorted(wanted), cached):
-            doc = _DOC_CACHE.get(row.id) or prepare(row.body or "", row.published_at)
+            doc = _DOC_CACHE.get(row.id) or prepare(
+                dedupe_text(row.title, row.body or ""), row.published_at
+            )
             self.known[row.id] = _Known(doc, row.canonical_id, row.story_id, row.body_sha256)
         self.buckets: dict[BucketKey, list[int]] = {}
         self.first_with_body: dict[str, int] = {}

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pipeline import store, store_bulk
 from pipeline.config import Settings
 from pipeline.fingerprint import fingerprint, scheme_keys
+from pipeline.models import dedupe_text
 from pipeline.store import Connection
 
 
@@ -30,7 +31,7 @@ def reindex(
         with conn, conn.cursor() as cur:
             store.lock_for_dedupe(cur)
             cur.execute(
-                """SELECT id, body, ARRAY(SELECT scheme FROM article_fingerprints f
+                """SELECT id, title, body, ARRAY(SELECT scheme FROM article_fingerprints f
                                           WHERE f.article_id = a.id AND f.scheme = ANY(%s))
                    FROM articles a WHERE id > %s ORDER BY id LIMIT %s""",
                 (keys, last_id, batch_size),
@@ -41,9 +42,13 @@ def reindex(
             missing = [
                 (
                     article_id,
-                    [fp for fp in fingerprint(body, settings.fingerprint) if fp.scheme not in has],
+                    [
+                        fp
+                        for fp in fingerprint(dedupe_text(title, body), settings.fingerprint)
+                        if fp.scheme not in has
+                    ],
                 )
-                for article_id, body, has in rows
+                for article_id, title, body, has in rows
                 if len(has) < len(keys)
             ]
             store_bulk.insert_fingerprints(cur, missing)

@@ -73,6 +73,7 @@ def exact_body_matches(cur: Cursor, shas: Sequence[str]) -> dict[str, int]:
 @dataclass
 class StoredRow:
     id: int
+    title: str | None
     body: str | None  # None when the caller already has the article's Doc
     published_at: datetime | None
     canonical_id: int
@@ -83,7 +84,7 @@ class StoredRow:
 def stored_for_placement(cur: Cursor, ids: Sequence[int], cached: Sequence[int]) -> list[StoredRow]:
     """The rows placement needs; the (large) body only of articles not in `cached`."""
     cur.execute(
-        """SELECT id, CASE WHEN id = ANY(%s) THEN NULL ELSE body END, published_at,
+        """SELECT id, title, CASE WHEN id = ANY(%s) THEN NULL ELSE body END, published_at,
                   canonical_id, story_id, body_sha256
            FROM articles WHERE id = ANY(%s) ORDER BY id""",
         (list(cached), list(ids)),
