@@ -115,7 +115,7 @@ class Probe:
             (store_bulk, "exact_body_matches", lambda f: self._timed(f, "lookup_s")),
             (store_bulk, "stored_for_placement", lambda f: self._timed(f, "lookup_s")),
             (placement, "place", lambda f: self._timed(f, "verify_s")),
-            (placement, "prepare", lambda f: self._timed(f, "docs_s")),
+            (store_bulk, "stored_docs", lambda f: self._timed(f, "docs_s")),
         ]
         originals = [(module, name, getattr(module, name)) for module, name, _ in targets]
         for module, name, wrap in targets:

@@ -18,6 +18,7 @@ from datetime import datetime
 
 from pipeline.config import DedupeSettings
 from pipeline.fingerprint import tokens, weight
+from pipeline.screen import Screen, make_screen, may_link
 from pipeline.sentences import content_sentences
 
 DUPLICATE = "duplicate"
@@ -46,6 +47,7 @@ class Doc:
     trigrams: frozenset[tuple[str, str, str]]
     sentences: tuple[str, ...]  # the sentences long enough to align
     sentence_words: tuple[frozenset[str], ...]
+    screen: Screen  # what may_link needs, the part of a Doc stored with each article
     published_at: datetime | None = None
 
 
@@ -55,14 +57,18 @@ def prepare(text: str, published_at: datetime | None = None) -> Doc:
     tf = Counter(words)
     kept = [(s, frozenset(t)) for s, t in ((s, tokens(s)) for s in content)]
     kept = [(s, t) for s, t in kept if len(t) >= MIN_SENTENCE_TOKENS]
+    weights = {w: weight(w) for w in tf}
+    vocabulary_weight = sum(weights.values())
+    norm = math.sqrt(sum((count * weights[w]) ** 2 for w, count in tf.items()))
     return Doc(
         token_count=len(words),
         tf=tf,
-        vocabulary_weight=_weight_of(set(tf)),
-        norm=math.sqrt(sum((count * weight(w)) ** 2 for w, count in tf.items())),
+        vocabulary_weight=vocabulary_weight,
+        norm=norm,
         trigrams=frozenset(zip(words, words[1:], words[2:], strict=False)),
         sentences=tuple(s for s, _ in kept),
         sentence_words=tuple(t for _, t in kept),
+        screen=make_screen(words, tf, weights, vocabulary_weight, norm),
         published_at=published_at,
     )
 
@@ -241,7 +247,7 @@ def verify(new: Doc, candidates: dict[int, Doc], settings: DedupeSettings) -> li
     first (any duplicate before any same-story link), ties by lower id (older article)."""
     matches = []
     for candidate_id, doc in candidates.items():
-        if not may_link(new, doc, settings):
+        if not may_link(new.screen, doc.screen, settings):
             continue  # classify() would say unrelated; skip the sentence alignment
         comparison = compare(new, doc)
         decision = classify(comparison.scores, settings)
@@ -251,33 +257,6 @@ def verify(new: Doc, candidates: dict[int, Doc], settings: DedupeSettings) -> li
                                  comparison))  # fmt: skip
     matches.sort(key=lambda m: (m.level != DUPLICATE, -m.similarity, m.candidate_id))
     return matches
-
-
-def may_link(a: Doc, b: Doc, settings: DedupeSettings) -> bool:
-    """False only when classify() is certain to find no link, judged on the cheap scores.
-
-    Most LSH candidates are unrelated (they share a rare word or two); the sentence alignment
-    compare() computes for them is most of the cost of verification. Every rule of classify()
-    that links a pair needs copy containment, weighted vocabulary or cosine above a threshold,
-    so a pair below all three is unrelated whatever its alignment. The scores are rounded as
-    compare() rounds them, so that a pair on a threshold is judged the same way.
-    """
-    if not a.token_count or not b.token_count:
-        return True  # compare() handles empty texts itself
-    t = settings
-    lighter = min(a.vocabulary_weight, b.vocabulary_weight)
-    if round(lighter, 4) < t.min_content_weight:
-        return False
-    smaller_trigrams = min(len(a.trigrams), len(b.trigrams))
-    if smaller_trigrams:
-        containment = len(a.trigrams & b.trigrams) / smaller_trigrams
-        if round(containment, 4) >= t.copy_containment:
-            return True
-    shared = a.tf.keys() & b.tf.keys()
-    vocabulary = round(_weight_of(shared) / lighter, 4) if lighter else 0.0
-    if vocabulary >= min(t.rewrite_vocabulary, t.story_vocabulary):
-        return True
-    return round(cosine(a, b), 4) >= t.story_cosine
 
 
 @dataclass(frozen=True)

@@ -143,7 +143,7 @@ def word_hash(word: str) -> int:
     return found
 
 
-def _word_hashes(words: list[str]) -> list[int]:
+def word_hashes(words: list[str]) -> list[int]:
     if len(_WORD_HASHES) >= _WORD_HASHES_MAX:  # forget before filling, never in between
         _WORD_HASHES.clear()
     found = list(map(_WORD_HASHES.get, words))  # map over dict.get: no Python call per word
@@ -164,7 +164,7 @@ def _fold(values: Iterable[int]) -> int:
     return value
 
 
-def _fold_columns(columns: Iterable[np.ndarray]) -> np.ndarray:
+def fold_columns(columns: Iterable[np.ndarray]) -> np.ndarray:
     """_fold of each row of the given uint64 columns, all rows at once."""
     value: np.ndarray | None = None
     for column in columns:
@@ -184,10 +184,10 @@ def _feature_hashes(words: list[str], size: int) -> np.ndarray:
     """feature_hash of every n-gram of words (duplicates included: MinHash takes minima)."""
     if not words:
         return np.empty(0, dtype=np.uint32)
-    hashes = np.array(_word_hashes(words), dtype=np.uint64)
+    hashes = np.array(word_hashes(words), dtype=np.uint64)
     width = min(size, len(words))
     count = len(words) - width + 1
-    value = _fold_columns(hashes[offset : offset + count] for offset in range(width))
+    value = fold_columns(hashes[offset : offset + count] for offset in range(width))
     result: np.ndarray = (value >> np.uint64(32)).astype(np.uint32)
     return result
 
@@ -284,7 +284,7 @@ def band_keys(hashvalues: np.ndarray, bands: int, rows: int) -> tuple[int, ...]:
     """One signed 64-bit bucket key per band (fits Postgres bigint): the band's rows folded like
     the words of a feature, for all bands at once (band_key is the one-band reference)."""
     table = hashvalues[: bands * rows].astype(np.uint64).reshape(bands, rows)
-    value = _fold_columns(table[:, row] for row in range(rows))
+    value = fold_columns(table[:, row] for row in range(rows))
     return tuple(value.view(np.int64).tolist())
 
 

@@ -19,9 +19,10 @@ from dataclasses import dataclass
 
 from pipeline import store, store_bulk
 from pipeline.config import DedupeSettings, Settings
-from pipeline.dedupe import Candidate, Doc, Placement, place, prepare
+from pipeline.dedupe import Candidate, Doc, Placement, place
 from pipeline.fingerprint import Fingerprint, scheme_keys
-from pipeline.models import Article, dedupe_text
+from pipeline.models import Article
+from pipeline.screen import Screen, may_link
 from pipeline.store import Cursor, RunCounts
 
 BucketKey = tuple[str, int, int]  # scheme, band, bucket
@@ -65,10 +66,11 @@ def bucket_keys(fingerprints: Sequence[Fingerprint]) -> list[BucketKey]:
 class _Known:
     """What placement needs of an article already placed (stored or earlier in the batch)."""
 
-    doc: Doc
+    doc: Doc | None  # None: a stored article whose doc is prepared once its screen passes
     canonical_id: int
     story_id: int
     body_sha256: str
+    screen: Screen | None = None
 
 
 class _Batch:
@@ -84,10 +86,9 @@ class _Batch:
         cached = [i for i in wanted if i in _DOC_CACHE]
         self.known: dict[int, _Known] = {}
         for row in store_bulk.stored_for_placement(cur, sorted(wanted), cached):
-            doc = _DOC_CACHE.get(row.id) or prepare(
-                dedupe_text(row.title, row.body or ""), row.published_at
+            self.known[row.id] = _Known(
+                _DOC_CACHE.get(row.id), row.canonical_id, row.story_id, row.body_sha256, row.screen
             )
-            self.known[row.id] = _Known(doc, row.canonical_id, row.story_id, row.body_sha256)
         self.buckets: dict[BucketKey, list[int]] = {}
         self.first_with_body: dict[str, int] = {}
 
@@ -100,6 +101,27 @@ class _Batch:
         if exact is not None and exact not in ranked:
             ranked.append(exact)
         return ranked
+
+    def screened(self, cur: Cursor, new: Doc, found: list[int]) -> list[Candidate]:
+        """The candidates that may link with `new` (screen.may_link), with their docs: a stored
+        article's doc is prepared from its body only when its screen passes (or it has none)."""
+        kept = [
+            i
+            for i in found
+            if (known := self.known[i]).doc is not None
+            or known.screen is None
+            or may_link(new.screen, known.screen, self.settings)
+        ]
+        missing = [i for i in kept if self.known[i].doc is None]
+        for article_id, doc in store_bulk.stored_docs(cur, missing).items():
+            self.known[article_id].doc = doc
+            remember(article_id, doc)
+        candidates = []
+        for i in kept:
+            known = self.known[i]
+            assert known.doc is not None
+            candidates.append(Candidate(i, known.doc, known.canonical_id, known.story_id))
+        return candidates
 
     def add(self, article_id: int, keys: list[BucketKey], known: _Known) -> None:
         self.known[article_id] = known
@@ -131,10 +153,7 @@ def place_batch(
         article = prepared.article
         keys = bucket_keys(prepared.fingerprints)
         found = batch.candidates(index, keys, article.body_sha256)
-        candidates = [
-            Candidate(i, batch.known[i].doc, batch.known[i].canonical_id, batch.known[i].story_id)
-            for i in found
-        ]
+        candidates = batch.screened(cur, prepared.doc, found)
         placement = place(prepared.doc, candidates, settings.dedupe)
         canonical_id = placement.canonical_id or article_id
         story_id = placement.story_id or article_id
@@ -177,6 +196,7 @@ def _new_row(
         known.canonical_id,
         known.story_id,
         prepared.fingerprints,
+        prepared.doc.screen,
         links,
     )
 

@@ -3,7 +3,8 @@
 
 Articles are done in id order, a batch per transaction under the dedupe lock; the buckets of the
 old schemes are dropped at the end, in one statement per table. Interrupted, it resumes where it
-stopped: only the signatures an article lacks are made.
+stopped: only the signatures an article lacks are made. Each article's dedupe screen
+(pipeline/screen.py) is written again too when its hashing changed.
 """
 
 from __future__ import annotations
@@ -12,8 +13,10 @@ from collections.abc import Callable
 
 from pipeline import store, store_bulk
 from pipeline.config import Settings
+from pipeline.dedupe import prepare
 from pipeline.fingerprint import fingerprint, scheme_keys
 from pipeline.models import dedupe_text
+from pipeline.screen import HASHING
 from pipeline.store import Connection
 
 
@@ -32,9 +35,11 @@ def reindex(
             store.lock_for_dedupe(cur)
             cur.execute(
                 """SELECT id, title, body, ARRAY(SELECT scheme FROM article_fingerprints f
-                                          WHERE f.article_id = a.id AND f.scheme = ANY(%s))
+                                          WHERE f.article_id = a.id AND f.scheme = ANY(%s)),
+                          EXISTS(SELECT 1 FROM article_screens s
+                                 WHERE s.article_id = a.id AND s.hashing = %s)
                    FROM articles a WHERE id > %s ORDER BY id LIMIT %s""",
-                (keys, last_id, batch_size),
+                (keys, HASHING, last_id, batch_size),
             )
             rows = cur.fetchall()
             if not rows:
@@ -48,10 +53,19 @@ def reindex(
                         if fp.scheme not in has
                     ],
                 )
-                for article_id, title, body, has in rows
+                for article_id, title, body, has, _ in rows
                 if len(has) < len(keys)
             ]
             store_bulk.insert_fingerprints(cur, missing)
+            screens = [
+                (article_id, prepare(dedupe_text(title, body)).screen)
+                for article_id, title, body, _, has_screen in rows
+                if not has_screen
+            ]
+            cur.execute(
+                "DELETE FROM article_screens WHERE article_id = ANY(%s)", ([i for i, _ in screens],)
+            )
+            store_bulk.insert_screens(cur, screens)
         done += len(missing)
         last_id = rows[-1][0]
         if on_batch:

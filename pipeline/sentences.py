@@ -2,8 +2,8 @@
 
 Both dedupe stages look at the same content: the rare-word LSH scheme (pipeline/fingerprint.py)
 and verification (pipeline/dedupe.py) skip sentences with calls to action, paywall, form and
-legal phrasing, which outlets print under every story: shared, they would make unrelated
-stories of one outlet look alike.
+legal phrasing, or contact details, which outlets print under every story: shared, they would
+make unrelated stories of one outlet look alike.
 """
 
 from __future__ import annotations
@@ -57,6 +57,9 @@ _BOILERPLATE = re.compile(
         )
     )
     + ")|©"
+    # Contact details, as press releases and desks print them: an e-mail address, a phone number.
+    + r"|[\w.+-]+@[\w-]+\.[a-z]{2,}"
+    + r"|\(?\b\d{3}\)?[-. ]?\d{3}[-.]\d{4}\b"
 )  # matched against lower-cased text: IGNORECASE makes re try every branch at every character
 
 

@@ -16,8 +16,10 @@ from typing import Any
 import psycopg2.extras
 
 from pipeline.config import DedupeSettings
+from pipeline.dedupe import Doc, prepare
 from pipeline.fingerprint import Fingerprint
-from pipeline.models import Article
+from pipeline.models import Article, dedupe_text
+from pipeline.screen import HASHING, Screen
 from pipeline.store import Cursor, Link
 
 BucketKey = tuple[str, int, int]
@@ -73,23 +75,39 @@ def exact_body_matches(cur: Cursor, shas: Sequence[str]) -> dict[str, int]:
 @dataclass
 class StoredRow:
     id: int
-    title: str | None
-    body: str | None  # None when the caller already has the article's Doc
-    published_at: datetime | None
     canonical_id: int
     story_id: int
     body_sha256: str
+    screen: Screen | None  # None when the caller has the article's Doc, or no current screen
 
 
 def stored_for_placement(cur: Cursor, ids: Sequence[int], cached: Sequence[int]) -> list[StoredRow]:
-    """The rows placement needs; the (large) body only of articles not in `cached`."""
+    """The rows placement needs; the screen only of articles not in `cached`."""
     cur.execute(
-        """SELECT id, title, CASE WHEN id = ANY(%s) THEN NULL ELSE body END, published_at,
-                  canonical_id, story_id, body_sha256
-           FROM articles WHERE id = ANY(%s) ORDER BY id""",
-        (list(cached), list(ids)),
+        """SELECT a.id, a.canonical_id, a.story_id, a.body_sha256,
+                  CASE WHEN a.id = ANY(%s) THEN NULL ELSE s.screen END
+           FROM articles a
+           LEFT JOIN article_screens s ON s.article_id = a.id AND s.hashing = %s
+           WHERE a.id = ANY(%s) ORDER BY a.id""",
+        (list(cached), HASHING, list(ids)),
     )
-    return [StoredRow(*row) for row in cur.fetchall()]
+    return [
+        StoredRow(
+            id_, canonical_id, story_id, sha, Screen.from_bytes(bytes(screen)) if screen else None
+        )
+        for id_, canonical_id, story_id, sha, screen in cur.fetchall()
+    ]
+
+
+def stored_docs(cur: Cursor, ids: Sequence[int]) -> dict[int, Doc]:
+    """The verification docs of stored articles, prepared from their title and body."""
+    cur.execute(
+        "SELECT id, title, body, published_at FROM articles WHERE id = ANY(%s)", (list(ids),)
+    )
+    return {
+        article_id: prepare(dedupe_text(title, body), published_at)
+        for article_id, title, body, published_at in cur.fetchall()
+    }
 
 
 def next_article_ids(cur: Cursor, n: int) -> list[int]:
@@ -108,6 +126,7 @@ class NewArticle:
     canonical_id: int
     story_id: int
     fingerprints: list[Fingerprint]
+    screen: Screen
     links: list[Link]
 
 
@@ -158,6 +177,7 @@ def insert_articles(cur: Cursor, rows: Sequence[NewArticle], run_id: int) -> Non
         ),
     )
     insert_fingerprints(cur, [(r.article_id, r.fingerprints) for r in rows])
+    insert_screens(cur, [(r.article_id, r.screen) for r in rows])
     matches = [
         (
             r.article_id, link.matched_id, link.level, link.similarity, link.method,
@@ -176,6 +196,15 @@ def insert_articles(cur: Cursor, rows: Sequence[NewArticle], run_id: int) -> Non
             matches,
             page_size=1000,
         )
+
+
+def insert_screens(cur: Cursor, rows: Sequence[tuple[int, Screen]]) -> None:
+    copy_rows(
+        cur,
+        "article_screens",
+        "article_id, hashing, screen",
+        ((article_id, HASHING, screen.to_bytes()) for article_id, screen in rows),
+    )
 
 
 def insert_fingerprints(cur: Cursor, rows: Sequence[tuple[int, Sequence[Fingerprint]]]) -> None:

@@ -2,9 +2,10 @@
 
 - pipeline.fingerprint.fingerprint gives datasketch's own hash values (with feature_hash);
 - pipeline.fingerprint.weight gives the weights of wordfreq's zipf_frequency;
-- a backfill through ingest (set-based placement, COPY, process pool) links, merges and groups
-  a synthetic corpus exactly as placing its articles one by one with datasketch MinHash and an
-  in-memory LSH index does (pipeline.evaluation.dedupe.MemoryIndex, the `eval dedupe` path).
+- a backfill through ingest (set-based placement, COPY, process pool, stored candidates
+  screened before their docs are prepared) links, merges and groups a synthetic corpus exactly
+  as placing its articles one by one with datasketch MinHash and an in-memory LSH index does
+  (pipeline.evaluation.dedupe.MemoryIndex, the `eval dedupe` path).
 """
 
 from __future__ import annotations
@@ -16,10 +17,13 @@ import pytest
 from wordfreq import zipf_frequency
 
 from bench.corpus import Corpus
-from pipeline import fingerprint, ingest, store
+from pipeline import fingerprint, ingest, store, store_bulk
+from pipeline import placement as placement_module
 from pipeline.config import Settings
-from pipeline.dedupe import Candidate, classify, compare, may_link, place, prepare
+from pipeline.dedupe import Candidate, classify, compare, place, prepare
 from pipeline.evaluation.dedupe import MemoryIndex
+from pipeline.models import dedupe_text
+from pipeline.screen import Screen, may_link
 from tests.conftest import query
 
 
@@ -72,14 +76,35 @@ def test_weight_shortcut_equals_wordfreq(corpus_texts: list[str]) -> None:
 
 def _decisions_in_db(db: store.Connection) -> list[tuple[str, int, int]]:
     return [
-        (row[0], row[1], row[2])
-        for row in query(db, "SELECT body, canonical_id, story_id FROM articles ORDER BY id")
+        (dedupe_text(title, body), canonical_id, story_id)
+        for title, body, canonical_id, story_id in query(
+            db, "SELECT title, body, canonical_id, story_id FROM articles ORDER BY id"
+        )
     ]
 
 
 def test_backfill_decides_like_one_by_one_datasketch_placement(
-    db: store.Connection,
+    db: store.Connection, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # No doc cache: every stored candidate goes through its stored screen, and its doc is
+    # prepared from the database only when the screen passes.
+    monkeypatch.setattr(placement_module, "DOC_CACHE_SIZE", 0)
+    placement_module._DOC_CACHE.clear()
+    screened: list[int] = []
+    prepared: list[int] = []
+
+    def stored_for_placement(cur, ids, cached):  # type: ignore[no-untyped-def]
+        rows = original_rows(cur, ids, cached)
+        screened.extend(r.id for r in rows if r.screen is not None)
+        return rows
+
+    def stored_docs(cur, ids):  # type: ignore[no-untyped-def]
+        prepared.extend(ids)
+        return original_docs(cur, ids)
+
+    original_rows, original_docs = store_bulk.stored_for_placement, store_bulk.stored_docs
+    monkeypatch.setattr(store_bulk, "stored_for_placement", stored_for_placement)
+    monkeypatch.setattr(store_bulk, "stored_docs", stored_docs)
     # Copies land close to their originals, so that both in-batch and cross-batch candidates,
     # exact copies and story merges occur in a small corpus.
     corpus = Corpus(seed=3, duplicate_share=0.45, copy_window=25)
@@ -117,10 +142,13 @@ def test_backfill_decides_like_one_by_one_datasketch_placement(
     # both kinds of candidate occurred: an earlier article of the same batch, a stored one
     same_batch = [i for i in duplicates if (i - 1) // 40 == (index.canonical[i] - 1) // 40]
     assert same_batch and len(same_batch) < len(duplicates)
+    # stored candidates were screened, and some were not prepared because of it
+    assert screened and set(prepared) < set(screened)
 
 
 def test_cheap_prefilter_never_drops_a_link(corpus_texts: list[str]) -> None:
-    """dedupe.may_link skips the alignment only for pairs classify() leaves unrelated."""
+    """screen.may_link, with a stored (serialised) screen, skips the full comparison only for
+    pairs classify() leaves unrelated."""
     corpus = Corpus(seed=5, duplicate_share=0.5, copy_window=10)
     docs = [prepare(a.text) for a in corpus.stream(80)] + [prepare(t) for t in corpus_texts]
     settings = Settings().dedupe
@@ -128,7 +156,9 @@ def test_cheap_prefilter_never_drops_a_link(corpus_texts: list[str]) -> None:
     for i in range(len(docs)):
         for j in range(max(0, i - 10), i):
             level = classify(compare(docs[i], docs[j]).scores, settings).level
-            allowed = may_link(docs[i], docs[j], settings)
+            allowed = may_link(
+                docs[i].screen, Screen.from_bytes(docs[j].screen.to_bytes()), settings
+            )
             assert allowed or level is None, (i, j)
             linked += level is not None
             skipped += not allowed

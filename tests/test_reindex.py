@@ -13,6 +13,7 @@ from pipeline import store
 from pipeline.cli import main
 from pipeline.config import Settings
 from pipeline.fingerprint import scheme_keys
+from pipeline.screen import HASHING
 from tests.conftest import SAMPLES, query
 
 OTHER = {"NEWSDEDUP_NUM_PERM": "64", "NEWSDEDUP_WORDS_BANDS": "16", "NEWSDEDUP_WORDS_ROWS": "4"}
@@ -31,6 +32,10 @@ def test_reindex_after_settings_change(
         if not seed.name.startswith("003"):
             shutil.copy(seed, first)
     assert _ingest(database_url, first) == 0
+    assert query(db, "SELECT hashing, count(*) FROM article_screens GROUP BY 1") == [(HASHING, 4)]
+    with db, db.cursor() as cur:  # screens of an older release's hashing are written again
+        cur.execute("UPDATE article_screens SET hashing = 'fh0' WHERE article_id IN "
+                    "(SELECT min(article_id) FROM article_screens)")  # fmt: skip
     old_keys = scheme_keys(Settings.from_env().fingerprint)
 
     for name, value in OTHER.items():
@@ -59,6 +64,7 @@ def test_reindex_after_settings_change(
         (new_keys[0],),
     )[0]
     assert signature_bytes == 64 * 4
+    assert query(db, "SELECT hashing, count(*) FROM article_screens GROUP BY 1") == [(HASHING, 4)]
 
     # Rerunning does nothing; the rewrite 003 now finds its original 002 among the reindexed.
     assert main(["db", "reindex", "--database-url", database_url]) == 0
