@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 
 import numpy as np
@@ -20,7 +21,7 @@ from bench.corpus import Corpus
 from pipeline import fingerprint, ingest, store, store_bulk
 from pipeline import placement as placement_module
 from pipeline.config import Settings
-from pipeline.dedupe import Candidate, classify, compare, place, prepare
+from pipeline.dedupe import Candidate, Doc, classify, compare, place, prepare
 from pipeline.evaluation.dedupe import MemoryIndex
 from pipeline.models import dedupe_text
 from pipeline.screen import Screen, may_link
@@ -93,12 +94,14 @@ def test_backfill_decides_like_one_by_one_datasketch_placement(
     screened: list[int] = []
     prepared: list[int] = []
 
-    def stored_for_placement(cur, ids, cached):  # type: ignore[no-untyped-def]
+    def stored_for_placement(
+        cur: store.Cursor, ids: Sequence[int], cached: Sequence[int]
+    ) -> list[store_bulk.StoredRow]:
         rows = original_rows(cur, ids, cached)
         screened.extend(r.id for r in rows if r.screen is not None)
         return rows
 
-    def stored_docs(cur, ids):  # type: ignore[no-untyped-def]
+    def stored_docs(cur: store.Cursor, ids: Sequence[int]) -> dict[int, Doc]:
         prepared.extend(ids)
         return original_docs(cur, ids)
 
