@@ -68,7 +68,7 @@ def prepare(text: str, published_at: datetime | None = None) -> Doc:
         trigrams=frozenset(zip(words, words[1:], words[2:], strict=False)),
         sentences=tuple(s for s, _ in kept),
         sentence_words=tuple(t for _, t in kept),
-        screen=make_screen(words, tf, weights, vocabulary_weight, norm),
+        screen=make_screen(words, weights, vocabulary_weight, norm),
         published_at=published_at,
     )
 

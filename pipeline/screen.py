@@ -17,7 +17,6 @@ the last digits numpy's summation order changes.
 from __future__ import annotations
 
 import struct
-from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,11 +25,15 @@ from pipeline.config import DedupeSettings
 from pipeline.fingerprint import FEATURE_HASHING, fold_columns, word_hashes
 
 # The stored format: a header, then word hashes (uint64), their counts (uint32), their weights
-# (float64), and the word 3-gram hashes (uint64), each array sorted by hash.
+# (float32), and the word 3-gram hashes (uint32), each array sorted by hash. 32 bits are enough
+# for 3-grams: a coincidental match among ~1,000 x 1,000 pairs of hashes is rare, and it could
+# only raise containment, which the screen allows for. About 16 bytes per distinct word and 4 per
+# distinct 3-gram: ~11 kB for an article of 1,000 words.
 _HEADER = struct.Struct("<IddII")  # token_count, vocabulary_weight, norm, words, trigrams
-# compare() rounds scores to 4 decimals before classify() reads them; summation order moves the
-# last digits. A score within this margin below a threshold may still reach it there.
-_MARGIN = 5e-5 + 1e-9
+# compare() rounds scores to 4 decimals before classify() reads them, and the screen's float32
+# weights and numpy's summation order move the last digits: a score within this margin below a
+# threshold may still reach it there.
+_MARGIN = 5e-5 + 1e-5
 
 
 @dataclass(frozen=True)
@@ -40,8 +43,8 @@ class Screen:
     norm: float
     words: np.ndarray  # uint64 word hashes, sorted, unique
     counts: np.ndarray  # uint32, the words' counts
-    weights: np.ndarray  # float64, the words' rarity weights
-    trigrams: np.ndarray  # uint64 hashes of the distinct word 3-grams, sorted
+    weights: np.ndarray  # float32, the words' rarity weights
+    trigrams: np.ndarray  # uint32 hashes of the distinct word 3-grams, sorted
 
     def to_bytes(self) -> bytes:
         header = _HEADER.pack(
@@ -50,8 +53,8 @@ class Screen:
         arrays = (
             self.words.astype("<u8"),
             self.counts.astype("<u4"),
-            self.weights.astype("<f8"),
-            self.trigrams.astype("<u8"),
+            self.weights.astype("<f4"),
+            self.trigrams.astype("<u4"),
         )
         return header + b"".join(a.tobytes() for a in arrays)
 
@@ -60,8 +63,8 @@ class Screen:
         token_count, vocabulary_weight, norm, n_words, n_trigrams = _HEADER.unpack_from(data)
         offset = _HEADER.size
         arrays = []
-        for dtype, count in (("<u8", n_words), ("<u4", n_words), ("<f8", n_words),
-                             ("<u8", n_trigrams)):  # fmt: skip
+        for dtype, count in (("<u8", n_words), ("<u4", n_words), ("<f4", n_words),
+                             ("<u4", n_trigrams)):  # fmt: skip
             arrays.append(np.frombuffer(data, dtype=dtype, count=count, offset=offset))
             offset += arrays[-1].nbytes
         return cls(token_count, vocabulary_weight, norm, *arrays)
@@ -71,28 +74,36 @@ HASHING = FEATURE_HASHING  # stored with each screen: screens of other hashing a
 
 
 def make_screen(
-    words: list[str], tf: Counter[str], weights: dict[str, float], vocabulary_weight: float,
-    norm: float,
-) -> Screen:  # fmt: skip
-    """The screen of a text prepared by dedupe.prepare (its tokens, counts and weights)."""
-    vocabulary = list(tf)
-    hashes = np.array(word_hashes(vocabulary), dtype=np.uint64)
-    order = np.argsort(hashes)
+    words: list[str], weights: dict[str, float], vocabulary_weight: float, norm: float
+) -> Screen:
+    """The screen of a text dedupe.prepare has tokenized (`words`) and weighed (`weights`)."""
+    token_hashes = np.array(word_hashes(words), dtype=np.uint64)
+    order = np.argsort(token_hashes, kind="stable")
+    ordered = token_hashes[order]
+    starts = np.flatnonzero(_firsts(ordered))
+    counts = np.diff(np.append(starts, len(ordered)))
+    vocabulary_weights = [weights[words[i]] for i in order[starts].tolist()]
     if len(words) >= 3:
-        token_hashes = np.array(word_hashes(words), dtype=np.uint64)
         n = len(words) - 2
-        trigrams = np.unique(fold_columns(token_hashes[i : i + n] for i in range(3)))
+        trigrams = np.sort(fold_columns(token_hashes[i : i + n] for i in range(3)) >> np.uint64(32))
+        trigrams = trigrams[_firsts(trigrams)]
     else:
         trigrams = np.empty(0, dtype=np.uint64)
     return Screen(
         token_count=len(words),
         vocabulary_weight=vocabulary_weight,
         norm=norm,
-        words=hashes[order],
-        counts=np.array([tf[w] for w in vocabulary], dtype=np.uint32)[order],
-        weights=np.array([weights[w] for w in vocabulary], dtype=np.float64)[order],
-        trigrams=trigrams,
+        words=ordered[starts],
+        counts=counts.astype(np.uint32),
+        weights=np.array(vocabulary_weights, dtype=np.float32),
+        trigrams=trigrams.astype(np.uint32),
     )
+
+
+def _firsts(ordered: np.ndarray) -> np.ndarray:
+    """True at the first of each run of equal values in a sorted array (np.unique is ~20x
+    slower on these small arrays in numpy 2.x)."""
+    return np.concatenate(([True], ordered[1:] != ordered[:-1])) if len(ordered) else ordered
 
 
 def _reaches(value: float, threshold: float) -> bool:
@@ -113,7 +124,7 @@ def may_link(a: Screen, b: Screen, settings: DedupeSettings) -> bool:
         if _reaches(shared_trigrams / smaller_trigrams, t.copy_containment):
             return True
     _, in_a, in_b = np.intersect1d(a.words, b.words, assume_unique=True, return_indices=True)
-    weights = a.weights[in_a]
+    weights = a.weights[in_a].astype(np.float64)
     vocabulary = float(weights.sum()) / lighter if lighter else 0.0
     if _reaches(vocabulary, min(t.rewrite_vocabulary, t.story_vocabulary)):
         return True
