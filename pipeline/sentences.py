@@ -58,7 +58,9 @@ _BOILERPLATE = re.compile(
     )
     + ")|©"
     # Contact details, as press releases and desks print them: an e-mail address, a phone number.
-    + r"|[\w.+-]+@[\w-]+\.[a-z]{2,}"
+    # The address starts where a run of its characters starts, and its parts are bounded, so
+    # that a long run without "@" is scanned once, not from each of its characters.
+    + r"|(?<![\w.+-])[\w.+-]{1,64}@[\w-]{1,63}\.[a-z]{2,}"
     + r"|\(?\b\d{3}\)?[-. ]?\d{3}[-.]\d{4}\b"
 )  # matched against lower-cased text: IGNORECASE makes re try every branch at every character
 

@@ -105,6 +105,23 @@ def test_two_stories_behind_one_paywall_are_not_duplicates() -> None:
     assert "too little content" in decision.reason
 
 
+def test_contact_details_are_boilerplate_and_figures_are_not() -> None:
+    """Two press releases of one agency share its contact block, not their story."""
+    for contact in (
+        "Contact Anna: anna.k@marketwire-reports.com US: (415)-555-0101",
+        "For media enquiries call +1 212-555-0147 or write to press@example.org.",
+    ):
+        assert is_boilerplate(contact), contact
+    for figure in (
+        "The market grew 20.3% to $128.7 billion between 2019-2020, the report said.",
+        "Police said 1,234,567 people attended and 300 450 cars were towed.",
+        "Write to the council by 5 May, @cityhall said on its account.",
+    ):
+        assert not is_boilerplate(figure), figure
+    # a run of address characters with no "@" is not an address (and is read once)
+    assert not is_boilerplate("x" * 200_000)
+
+
 def test_dates_far_apart_split_stories_but_not_copies(seeds: dict[str, Doc]) -> None:
     body = {k: build_article(extract(read_file(p, 10**7))).body for k, p in _seed_paths().items()}
     day = datetime(2016, 8, 22, tzinfo=UTC)
