@@ -164,7 +164,7 @@ def _fold(values: Iterable[int]) -> int:
     return value
 
 
-def fold_columns(columns: Iterable[np.ndarray]) -> np.ndarray:
+def _fold_columns(columns: Iterable[np.ndarray]) -> np.ndarray:
     """_fold of each row of the given uint64 columns, all rows at once."""
     value: np.ndarray | None = None
     for column in columns:
@@ -184,10 +184,15 @@ def _feature_hashes(words: list[str], size: int) -> np.ndarray:
     """feature_hash of every n-gram of words (duplicates included: MinHash takes minima)."""
     if not words:
         return np.empty(0, dtype=np.uint32)
-    hashes = np.array(word_hashes(words), dtype=np.uint64)
-    width = min(size, len(words))
-    count = len(words) - width + 1
-    value = fold_columns(hashes[offset : offset + count] for offset in range(width))
+    return ngram_hashes(np.array(word_hashes(words), dtype=np.uint64), size)
+
+
+def ngram_hashes(hashes: np.ndarray, size: int) -> np.ndarray:
+    """feature_hash of every n-gram, from the words' hashes (word_hashes) in text order; fewer
+    words than size make one feature of them all."""
+    width = min(size, len(hashes))
+    count = len(hashes) - width + 1
+    value = _fold_columns(hashes[offset : offset + count] for offset in range(width))
     result: np.ndarray = (value >> np.uint64(32)).astype(np.uint32)
     return result
 
@@ -284,7 +289,7 @@ def band_keys(hashvalues: np.ndarray, bands: int, rows: int) -> tuple[int, ...]:
     """One signed 64-bit bucket key per band (fits Postgres bigint): the band's rows folded like
     the words of a feature, for all bands at once (band_key is the one-band reference)."""
     table = hashvalues[: bands * rows].astype(np.uint64).reshape(bands, rows)
-    value = fold_columns(table[:, row] for row in range(rows))
+    value = _fold_columns(table[:, row] for row in range(rows))
     return tuple(value.view(np.int64).tolist())
 
 

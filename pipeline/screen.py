@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from pipeline.config import DedupeSettings
-from pipeline.fingerprint import FEATURE_HASHING, fold_columns, word_hashes
+from pipeline.fingerprint import FEATURE_HASHING, ngram_hashes, word_hashes
 
 # The stored format: a header, then word hashes (uint64), their counts (uint32), their weights
 # (float32), and the word 3-gram hashes (uint32), each array sorted by hash. 32 bits are enough
@@ -83,12 +83,12 @@ def make_screen(
     starts = np.flatnonzero(_firsts(ordered))
     counts = np.diff(np.append(starts, len(ordered)))
     vocabulary_weights = [weights[words[i]] for i in order[starts].tolist()]
+    # The words scheme's feature hashes; a text of fewer than 3 words has no 3-gram, as in Doc.
     if len(words) >= 3:
-        n = len(words) - 2
-        trigrams = np.sort(fold_columns(token_hashes[i : i + n] for i in range(3)) >> np.uint64(32))
+        trigrams = np.sort(ngram_hashes(token_hashes, 3))
         trigrams = trigrams[_firsts(trigrams)]
     else:
-        trigrams = np.empty(0, dtype=np.uint64)
+        trigrams = np.empty(0, dtype=np.uint32)
     return Screen(
         token_count=len(words),
         vocabulary_weight=vocabulary_weight,
