@@ -53,9 +53,10 @@ class Doc:
 
 def prepare(text: str, published_at: datetime | None = None) -> Doc:
     content = content_sentences(text)
-    words = tokens("\n".join(content))
+    sentence_tokens = [tokens(s) for s in content]  # the text's words, sentence by sentence
+    words = [w for found in sentence_tokens for w in found]
     tf = Counter(words)
-    kept = [(s, frozenset(t)) for s, t in ((s, tokens(s)) for s in content)]
+    kept = [(s, frozenset(t)) for s, t in zip(content, sentence_tokens, strict=True)]
     kept = [(s, t) for s, t in kept if len(t) >= MIN_SENTENCE_TOKENS]
     weights = {w: weight(w) for w in tf}
     vocabulary_weight = sum(weights.values())
