@@ -15,12 +15,17 @@ from typing import Any
 
 from pipeline.clean import Paragraph, clean_paragraphs, split_text
 from pipeline.clean.site import line_key, site_of
-from pipeline.html_metadata import metadata_from_html
+from pipeline.html_metadata import declared_body, metadata_from_page, parse_page
 from pipeline.metadata import detect_language
 from pipeline.models import Article, ArticleMetadata, InputError, RawInput
 
 _HTML_SNIFF = re.compile(rb"<\s*(?:!doctype\s+html|html|head|body|article|div|p)\b", re.I)
 MIN_BODY_CHARS = 80
+# A declared body this long that the extracted text barely contains means the extractor
+# took another block (see with_declared_body).
+DECLARED_BODY_MIN_WORDS = 150
+DECLARED_BODY_SEEN_SHARE = 0.1
+_WORD = re.compile(r"\w+")
 BINARY_CONTROL_SHARE = 0.1
 
 
@@ -139,10 +144,41 @@ def html_paragraphs(html: str, url: str | None) -> tuple[list[tuple[str, str]], 
         # htmldate (called for the date) asserts on some broken trees (lxml drop_tree of a root
         # element); the text may still be there without the metadata pass.
         extracted = trafilatura.bare_extraction(html, with_metadata=False, **options)
-    if not isinstance(extracted, Document) or extracted.body is None or not extracted.text:
+    document = extracted if isinstance(extracted, Document) else Document()
+    found = blocks(document.body) if document.body is not None and document.text else []
+    page = parse_page(html)
+    paragraphs = with_declared_body(found, declared_body(page))
+    if not paragraphs:
         raise InputError("no_article", "trafilatura found no main text in this page")
-    metadata = metadata_from_html(html, url, extracted.as_dict())
-    return blocks(extracted.body), metadata
+    return paragraphs, metadata_from_page(page, url, document.as_dict())
+
+
+def _word_grams(text: str, size: int = 4) -> set[tuple[str, ...]]:
+    tokens = _WORD.findall(text.lower())
+    return {tuple(tokens[i : i + size]) for i in range(len(tokens) - size + 1)}
+
+
+def with_declared_body(
+    paragraphs: list[tuple[str, str]], declared: str | None
+) -> list[tuple[str, str]]:
+    """The extracted blocks, with the page's declared article body (JSON-LD articleBody) put
+    first when the extractor took another part of the page.
+
+    trafilatura scores the page's blocks by text density; on a page whose visible article is
+    built by script, or sits beside a longer rail of teasers, it can return the rail and none
+    of the article. The publisher's own articleBody names the article, so when the extracted
+    text holds almost none of a substantial declared body, that body is added ahead of it
+    (the extracted blocks stay: a live blog's declared body is often just its summary, and
+    what the extractor found is then the rest of the page). The cleaner takes it from there.
+    """
+    if declared is None or len(_WORD.findall(declared)) < DECLARED_BODY_MIN_WORDS:
+        return paragraphs
+    wanted = _word_grams(declared)
+    seen = _word_grams(" ".join(text for text, _ in paragraphs))
+    if len(wanted & seen) >= DECLARED_BODY_SEEN_SHARE * len(wanted):
+        return paragraphs
+    lines = [" ".join(line.split()) for line in declared.splitlines()]
+    return [(line, "p") for line in lines if line] + paragraphs
 
 
 @dataclass

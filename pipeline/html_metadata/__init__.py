@@ -19,13 +19,23 @@ from urllib.parse import urljoin, urlparse
 
 from pipeline.html_metadata.authors import clean_author_names, find_authors, name_key
 from pipeline.html_metadata.dates import parse_timestamp, published_at
-from pipeline.html_metadata.page import WORDS, Page, heading_node, node_text, parse_page
+from pipeline.html_metadata.page import (
+    WORDS,
+    Page,
+    declared_body,
+    heading_node,
+    node_text,
+    parse_page,
+)
 from pipeline.models import ArticleMetadata
 
 __all__ = [
     "clean_author_names",
+    "declared_body",
     "metadata_from_html",
+    "metadata_from_page",
     "name_key",
+    "parse_page",
     "parse_timestamp",
     "strip_site_suffix",
 ]
@@ -36,7 +46,10 @@ _SECTION_SEPARATOR = re.compile(r"\s+[|:]\s+")
 
 def metadata_from_html(html: str, url: str | None, document: dict[str, Any]) -> ArticleMetadata:
     """Metadata of a page; `document` is trafilatura.bare_extraction(...).as_dict() for it."""
-    page = parse_page(html)
+    return metadata_from_page(parse_page(html), url, document)
+
+
+def metadata_from_page(page: Page, url: str | None, document: dict[str, Any]) -> ArticleMetadata:
     outlet = _outlet(page, document, url)
     canonical = _canonical_url(page, document, url)
     return ArticleMetadata(

@@ -63,6 +63,16 @@ def parse_page(html: str) -> Page:
     return page
 
 
+def declared_body(page: Page) -> str | None:
+    """The article text the page declares in JSON-LD (articleBody), tags and entities undone;
+    the longest when there are several."""
+    declared = [a["articleBody"] for a in page.articles if isinstance(a.get("articleBody"), str)]
+    longest: str = max(declared, key=len, default="")
+    if "<" in longest:  # some sites put the body's HTML there
+        longest = "\n".join(lxml_html.fromstring(f"<div>{longest}</div>").itertext())
+    return longest.strip() or None
+
+
 def _load_json(text: str) -> Any:
     text = text.strip().removeprefix("<![CDATA[").removesuffix("]]>").strip().rstrip(";")
     try:

@@ -1,0 +1,78 @@
+"""HTML extraction: the page's declared article body when trafilatura takes another block."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import pytest
+
+from pipeline.extract import build_article, extract, with_declared_body
+from pipeline.models import InputError, RawInput
+
+SENTENCES = [
+    f"The harbour commission voted {n} times on the dredging plan before agreeing that "
+    f"section {n} of the channel would be deepened by spring, officials said on Tuesday."
+    for n in range(1, 11)
+]
+ARTICLE = "\n\n".join(SENTENCES)
+RAIL = "".join(
+    f'<li><a href="/story/{n}"><span>Year in review</span><h2>Teaser headline number {n} '
+    f"about another story entirely</h2><small>By Staff Dec {n}, 2023</small></a></li>"
+    for n in range(1, 13)
+)
+
+
+def _raw(html: str) -> RawInput:
+    data = html.encode("utf-8")
+    return RawInput(
+        source_uri="https://news.example/harbour/dredging",
+        data=data,
+        raw_sha256=hashlib.sha256(data).hexdigest(),
+        content_type="text/html",
+    )
+
+
+def _page(body_html: str, article_body: str | None) -> str:
+    declared = {"@context": "https://schema.org", "@type": "NewsArticle", "headline": "Dredging"}
+    if article_body is not None:
+        declared["articleBody"] = article_body
+    return (
+        "<html><head><title>Dredging plan approved</title>"
+        f'<script type="application/ld+json">{json.dumps(declared)}</script></head>'
+        f"<body>{body_html}</body></html>"
+    )
+
+
+def test_declared_body_rescues_a_page_whose_visible_text_is_a_teaser_rail() -> None:
+    # The article itself is drawn by script; only the rail of other stories is in the HTML.
+    html = _page(f'<div id="app"></div><ul class="rail">{RAIL}</ul>', ARTICLE)
+    without = extract(_raw(_page(f'<div id="app"></div><ul class="rail">{RAIL}</ul>', None)))
+    assert not any("harbour commission" in text for text, _ in without.paragraphs)
+
+    body = build_article(extract(_raw(html))).body
+    for sentence in SENTENCES:
+        assert sentence in body
+
+
+def test_declared_body_is_not_added_when_the_extracted_text_holds_it() -> None:
+    visible = "<article>" + "".join(f"<p>{s}</p>" for s in SENTENCES) + "</article>"
+    body = build_article(extract(_raw(_page(visible, ARTICLE)))).body
+    assert body.count(SENTENCES[0]) == 1
+    assert body.split("\n\n") == SENTENCES
+
+
+def test_a_short_declared_body_is_only_a_summary_and_is_not_added() -> None:
+    found = [("A live blog entry about the match, with the score after ninety minutes.", "p")]
+    summary = "Villa beat Luton 3-2 with a late goal."
+    assert with_declared_body(found, summary) == found
+    assert with_declared_body(found, None) == found
+
+
+def test_declared_body_with_markup_and_no_extracted_text() -> None:
+    markup = "".join(f"<p>{s}</p>" for s in SENTENCES)
+    body = build_article(extract(_raw(_page("<div id='app'></div>", markup)))).body
+    assert all(sentence in body for sentence in SENTENCES)
+    assert "<p>" not in body
+    with pytest.raises(InputError):
+        extract(_raw(_page("<div id='app'></div>", None)))
