@@ -196,3 +196,22 @@ def test_sign_up_form_consent_goes_and_reported_terms_stay() -> None:
     result = clean_paragraphs(paragraphs)
     assert result.paragraphs == paragraphs[:1]
     assert {r.rule for r in result.removals} == {"prompt"}
+
+
+def test_author_bio_with_a_capitalised_job_title_goes_and_reporting_stays() -> None:
+    story = [
+        "The water board approved a rate rise of four percent on Monday, after a public "
+        "hearing that ran late into the evening at the town hall.",
+        "Residents who spoke at the hearing asked the board to phase the rise in over two "
+        "years, and several said the increase would strain fixed incomes.",
+        "Board chair Dana Ruiz said the money would pay for pipe repairs that could not wait.",
+        "The board is an elected body and its reporter of minutes publishes them online.",
+    ]
+    bios = [
+        "Lena Ortiz is the Senior Metro Editor at the Valley Ledger, where she oversees "
+        "coverage of local government and schools.",
+        "Sam Whitfield writes about housing and transport for the Valley Ledger.",
+    ]
+    result = clean_paragraphs(story + bios)
+    assert result.paragraphs == story
+    assert [r.rule for r in result.removals] == ["contact_footer", "contact_footer"]

@@ -131,10 +131,11 @@ CONTACT = re.compile(
     r"|more information\s*:)",
     re.I,
 )
+# Job titles are often capitalised ("Senior Editor"), the name never is lower case.
 AUTHOR_BIO = re.compile(
-    r"^[—–-]?\s*(?:[A-Z][\w.'’-]+\s){1,3}(?:is|was|has been|serves as)\s+(?:a|an|the|our)\b"
-    r"[^.]{0,80}\b(?:writer|reporter|editor|correspondent|journalist|columnist|contributor|"
-    r"producer|critic|freelancer|intern|fellow)\b"
+    r"^[—–-]?\s*(?:[A-Z][\w.'’-]+\s){1,3}(?:(?:is|was|has been|serves as)\s+(?:a|an|the|our)\b"
+    r"[^.]{0,80}\b(?i:writer|reporter|editor|correspondent|journalist|columnist|contributor|"
+    r"producer|critic|freelancer|intern|fellow)s?\b|writes (?:about|on|for)\b)"
 )
 HANDLE = re.compile(r"(?<![\w@])@\w{2,}")
 FOLLOW = re.compile(r"\bfollow(?:ed)? (?:\w+ )?(?:on|at)\b", re.I)
