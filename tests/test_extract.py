@@ -7,7 +7,8 @@ import json
 
 import pytest
 
-from pipeline.extract import build_article, extract, with_declared_body
+from pipeline.extract import build_article, extract, with_declared_body, with_standfirst
+from pipeline.html_metadata import parse_page, standfirst
 from pipeline.models import InputError, RawInput
 
 SENTENCES = [
@@ -76,3 +77,31 @@ def test_declared_body_with_markup_and_no_extracted_text() -> None:
     assert "<p>" not in body
     with pytest.raises(InputError):
         extract(_raw(_page("<div id='app'></div>", None)))
+
+
+DEK = "Three villages along the river were cut off for two days before the water fell."
+
+
+def _described(body_html: str, description: str = DEK) -> str:
+    return (
+        f'<html><head><meta property="og:description" content="{description}"></head>'
+        f"<body>{body_html}</body></html>"
+    )
+
+
+def test_standfirst_is_the_description_only_when_readers_see_it() -> None:
+    shown = _described(f'<header><h1>Floods</h1><p class="dek">{DEK}</p></header>')
+    assert standfirst(parse_page(shown)) == DEK
+    assert standfirst(parse_page(_described("<h1>Floods</h1>"))) is None
+    in_script = _described(f"<h1>Floods</h1><script>var dek = '{DEK}';</script>")
+    assert standfirst(parse_page(in_script)) is None
+    cut = "Three villages along the river were cut off for two..."
+    assert standfirst(parse_page(_described(f"<p>{cut}</p>", cut))) is None
+
+
+def test_standfirst_goes_first_unless_the_extracted_text_has_it() -> None:
+    found = [(SENTENCES[0], "p"), (SENTENCES[1], "p")]
+    assert with_standfirst(found, DEK) == [(DEK, "p"), *found]
+    holding = [(f"{DEK} {SENTENCES[0]}", "p")]
+    assert with_standfirst(holding, DEK) == holding
+    assert with_standfirst(found, None) == found

@@ -26,6 +26,7 @@ from pipeline.html_metadata.page import (
     heading_node,
     node_text,
     parse_page,
+    standfirst,
 )
 from pipeline.models import ArticleMetadata
 
@@ -37,6 +38,7 @@ __all__ = [
     "name_key",
     "parse_page",
     "parse_timestamp",
+    "standfirst",
     "strip_site_suffix",
 ]
 

@@ -25,6 +25,7 @@ ISO_DATE = re.compile(
     re.I,
 )
 WORDS = re.compile(r"\w+")
+STANDFIRST_MIN_WORDS = 8
 
 
 @dataclass
@@ -71,6 +72,24 @@ def declared_body(page: Page) -> str | None:
     if "<" in longest:  # some sites put the body's HTML there
         longest = "\n".join(lxml_html.fromstring(f"<div>{longest}</div>").itertext())
     return longest.strip() or None
+
+
+def standfirst(page: Page) -> str | None:
+    """The page's description when the page also shows it to readers: the standfirst under
+    the headline. A description only in <meta> is a search snippet, often written apart from
+    the article, and is not article text."""
+    described = [*page.meta.get("og:description", []), *page.meta.get("description", [])]
+    description = " ".join(described[0].split()) if described else ""
+    if len(description.split()) < STANDFIRST_MIN_WORDS or description.endswith(("...", "…")):
+        return None
+    visible = page.tree.xpath(
+        "//body//text()[not(ancestor::script or ancestor::style or ancestor::noscript)]"
+    )
+    return description if _comparable(description) in _comparable(" ".join(visible)) else None
+
+
+def _comparable(text: str) -> str:
+    return " ".join(WORDS.findall(text.lower()))
 
 
 def _load_json(text: str) -> Any:
