@@ -158,7 +158,7 @@ def with_standfirst(paragraphs: list[tuple[str, str]], shown: str | None) -> lis
     (it usually sits in the header block, outside the article body trafilatura keeps)."""
     if shown is None or _comparable(shown) in _comparable(" ".join(t for t, _ in paragraphs)):
         return paragraphs
-    return [(shown, "p"), *paragraphs]
+    return [(shown, "lead"), *paragraphs]
 
 
 def _comparable(text: str) -> str:

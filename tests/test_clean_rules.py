@@ -215,3 +215,41 @@ def test_author_bio_with_a_capitalised_job_title_goes_and_reporting_stays() -> N
     result = clean_paragraphs(story + bios)
     assert result.paragraphs == story
     assert [r.rule for r in result.removals] == ["contact_footer", "contact_footer"]
+
+
+def test_account_sign_up_form_goes() -> None:
+    story = [
+        "A teenage hacker was sentenced on Thursday for his part in leaking footage of an "
+        "unreleased game, a court in the north of the country ruled.",
+        "The judge said the risk he posed to the public remained high, and ordered that he "
+        "stay in a secure hospital for the rest of his life unless doctors decide otherwise.",
+    ]
+    form = [
+        "Lower case letters (a-z)",
+        "Upper case letters (A-Z)",
+        "Numbers (0-9)",
+        "Special Characters (!@#$%^&*)",
+        "At least 8 characters",
+        "As part of your account, you'll receive occasional updates and offers from the "
+        "Daily Example, which you can opt out of anytime.",
+        "This site is protected by reCAPTCHA and the Google Privacy Policy and Terms apply.",
+    ]
+    result = clean_paragraphs(story[:1] + form + story[1:])
+    assert result.paragraphs == story
+    assert {r.rule for r in result.removals} == {"interface_text", "prompt"}
+
+
+def test_a_long_headline_line_after_the_last_paragraph_goes() -> None:
+    story = [
+        "The city council approved the new budget on Tuesday after a debate that lasted into "
+        "the early hours of the morning, with two members voting against it.",
+        "The budget raises spending on road repairs by a fifth and freezes most fees, the "
+        "finance committee chair told reporters after the vote.",
+        "Opponents said the plan leaned too heavily on reserves that took a decade to build.",
+    ]
+    teasers = [
+        "Essay: After My Parents Died, I Lost the Holiday Spirit Now It's Slowly Coming Back "
+        "and Other Stories From Our Readers About Grief and Family",
+        "The Most Anticipated Books of the Year",
+    ]
+    assert clean_paragraphs(story + teasers).paragraphs == story

@@ -101,7 +101,7 @@ def test_standfirst_is_the_description_only_when_readers_see_it() -> None:
 
 def test_standfirst_goes_first_unless_the_extracted_text_has_it() -> None:
     found = [(SENTENCES[0], "p"), (SENTENCES[1], "p")]
-    assert with_standfirst(found, DEK) == [(DEK, "p"), *found]
+    assert with_standfirst(found, DEK) == [(DEK, "lead"), *found]
     holding = [(f"{DEK} {SENTENCES[0]}", "p")]
     assert with_standfirst(holding, DEK) == holding
     assert with_standfirst(found, None) == found

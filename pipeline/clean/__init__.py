@@ -21,7 +21,8 @@ from pipeline.models import ArticleMetadata, Removal
 __all__ = ["CleanResult", "Paragraph", "clean_paragraphs", "split_text"]
 
 MIN_BODY_WORDS = 12
-# A paragraph given with the kind of block it came from: "p", "head", "item", "row", "quote".
+# A paragraph given with the kind of block it came from: "p", "head", "item", "row", "quote",
+# or "lead" (a standfirst the page shows apart from the article body).
 Paragraph = str | tuple[str, str]
 
 
@@ -70,7 +71,7 @@ def _drop_site_boilerplate(
 
 
 def _continues(previous: Line, line: Line) -> bool:
-    if "head" in (previous.kind, line.kind) or ends_sentence(previous.text):
+    if previous.kind != line.kind or line.kind == "head" or ends_sentence(previous.text):
         return False
     if word_count(previous.text) < MIN_BODY_WORDS:
         return False

@@ -27,7 +27,7 @@ BREADCRUMB = re.compile(r"^[\w .&'’-]{1,30}(?:\s*[>›»/|]\s*[\w .&'’-]{1,4
 _RELATED = (
     r"(?:related(?: stories| articles| content| coverage| reading| videos?| links?| topics?)?"
     r"|read more(?: on| about| from)?|read also|also read|read next|see also|see more"
-    r"|more (?:from|on|in|about|stories|news|coverage|must[- ]reads?)"
+    r"|more (?:from|on|in|about|by|stories|news|coverage|must[- ]reads?)"
     r"|recommended(?: for you| stories| reading)?|most (?:read|popular|viewed|shared)"
     r"|popular(?: now| stories)?|trending(?: now| stories)?"
     r"|you (?:may|might) (?:also )?(?:like|enjoy|be interested in)|further reading"
@@ -103,7 +103,15 @@ PROMPT = re.compile(
 CONSENT = re.compile(
     r"\bby (?:submitting|signing up|clicking|subscribing|registering|creating an account|"
     r"continuing)\b.{0,80}\byou (?:agree|consent|acknowledge)"
-    r"|\byou (?:agree|consent) to (?:our|the|receive)\b|^what is your e-?mail\b",
+    r"|\byou (?:agree|consent) to (?:our|the|receive)\b|^what is your e-?mail\b"
+    r"|\byou(?:'ll| will) (?:also )?receive (?:occasional |regular )?(?:updates|offers|e-?mails)"
+    r"|\bprotected by recaptcha\b",
+    re.I,
+)
+# A password field's checklist ("Upper case letters (A-Z)", "Numbers (0-9)").
+PASSWORD_RULE = re.compile(
+    r"^(?:(?:lower|upper)[ -]?case (?:letters?|characters?)|numbers?|digits?|"
+    r"special characters?|symbols?)\s*\(.{1,12}\)$|^(?:at least|minimum( of)?) \d+ characters\b",
     re.I,
 )
 # A pitch opens with its call to action or a rhetorical question, then names what it sells.

@@ -173,7 +173,7 @@ def interface_text(lines: Sequence[Line], _title: str | None) -> set[int]:
     """Buttons, labels and UI instructions: 'Share', 'Advertisement', 'Swipe left for more'."""
 
     def test(text: str) -> bool:
-        if pat.INTERFACE.match(text):
+        if pat.INTERFACE.match(text) or pat.PASSWORD_RULE.match(text):
             return True
         short = word_count(text) <= SHORT_LINE_WORDS
         return short and bool(pat.CALL_TO_ACTION.match(text) or pat.INTERFACE_HINT.search(text))
@@ -279,7 +279,7 @@ def trailing_non_prose(lines: Sequence[Line], _title: str | None) -> set[int]:
     found: set[int] = set()
     for i in range(len(lines) - 1, -1, -1):
         text = lines[i].text
-        if word_count(text) <= 15 and (not is_prose(text, 1) or text.endswith(":")):
+        if word_count(text) <= SHORT_LINE_WORDS and (not is_prose(text, 1) or text.endswith(":")):
             found.add(i)
             continue
         break
