@@ -249,7 +249,7 @@ def test_a_long_headline_line_after_the_last_paragraph_goes() -> None:
     ]
     teasers = [
         "Essay: After My Parents Died, I Lost the Holiday Spirit Now It's Slowly Coming Back "
-        "and Other Stories From Our Readers About Grief and Family",
+        "and Other Stories From Our Readers",
         "The Most Anticipated Books of the Year",
     ]
     assert clean_paragraphs(story + teasers).paragraphs == story
