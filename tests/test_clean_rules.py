@@ -253,3 +253,19 @@ def test_a_long_headline_line_after_the_last_paragraph_goes() -> None:
         "The Most Anticipated Books of the Year",
     ]
     assert clean_paragraphs(story + teasers).paragraphs == story
+
+
+def test_provenance_notes_with_typographic_apostrophes_go() -> None:
+    story = [
+        "Researchers found that the crystals grew in layers, each one recording the water "
+        "temperature at the time it formed, according to the study published on Monday.",
+        "The team plans to test samples from three other coasts next year, the lead author said.",
+    ]
+    notes = [
+        "Editor’s note (May 4th 2023): This article was updated to add the study's funding.",
+        "Materials provided by the Institute of Marine Studies. Note: Content may be edited "
+        "for style and length.",
+    ]
+    result = clean_paragraphs(story + notes)
+    assert result.paragraphs == story
+    assert {r.rule for r in result.removals} == {"disclosure"}

@@ -31,7 +31,7 @@ _RELATED = (
     r"|recommended(?: for you| stories| reading)?|most (?:read|popular|viewed|shared)"
     r"|popular(?: now| stories)?|trending(?: now| stories)?"
     r"|you (?:may|might) (?:also )?(?:like|enjoy|be interested in)|further reading"
-    r"|what to read next|top stories|latest(?: news| stories)?|editor'?s? picks?|don'?t miss"
+    r"|what to read next|top stories|latest(?: news| stories)?|editor['’]?s? picks?|don['’]?t miss"
     r"|watch(?: now| more)?|listen(?: now)?|click here)"
 )
 RELATED_CAPS = re.compile(r"^(?:READ MORE|ALSO READ|READ ALSO|SEE ALSO|RELATED|MORE)\b")
@@ -117,7 +117,7 @@ PASSWORD_RULE = re.compile(
 # A pitch opens with its call to action or a rhetorical question, then names what it sells.
 PITCH_OPENING = re.compile(
     r"^(?:want (?:more|to)|like (?:this|what)|(?:sign|signing) up|subscribe|follow|join|"
-    r"don'?t miss|get (?:the|our|more)|to (?:learn|read|see|find out) more|for more\b|"
+    r"don['’]?t miss|get (?:the|our|more)|to (?:learn|read|see|find out) more|for more\b|"
     r"never miss|stay (?:up to date|informed|in the know)|love (?:this|our))",
     re.I,
 )
@@ -158,7 +158,8 @@ DISCLOSURE = re.compile(
 PROVENANCE = re.compile(
     r"^\W*(?:this (?:story|article|piece|post|interview|column|report|content)\b.{0,60}"
     r"\b(?:originally|first|was published|appeared|republished|has been (?:lightly )?edited|"
-    r"condensed|reviewed according)|editor'?s note\b|(?:story|image|video) source\s*:|"
+    r"condensed|reviewed according)|editor['’]?s['’]? note\b|(?:story|image|video) source\s*:|"
+    r"materials? (?:provided|supplied) by\b|"
     r"cite this page|(?:from|in) the \w+ \d{1,2}(?:st|nd|rd|th)? \d{4} (?:edition|issue))",
     re.I,
 )
