@@ -269,3 +269,15 @@ def test_provenance_notes_with_typographic_apostrophes_go() -> None:
     result = clean_paragraphs(story + notes)
     assert result.paragraphs == story
     assert {r.rule for r in result.removals} == {"disclosure"}
+
+
+def test_an_article_about_passwords_keeps_its_lines() -> None:
+    paragraphs = [
+        "Bitwarden – Best free password manager for most people",
+        "A password manager stores every login in an encrypted vault, so that you only have to "
+        "remember one strong master password, security researchers say.",
+        "Free vs. paid password managers",
+        "Paid plans add family sharing and emergency access, but the free tiers of the best "
+        "apps already sync across devices.",
+    ]
+    assert clean_paragraphs(paragraphs).paragraphs == paragraphs

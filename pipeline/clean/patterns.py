@@ -92,7 +92,9 @@ PROMPT = re.compile(
     r"comments? (?:are|is) (?:closed|moderated)|unsubscribe|disable (?:your )?ad ?block|"
     r"create (?:an|your|a free) account|become a (?:member|subscriber|patron)|membership|"
     r"donate|support (?:our|independent|local) journalism|inbox|unlock|premium|"
-    r"register (?:now|for free|here)|privacy notice|password|e-?mail address|"
+    r"register (?:now|for free|here)|privacy notice|e-?mail address|"
+    r"(?:forgot|reset|enter|confirm|create|choose) (?:your |a (?:new )?)?password|"
+    r"password (?:must|should|needs to)|"
     r"follow (?:the |our )?[\w ]{1,40} on (?:facebook|twitter|x|instagram|snapchat|youtube|"
     r"threads|tiktok|linkedin|whatsapp))\b",
     re.I,
