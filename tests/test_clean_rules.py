@@ -280,4 +280,5 @@ def test_an_article_about_passwords_keeps_its_lines() -> None:
         "Paid plans add family sharing and emergency access, but the free tiers of the best "
         "apps already sync across devices.",
     ]
-    assert clean_paragraphs(paragraphs).paragraphs == paragraphs
+    metadata = ArticleMetadata(title="How to keep your accounts safe this year")
+    assert clean_paragraphs(paragraphs, metadata).paragraphs == paragraphs
