@@ -282,3 +282,31 @@ def test_an_article_about_passwords_keeps_its_lines() -> None:
     ]
     metadata = ArticleMetadata(title="How to keep your accounts safe this year")
     assert clean_paragraphs(paragraphs, metadata).paragraphs == paragraphs
+
+
+def test_a_closing_list_of_sources_goes_but_a_sources_section_of_prose_stays() -> None:
+    story = [
+        "A video shared widely this week shows passengers singing to calm a man on a plane, "
+        "but the people in it are actors, the account that first posted it confirmed.",
+        "The same performers appear in other clips posted by the account, which describes "
+        "itself as a drama club, and none of them were on a real flight.",
+        "We rate the claim that the video shows a real passenger as false.",
+    ]
+    sources = [
+        "Our Sources",
+        "TikTok, post, Dec. 13, 2023",
+        "Phone interview with the account owner, Dec. 21, 2023",
+        "Support independent fact-checking.",
+    ]
+    result = clean_paragraphs(story + sources, ArticleMetadata(title="Plane video is staged"))
+    assert result.paragraphs == story
+    assert "end_matter" in {r.rule for r in result.removals}
+
+    prose = [
+        "Sources",
+        "Two officials who spoke on condition of anonymity said the talks had stalled over the "
+        "question of who would pay for the repairs, and that neither side expected a deal before "
+        "the summer recess, when parliament breaks for eight weeks and committees stop meeting.",
+    ]
+    kept = clean_paragraphs(story + prose, ArticleMetadata(title="Talks stall")).paragraphs
+    assert prose[1] in kept

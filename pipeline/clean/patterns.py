@@ -171,6 +171,12 @@ CAPTION_POINTER = re.compile(
     r"top|bottom|inset)(?:\s*,\s*[\w ]+)?\)",
     re.I,
 )
+# The heading of a list of sources or references that closes an article.
+END_MATTER = re.compile(
+    r"^(?:our |the |article )?(?:sources?(?: and (?:references|notes))?|references|bibliography|"
+    r"footnotes|works cited|citations)\s*:?$",
+    re.I,
+)
 LINK_ONLY = re.compile(r"^(?:https?://)?(?:[\w-]+\.)+[a-z]{2,}(?:/\S*)?$", re.I)
 GALLERY_COUNTER = re.compile(
     r"^(?:\d{1,3}\s*(?:of|/)\s*\d{1,3}|\d{1,3}/\d{1,3}\S.*|image \d+ of \d+|slide \d+.*)$", re.I

@@ -40,6 +40,7 @@ SHORT_LINE_WORDS = 25
 PROMPT_MAX_WORDS = 30
 PITCH_MAX_WORDS = 45
 CONSENT_MAX_WORDS = 60
+END_MATTER_LINE_WORDS = 40
 # Trust badges, kickers and a dateline can push the headline's repeat down to the 6th-8th line.
 TITLE_WINDOW = 8
 
@@ -310,6 +311,18 @@ def trailing_teasers(lines: Sequence[Line], _title: str | None) -> set[int]:
     return set(range(start, len(lines)))
 
 
+def end_matter(lines: Sequence[Line], _title: str | None) -> set[int]:
+    """A 'Sources' or 'References' heading after the article's prose and the citation lines
+    after it, when no long paragraph follows."""
+    for i in range(len(lines) - 1, 0, -1):
+        if pat.END_MATTER.match(lines[i].text):
+            rest = lines[i + 1 :]
+            closes = not any(word_count(line.text) > END_MATTER_LINE_WORDS for line in rest)
+            after_prose = any(is_prose(line.text, 25) for line in lines[:i])
+            return set(range(i, len(lines))) if rest and closes and after_prose else set()
+    return set()
+
+
 def before_headline(lines: Sequence[Line], title: str | None) -> set[int]:
     """Lines above the headline's repeat at the top of the text: section labels and teasers
     of other stories that the extractor took in with the article."""
@@ -344,6 +357,7 @@ RULES: dict[str, Rule] = {
     "repeated_line": doubled_line,
     "lead_metadata": lead_metadata,
     "trailing_teasers": trailing_teasers,
+    "end_matter": end_matter,
     "trailing_fragment": trailing_non_prose,
 }
 
