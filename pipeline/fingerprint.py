@@ -31,6 +31,14 @@ from pipeline.sentences import content_sentences, is_boilerplate, normalise
 # and so weighed as rare, which made unrelated Hindi pages look like one story.
 _TOKEN = regex.compile(r"[\p{L}\p{N}\p{M}]+(?:'[\p{L}\p{N}\p{M}]+)*")
 
+# Press-release distribution services stamp every release they carry ("NEW YORK, Jan. 1, 2020
+# /PRNewswire/ --"). Thousands of unrelated releases a day share the tag, and wordfreq rates it
+# a rare word, so it made unrelated releases look like one story (and filled one LSH bucket
+# with all of them). It says who distributed a text, not what the text reports. News agencies
+# (Reuters, AP) are not here: their copies of one report are the duplicates dedupe is for.
+DISTRIBUTION_TAGS = frozenset(
+    {"prnewswire", "newswire", "globenewswire", "businesswire", "accesswire", "presswire"}
+)
 # A word unknown to the frequency lists gets the highest weight: it is a name or a rare term.
 MAX_WEIGHT = 7.0
 # Languages consulted when a word is unknown in English, so that the function words of other
@@ -52,7 +60,10 @@ def weight(token: str) -> float:
     Zipf is log10 of frequency per billion words in wordfreq's general corpora, so the weight is
     a corpus-independent IDF: a newcomer is weighed the same whatever the database holds.
     English first; a word unknown in English takes its highest zipf in the other languages.
+    A press-release distribution tag weighs nothing (see DISTRIBUTION_TAGS).
     """
+    if token in DISTRIBUTION_TAGS:
+        return 0.0
     if _plain(token):  # most words, and every name: two lookups
         english, others = _plain_zipf()
         zipf = english.get(token) or others.get(token, 0.0)
@@ -128,7 +139,7 @@ def _rare(words: list[str], min_weight: float) -> list[str]:
 # SHA-1, one Python call each, which is most of its time; feature_hash is the same function for
 # datasketch (its `hashfunc`), so MinHash(hashfunc=feature_hash) is the reference these
 # signatures are tested against (tests/test_bench_equivalence.py).
-FEATURE_HASHING = "fh2"  # names this tokenization and these hash functions in scheme keys
+FEATURE_HASHING = "fh3"  # names this tokenization and these hash functions in scheme keys
 _MASK64 = (1 << 64) - 1
 _MIX = 0x9E3779B97F4A7C15  # odd: multiplying by it permutes the 64-bit integers
 _WORD_HASHES: dict[str, int] = {}

@@ -179,3 +179,36 @@ def test_shared_facts_need_some_common_topic() -> None:
     }  # fmt: skip
     assert classify(scores, SETTINGS).level is None
     assert classify({**scores, "cosine": 0.2}, SETTINGS).level == SAME_STORY
+
+
+def test_a_press_release_wire_tag_is_not_evidence_of_one_story(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Two unrelated releases sent through one distribution service share its dateline tag."""
+    dateline = "NEW YORK, Jan. 1, 2020 /PRNewswire/ -- "
+    first = (
+        "Acme Robotics names new chief executive\n"
+        f"{dateline}Acme Robotics said Maria Chen will become its chief executive in March.\n"
+        "Chen ran the company's warehouse automation unit."
+    )
+    second = (
+        "Harbor Bank opens branch in Queens\n"
+        f"{dateline}Harbor Bank opened its twelfth branch in Queens on Monday.\n"
+        "The branch offers mortgage advice in six languages."
+    )
+    assert weight("prnewswire") == 0.0
+    scores = compare(prepare(first), prepare(second)).scores
+    assert scores["aligned_sentences"] == 0
+    assert classify(scores, SETTINGS).level is None
+
+    # Weighed as the rare word wordfreq takes it for, the tag aligns the datelines: one story.
+    monkeypatch.setattr("pipeline.fingerprint.DISTRIBUTION_TAGS", frozenset())
+    weight.cache_clear()
+    try:
+        assert weight("prnewswire") > 4
+        scores = compare(prepare(first), prepare(second)).scores
+        assert scores["aligned_sentences"] == 1
+        assert classify(scores, SETTINGS).level == SAME_STORY
+    finally:
+        monkeypatch.undo()
+        weight.cache_clear()
