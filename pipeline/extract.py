@@ -15,6 +15,7 @@ from typing import Any
 
 from pipeline.clean import Paragraph, clean_paragraphs, split_text
 from pipeline.clean.site import line_key, site_of
+from pipeline.clean.text import comparable
 from pipeline.html_metadata import declared_body, metadata_from_page, parse_page, standfirst
 from pipeline.metadata import detect_language
 from pipeline.models import Article, ArticleMetadata, InputError, RawInput
@@ -156,13 +157,9 @@ def html_paragraphs(html: str, url: str | None) -> tuple[list[tuple[str, str]], 
 def with_standfirst(paragraphs: list[tuple[str, str]], shown: str | None) -> list[tuple[str, str]]:
     """The standfirst the page shows under its headline, first, when the extractor left it out
     (it usually sits in the header block, outside the article body trafilatura keeps)."""
-    if shown is None or _comparable(shown) in _comparable(" ".join(t for t, _ in paragraphs)):
+    if shown is None or comparable(shown) in comparable(" ".join(t for t, _ in paragraphs)):
         return paragraphs
     return [(shown, "lead"), *paragraphs]
-
-
-def _comparable(text: str) -> str:
-    return " ".join(_WORD.findall(text.lower()))
 
 
 def _word_grams(text: str, size: int = 4) -> set[tuple[str, ...]]:

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from pipeline.extract import build_article, extract, with_declared_body, with_standfirst
-from pipeline.html_metadata import parse_page, standfirst
+from pipeline.html_metadata import declared_body, parse_page, standfirst
 from pipeline.models import InputError, RawInput
 
 SENTENCES = [
@@ -105,3 +105,12 @@ def test_standfirst_goes_first_unless_the_extracted_text_has_it() -> None:
     holding = [(f"{DEK} {SENTENCES[0]}", "p")]
     assert with_standfirst(holding, DEK) == holding
     assert with_standfirst(found, None) == found
+
+
+def test_declared_body_undoes_entities_and_markup() -> None:
+    assert (
+        declared_body(parse_page(_page("", "Fish &amp; chips rose 5%."))) == "Fish & chips rose 5%."
+    )
+    marked = _page("", "<p>First &amp; foremost.</p><p>Second.</p>")
+    assert declared_body(parse_page(marked)) == "First & foremost.\nSecond."
+    assert declared_body(parse_page(_page("", None))) is None

@@ -12,9 +12,12 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from html import unescape
 from typing import Any
 
 from lxml import html as lxml_html
+
+from pipeline.clean.text import comparable
 
 _ARTICLE_TYPE = re.compile(r"article|posting|report|creativework|review", re.I)
 _PAGE_TYPE = re.compile(r"webpage", re.I)
@@ -69,9 +72,12 @@ def declared_body(page: Page) -> str | None:
     the longest when there are several."""
     declared = [a["articleBody"] for a in page.articles if isinstance(a.get("articleBody"), str)]
     longest: str = max(declared, key=len, default="")
-    if "<" in longest:  # some sites put the body's HTML there
-        longest = "\n".join(lxml_html.fromstring(f"<div>{longest}</div>").itertext())
-    return longest.strip() or None
+    if "<" not in longest:
+        return unescape(longest).strip() or None
+    try:  # some sites put the body's HTML there
+        return "\n".join(lxml_html.fromstring(f"<div>{longest}</div>").itertext()).strip() or None
+    except Exception:  # lxml's ParserError on a fragment it cannot read: keep the text as given
+        return longest.strip() or None
 
 
 def standfirst(page: Page) -> str | None:
@@ -85,11 +91,7 @@ def standfirst(page: Page) -> str | None:
     visible = page.tree.xpath(
         "//body//text()[not(ancestor::script or ancestor::style or ancestor::noscript)]"
     )
-    return description if _comparable(description) in _comparable(" ".join(visible)) else None
-
-
-def _comparable(text: str) -> str:
-    return " ".join(WORDS.findall(text.lower()))
+    return description if comparable(description) in comparable(" ".join(visible)) else None
 
 
 def _load_json(text: str) -> Any:
