@@ -15,7 +15,7 @@ from typing import Any
 
 from pipeline.clean import Paragraph, clean_paragraphs, split_text
 from pipeline.clean.site import line_key, site_of
-from pipeline.clean.text import comparable
+from pipeline.clean.text import comparable, words
 from pipeline.html_metadata import declared_body, metadata_from_page, parse_page, standfirst
 from pipeline.metadata import detect_language
 from pipeline.models import Article, ArticleMetadata, InputError, RawInput
@@ -26,7 +26,6 @@ MIN_BODY_CHARS = 80
 # took another block (see with_declared_body).
 DECLARED_BODY_MIN_WORDS = 150
 DECLARED_BODY_SEEN_SHARE = 0.1
-_WORD = re.compile(r"\w+")
 BINARY_CONTROL_SHARE = 0.1
 
 
@@ -163,7 +162,7 @@ def with_standfirst(paragraphs: list[tuple[str, str]], shown: str | None) -> lis
 
 
 def _word_grams(text: str, size: int = 4) -> set[tuple[str, ...]]:
-    tokens = _WORD.findall(text.lower())
+    tokens = words(text.lower())
     return {tuple(tokens[i : i + size]) for i in range(len(tokens) - size + 1)}
 
 
@@ -180,7 +179,7 @@ def with_declared_body(
     (the extracted blocks stay: a live blog's declared body is often just its summary, and
     what the extractor found is then the rest of the page). The cleaner takes it from there.
     """
-    if declared is None or len(_WORD.findall(declared)) < DECLARED_BODY_MIN_WORDS:
+    if declared is None or len(words(declared)) < DECLARED_BODY_MIN_WORDS:
         return paragraphs
     wanted = _word_grams(declared)
     seen = _word_grams(" ".join(text for text, _ in paragraphs))

@@ -113,7 +113,7 @@ CONSENT = re.compile(
 # A password field's checklist ("Upper case letters (A-Z)", "Numbers (0-9)").
 PASSWORD_RULE = re.compile(
     r"^(?:(?:lower|upper)[ -]?case (?:letters?|characters?)|numbers?|digits?|"
-    r"special characters?|symbols?)\s*\(.{1,12}\)$|^(?:at least|minimum( of)?) \d+ characters\b",
+    r"special characters?|symbols?)\s*\(.{1,12}\)$|^(?:at least|minimum(?: of)?) \d+ characters\b",
     re.I,
 )
 # A pitch opens with its call to action or a rhetorical question, then names what it sells.
