@@ -71,6 +71,11 @@ class DedupeSettings:
     # articles share one or two rare-word bands by chance (a common "rare" word is the minimum
     # of a permutation), and verifying each costs more than finding it.
     min_shared_bands: int = 3
+    # Only a bucket's newest members are read, at most this many: a bucket holding more is a
+    # rare word that is common in this corpus (a name in the news for months). Reading all of
+    # it would make every lookup grow with the corpus; the newest are the ones news dedupe needs
+    # (a story's articles are days apart, see story_max_days).
+    bucket_newest: int = 100
     # duplicate, copy: this share of the smaller text's word 3-grams occurs in the other
     copy_containment: float = 0.5
     # duplicate, rewrite: this share of the lighter text's content has a counterpart sentence ...

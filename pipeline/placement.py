@@ -13,7 +13,7 @@ of both.
 
 from __future__ import annotations
 
-from collections import Counter, OrderedDict
+from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -56,6 +56,12 @@ def rank_candidates(shared: Counter[int], settings: DedupeSettings) -> list[int]
     return sorted(kept, key=lambda i: (-shared[i], i))[: settings.max_candidates]
 
 
+def newest(members: list[int], settings: DedupeSettings) -> list[int]:
+    """The members of one bucket that count (settings.bucket_newest), from all of them in the
+    order they were placed."""
+    return members[-settings.bucket_newest :]
+
+
 def bucket_keys(fingerprints: Sequence[Fingerprint]) -> list[BucketKey]:
     return [
         (fp.scheme, band, bucket) for fp in fingerprints for band, bucket in enumerate(fp.band_keys)
@@ -76,10 +82,18 @@ class _Known:
 class _Batch:
     """The batch's view of the articles it touches, kept current as articles are placed."""
 
-    def __init__(self, cur: Cursor, items: Sequence[Prepared], settings: Settings) -> None:
+    def __init__(
+        self,
+        cur: Cursor,
+        items: Sequence[Prepared],
+        scheme_ids: dict[str, int],
+        settings: Settings,
+    ) -> None:
         self.settings = settings.dedupe
-        probes = [bucket_keys(p.fingerprints) for p in items]
-        self.stored_hits = store_bulk.lsh_candidates_batch(cur, probes, settings.dedupe)
+        self.keys = [bucket_keys(p.fingerprints) for p in items]  # per item, in placement order
+        self.stored_hits = store_bulk.lsh_candidates_batch(
+            cur, self.keys, scheme_ids, self.settings
+        )
         shas = [p.article.body_sha256 for p in items]
         self.stored_exact = store_bulk.exact_body_matches(cur, shas)
         wanted = {i for hits in self.stored_hits for i, _ in hits} | set(self.stored_exact.values())
@@ -89,13 +103,14 @@ class _Batch:
             self.known[row.id] = _Known(
                 _DOC_CACHE.get(row.id), row.canonical_id, row.story_id, row.body_sha256, row.screen
             )
-        self.buckets: dict[BucketKey, list[int]] = {}
+        self.buckets: defaultdict[BucketKey, list[int]] = defaultdict(list)
         self.first_with_body: dict[str, int] = {}
 
-    def candidates(self, index: int, keys: list[BucketKey], sha: str) -> list[int]:
+    def candidates(self, index: int, sha: str) -> list[int]:
         shared: Counter[int] = Counter(dict(self.stored_hits[index]))
-        for key in keys:
-            shared.update(self.buckets.get(key, ()))
+        for key in self.keys[index]:  # the newest members, as lsh_candidates_batch counts them
+            if key in self.buckets:
+                shared.update(newest(self.buckets[key], self.settings))
         ranked = rank_candidates(shared, self.settings)
         exact = self.stored_exact.get(sha) or self.first_with_body.get(sha)
         if exact is not None and exact not in ranked:
@@ -123,11 +138,11 @@ class _Batch:
             candidates.append(Candidate(i, known.doc, known.canonical_id, known.story_id))
         return candidates
 
-    def add(self, article_id: int, keys: list[BucketKey], known: _Known) -> None:
+    def add(self, index: int, article_id: int, known: _Known) -> None:
         self.known[article_id] = known
         self.first_with_body.setdefault(known.body_sha256, article_id)
-        for key in keys:
-            self.buckets.setdefault(key, []).append(article_id)
+        for key in self.keys[index]:
+            self.buckets[key].append(article_id)
 
     def merge(self, into: int, stories: Sequence[int]) -> None:
         merged = set(stories)
@@ -143,16 +158,15 @@ def place_batch(
     what is stored already)."""
     if not items:
         return
-    store.use_schemes(cur, scheme_keys(settings.fingerprint))
-    batch = _Batch(cur, items, settings)
+    scheme_ids = store.use_schemes(cur, scheme_keys(settings.fingerprint))
+    batch = _Batch(cur, items, scheme_ids, settings)
     ids = store_bulk.next_article_ids(cur, len(items))
     rows: list[store_bulk.NewArticle] = []
     merges: list[tuple[int, list[int]]] = []
     learned: list[Article] = []
     for index, (article_id, prepared) in enumerate(zip(ids, items, strict=True)):
         article = prepared.article
-        keys = bucket_keys(prepared.fingerprints)
-        found = batch.candidates(index, keys, article.body_sha256)
+        found = batch.candidates(index, article.body_sha256)
         candidates = batch.screened(cur, prepared.doc, found)
         placement = place(prepared.doc, candidates, settings.dedupe)
         canonical_id = placement.canonical_id or article_id
@@ -161,7 +175,7 @@ def place_batch(
             batch.merge(story_id, placement.story_ids)
             merges.append((story_id, placement.story_ids))
         known = _Known(prepared.doc, canonical_id, story_id, article.body_sha256)
-        batch.add(article_id, keys, known)
+        batch.add(index, article_id, known)
         rows.append(_new_row(article_id, prepared, known, placement, batch))
         _count(placement, counts)
         if placement.canonical_id is None:  # copies of one text must not teach it as boilerplate

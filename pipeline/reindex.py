@@ -74,7 +74,11 @@ def reindex(
         store.lock_for_dedupe(cur)
         cur.execute("SELECT scheme FROM fingerprint_schemes WHERE scheme <> ALL(%s)", (keys,))
         stale = [row[0] for row in cur.fetchall()]
-        cur.execute("DELETE FROM lsh_buckets WHERE scheme = ANY(%s)", (stale,))  # index prefix
+        cur.execute(
+            """DELETE FROM lsh_buckets WHERE scheme_id = ANY(ARRAY(
+                   SELECT id FROM fingerprint_schemes WHERE scheme = ANY(%s)))""",
+            (stale,),
+        )  # the index prefix
         cur.execute("DELETE FROM article_fingerprints WHERE scheme <> ALL(%s)", (keys,))
         cur.execute("DELETE FROM fingerprint_schemes WHERE scheme <> ALL(%s)", (keys,))
         store.use_schemes(cur, keys)

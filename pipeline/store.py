@@ -180,9 +180,10 @@ class StaleFingerprints(RuntimeError):
     """Stored articles were fingerprinted under other MinHash/LSH settings."""
 
 
-def use_schemes(cur: Cursor, keys: Sequence[str]) -> None:
+def use_schemes(cur: Cursor, keys: Sequence[str]) -> dict[str, int]:
     """Refuse to place articles next to stored ones fingerprinted another way: dedupe would
-    silently stop seeing them. Cheap: the table holds a row per scheme ever used."""
+    silently stop seeing them. Cheap: the table holds a row per scheme ever used. Returns
+    register_schemes(keys)."""
     cur.execute(
         "SELECT scheme FROM fingerprint_schemes WHERE scheme <> ALL(%s) ORDER BY scheme",
         (list(keys),),
@@ -193,11 +194,19 @@ def use_schemes(cur: Cursor, keys: Sequence[str]) -> None:
             f"stored articles are fingerprinted as {', '.join(stale)}, this configuration "
             f"as {', '.join(keys)}: run `newsdedup db reindex` before loading more"
         )
+    return register_schemes(cur, keys)
+
+
+def register_schemes(cur: Cursor, keys: Sequence[str]) -> dict[str, int]:
+    """The id each scheme key has in fingerprint_schemes (lsh_buckets rows carry it), adding
+    the keys not there yet."""
     cur.execute(
         """INSERT INTO fingerprint_schemes (scheme) SELECT unnest(%s::text[])
            ON CONFLICT DO NOTHING""",
-        (list(keys),),
+        (sorted(set(keys)),),
     )
+    cur.execute("SELECT scheme, id FROM fingerprint_schemes WHERE scheme = ANY(%s)", (list(keys),))
+    return {scheme: int(scheme_id) for scheme, scheme_id in cur.fetchall()}
 
 
 def merge_stories(cur: Cursor, into: int, others: Sequence[int]) -> None:

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Iterable, Sequence
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -20,33 +21,49 @@ from pipeline.dedupe import Doc, prepare
 from pipeline.fingerprint import Fingerprint
 from pipeline.models import Article, dedupe_text
 from pipeline.screen import HASHING, Screen
-from pipeline.store import Cursor, Link
+from pipeline.store import Cursor, Link, register_schemes
 
 BucketKey = tuple[str, int, int]
 
 
 def lsh_candidates_batch(
-    cur: Cursor, probes: Sequence[Sequence[BucketKey]], settings: DedupeSettings
+    cur: Cursor,
+    probes: Sequence[Sequence[BucketKey]],
+    scheme_ids: Mapping[str, int],
+    settings: DedupeSettings,
 ) -> list[list[tuple[int, int]]]:
-    """For each probe (the bucket keys of one article), the stored articles sharing the most
-    buckets with it as (article_id, shared), ranked like placement.rank_candidates."""
-    items: list[int] = []
-    schemes: list[str] = []
-    bands: list[int] = []
-    buckets: list[int] = []
+    """For each probe (the bucket keys of one article of a batch, in placement order), the
+    stored articles sharing the most buckets with it as (article_id, shared), ranked like
+    placement.rank_candidates.
+
+    Only a bucket's newest `bucket_newest` members count, as when the batch's articles are
+    placed one by one: for an article, the members of a bucket are the earlier articles of its
+    batch with that key (the newest), then the stored ones, newest first. So a probe reads at
+    most that many stored rows, however large the corpus grows."""
+    seen: Counter[BucketKey] = Counter()
+    columns: tuple[list[int], list[int], list[int], list[int], list[int]] = ([], [], [], [], [])
+    items, schemes, bands, buckets, rooms = columns
     for item, keys in enumerate(probes):
-        for scheme, band, bucket in keys:
-            items.append(item)
-            schemes.append(scheme)
-            bands.append(band)
-            buckets.append(bucket)
+        for key in keys:
+            scheme, band, bucket = key
+            room = settings.bucket_newest - seen[key]
+            if room > 0 and scheme in scheme_ids:
+                items.append(item)
+                schemes.append(scheme_ids[scheme])
+                bands.append(band)
+                buckets.append(bucket)
+                rooms.append(room)
+        seen.update(keys)
     cur.execute(
         """WITH probe AS (
-               SELECT * FROM unnest(%s::int[], %s::text[], %s::smallint[], %s::bigint[])
-                   AS p(item, scheme, band, bucket)),
+               SELECT * FROM unnest(%s::int[], %s::smallint[], %s::smallint[], %s::bigint[],
+                                    %s::int[]) AS p(item, scheme_id, band, bucket, room)),
            hits AS (
                SELECT p.item, l.article_id, count(*) AS shared
-               FROM probe p JOIN lsh_buckets l USING (scheme, band, bucket)
+               FROM probe p CROSS JOIN LATERAL (
+                   SELECT b.article_id FROM lsh_buckets b
+                   WHERE b.scheme_id = p.scheme_id AND b.band = p.band AND b.bucket = p.bucket
+                   ORDER BY b.article_id DESC LIMIT p.room) l
                GROUP BY p.item, l.article_id HAVING count(*) >= %s),
            ranked AS (
                SELECT item, article_id, shared,
@@ -54,12 +71,19 @@ def lsh_candidates_batch(
                FROM hits)
            SELECT item, article_id, shared FROM ranked WHERE n <= %s
            ORDER BY item, shared DESC, article_id""",
-        (items, schemes, bands, buckets, settings.min_shared_bands, settings.max_candidates),
+        (*map(int_array, columns), settings.min_shared_bands, settings.max_candidates),
     )
     found: list[list[tuple[int, int]]] = [[] for _ in probes]
     for item, article_id, shared in cur.fetchall():
         found[item].append((int(article_id), int(shared)))
     return found
+
+
+def int_array(values: Iterable[int]) -> str:
+    """A Postgres array literal of integers, for a `%s::bigint[]` (or int[], smallint[])
+    parameter: psycopg2 adapts a list element by element, which for the ~60,000 bucket keys of
+    a batch took as long as the lookup itself."""
+    return "{" + ",".join(map(str, values)) + "}"
 
 
 def exact_body_matches(cur: Cursor, shas: Sequence[str]) -> dict[str, int]:
@@ -146,10 +170,13 @@ def _text(value: Any) -> str:
 
 
 def copy_rows(cur: Cursor, table: str, columns: str, rows: Iterable[Sequence[Any]]) -> None:
+    copy_lines(cur, table, columns, ("\t".join(_text(v) for v in row) + "\n" for row in rows))
+
+
+def copy_lines(cur: Cursor, table: str, columns: str, lines: Iterable[str]) -> None:
+    """COPY lines already in COPY's text format (each ending in a newline)."""
     buffer = io.StringIO()
-    for row in rows:
-        buffer.write("\t".join(_text(v) for v in row))
-        buffer.write("\n")
+    buffer.writelines(lines)
     if buffer.tell():
         buffer.seek(0)
         cur.copy_expert(f"COPY {table} ({columns}) FROM STDIN", buffer)
@@ -215,12 +242,14 @@ def insert_fingerprints(cur: Cursor, rows: Sequence[tuple[int, Sequence[Fingerpr
         "article_id, scheme, signature",
         ((article_id, fp.scheme, fp.signature_bytes()) for article_id, fps in rows for fp in fps),
     )
-    copy_rows(
+    ids = register_schemes(cur, sorted({fp.scheme for _, fps in rows for fp in fps}))
+    # ~300 rows an article, all integers: formatted directly rather than value by value (_text)
+    copy_lines(
         cur,
         "lsh_buckets",
-        "scheme, band, bucket, article_id",
+        "scheme_id, band, bucket, article_id",
         (
-            (fp.scheme, band, bucket, article_id)
+            f"{ids[fp.scheme]}\t{band}\t{bucket}\t{article_id}\n"
             for article_id, fps in rows
             for fp in fps
             for band, bucket in enumerate(fp.band_keys)

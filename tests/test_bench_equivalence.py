@@ -84,9 +84,12 @@ def _decisions_in_db(db: store.Connection) -> list[tuple[str, int, int]]:
     ]
 
 
+@pytest.mark.parametrize("bucket_newest", [Settings().dedupe.bucket_newest, 2])
 def test_backfill_decides_like_one_by_one_datasketch_placement(
-    db: store.Connection, monkeypatch: pytest.MonkeyPatch
+    db: store.Connection, monkeypatch: pytest.MonkeyPatch, bucket_newest: int
 ) -> None:
+    """With the default bucket depth, and with one so shallow that many buckets hold more
+    members than are read (copies share their words buckets)."""
     # No doc cache: every stored candidate goes through its stored screen, and its doc is
     # prepared from the database only when the screen passes.
     monkeypatch.setattr(placement_module, "DOC_CACHE_SIZE", 0)
@@ -112,7 +115,9 @@ def test_backfill_decides_like_one_by_one_datasketch_placement(
     # exact copies and story merges occur in a small corpus.
     corpus = Corpus(seed=3, duplicate_share=0.45, copy_window=25)
     articles = list(corpus.stream(160))
-    settings = replace(Settings(), batch_size=40)
+    settings = replace(
+        Settings(), batch_size=40, dedupe=replace(Settings().dedupe, bucket_newest=bucket_newest)
+    )
     run_id = store.start_run(db, "test")
     counts = ingest.ingest_items(db, run_id, (a.raw() for a in articles), settings, workers=2)
     assert counts.loaded == 160 and counts.merged >= 40
@@ -147,6 +152,37 @@ def test_backfill_decides_like_one_by_one_datasketch_placement(
     assert same_batch and len(same_batch) < len(duplicates)
     # stored candidates were screened, and some were not prepared because of it
     assert screened and set(prepared) < set(screened)
+    (deepest,) = query(
+        db,
+        "SELECT max(n) FROM (SELECT count(*) AS n FROM lsh_buckets "
+        "GROUP BY scheme_id, band, bucket) b",
+    )[0]
+    assert (deepest > bucket_newest) == (bucket_newest == 2)  # the shallow run cut buckets
+
+
+def test_a_deep_bucket_is_read_newest_first_and_no_deeper(db: store.Connection) -> None:
+    """Stored members count newest first, and an earlier article of the same batch with the key
+    takes a place: what placing the batch one article at a time would read (MemoryIndex)."""
+    settings = replace(Settings().dedupe, bucket_newest=3, min_shared_bands=2)
+    keys = [("s", band, 77) for band in range(2)]
+    with db, db.cursor() as cur:
+        ids = store.register_schemes(cur, ["s"])
+        cur.executemany(
+            "INSERT INTO lsh_buckets VALUES (%s, %s, %s, %s)",
+            [(ids["s"], band, 77, article) for article in range(1, 6) for band in range(2)],
+        )
+        first, second, third = store_bulk.lsh_candidates_batch(
+            cur, [keys, keys[:1], keys], ids, settings
+        )
+    assert first == [(3, 2), (4, 2), (5, 2)]  # equal counts: the older first
+    assert second == []  # one band in common is below min_shared_bands
+    # the two earlier articles of the batch fill two of the three places in both buckets
+    assert third == [(5, 2)]
+    index = MemoryIndex(replace(Settings(), dedupe=settings))
+    # the same buckets in memory: 6 and 7 are the batch's first and second article
+    index.buckets = {keys[0]: [1, 2, 3, 4, 5, 6, 7], keys[1]: [1, 2, 3, 4, 5, 6]}
+    probe = fingerprint.Fingerprint("s", np.zeros(2, dtype=np.uint64), (77, 77))
+    assert index.candidates([probe]) == [5, 6]  # 5 is the stored one found above
 
 
 def test_cheap_prefilter_never_drops_a_link(corpus_texts: list[str]) -> None:

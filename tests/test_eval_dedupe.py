@@ -14,7 +14,7 @@ from pipeline.config import Settings
 from pipeline.evaluation.dedupe import MemoryIndex, Score, score_pairs, score_partitions
 from pipeline.evaluation.synthetic import generate
 from pipeline.extract import build_article, extract
-from pipeline.fingerprint import fingerprint
+from pipeline.fingerprint import fingerprint, scheme_keys
 from pipeline.placement import bucket_keys
 from pipeline.sources import read_file
 from tests.conftest import SAMPLES, query
@@ -45,7 +45,10 @@ def test_memory_index_proposes_what_postgres_proposes(
         body = build_article(extract(read_file(path, 10**7))).body
         probe = fingerprint(body, settings.fingerprint)
         with db, db.cursor() as cur:
-            (hits,) = store_bulk.lsh_candidates_batch(cur, [bucket_keys(probe)], settings.dedupe)
+            ids = store.use_schemes(cur, scheme_keys(settings.fingerprint))
+            (hits,) = store_bulk.lsh_candidates_batch(
+                cur, [bucket_keys(probe)], ids, settings.dedupe
+            )
         from_postgres = [article_id for article_id, _shared in hits]
         from_memory = [memory_ids[i] for i in index.candidates(probe)]
         assert from_postgres == from_memory

@@ -166,9 +166,11 @@ def test_sigkill_mid_load_then_a_rerun_stores_every_article_once(
             # Inside a transaction: the worker holds the dedupe lock, inserts under way.
             _wait_for(partial(_in_transaction, url, proc))
         else:
-            # Between commits: a batch of this run is stored, then a random moment later.
+            # Between commits: a batch of this run is stored, then a random moment later, within
+            # about two batches' time (a batch of 4 takes ~0.05 s): a longer wait let the run
+            # finish before the kill once placement got faster.
             _wait_for(partial(_committed_more, url, proc, before))
-            time.sleep(rng.uniform(0.0, 0.4))
+            time.sleep(rng.uniform(0.0, 0.1))
         assert proc.poll() is None, "the worker finished before it could be killed"
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=60)

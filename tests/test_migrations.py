@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import store
+from pipeline import database, store
 from pipeline.config import SQL_DIR
 from tests.conftest import query
 
@@ -53,3 +53,57 @@ def test_an_edited_applied_migration_is_refused(db: store.Connection, tmp_path: 
     first.write_text(first.read_text() + "\n-- edited\n")
     with pytest.raises(store.MigrationError, match=first.name):
         store.apply_migrations(db, sql_dir)
+
+
+def _article(cur: store.Cursor, article_id: int) -> None:
+    cur.execute(
+        """INSERT INTO articles (id, source_uri, body, raw_sha256, body_sha256, canonical_id,
+                                 story_id)
+           VALUES (%s, %s, 'text', 'r', 'b', %s, %s)""",
+        (article_id, f"test:{article_id}", article_id, article_id),
+    )
+
+
+def test_lsh_buckets_keep_their_rows_when_scheme_keys_become_ids(
+    database_url: str, tmp_path: Path
+) -> None:
+    """010 turns each bucket row's scheme key into fingerprint_schemes.id, row for row."""
+    sql_dir = tmp_path / "sql"
+    sql_dir.mkdir()
+    for path in store.migration_files():
+        if path.stem < "010":
+            shutil.copy(path, sql_dir)
+    conn = database.connect(database_url)
+    try:
+        store.apply_migrations(conn, sql_dir)
+        old_rows = [("words3:x", 0, -5, 1), ("words3:x", 1, 7, 1), ("terms:y", 0, 7, 2)]
+        with conn, conn.cursor() as cur:
+            _article(cur, 1)
+            _article(cur, 2)
+            cur.execute("INSERT INTO fingerprint_schemes (scheme) VALUES ('words3:x')")
+            cur.executemany("INSERT INTO lsh_buckets VALUES (%s, %s, %s, %s)", old_rows)
+        assert [p.stem for p in store.migration_files()][-1] >= "010"
+        store.apply_migrations(conn)
+        migrated = query(
+            conn,
+            "SELECT s.scheme, l.band, l.bucket, l.article_id FROM lsh_buckets l "
+            "JOIN fingerprint_schemes s ON s.id = l.scheme_id ORDER BY 4, 2",
+        )
+        assert migrated == old_rows  # "terms:y" was missing from fingerprint_schemes: added
+        (ids,) = query(conn, "SELECT count(DISTINCT id) FROM fingerprint_schemes")[0]
+        assert ids == 2
+    finally:
+        conn.close()
+
+
+def test_deleting_articles_deletes_their_buckets(db: store.Connection) -> None:
+    with db, db.cursor() as cur:
+        for article_id in (1, 2, 3):
+            _article(cur, article_id)
+        scheme_ids = store.register_schemes(cur, ["words3:x"])
+        cur.executemany(
+            "INSERT INTO lsh_buckets VALUES (%s, %s, %s, %s)",
+            [(scheme_ids["words3:x"], band, 9, a) for a in (1, 2, 3) for band in (0, 1)],
+        )
+        cur.execute("DELETE FROM articles WHERE id IN (1, 3)")
+    assert query(db, "SELECT DISTINCT article_id FROM lsh_buckets") == [(2,)]

@@ -19,7 +19,7 @@ from pipeline.config import Settings
 from pipeline.dedupe import Candidate, Doc, cosine, place, prepare
 from pipeline.evaluation.synthetic import generate, load_sources
 from pipeline.fingerprint import Fingerprint, fingerprint
-from pipeline.placement import rank_candidates
+from pipeline.placement import newest, rank_candidates
 
 SAME_STORY_MAX = 1.5  # datasets README: overall <= 1.5 is the same story ...
 DIFFERENT_STORY_MIN = 2.5  # ... and >= 2.5 a different story
@@ -39,10 +39,11 @@ class MemoryIndex:
 
     def candidates(self, fingerprints: Iterable[Fingerprint]) -> list[int]:
         shared: Counter[int] = Counter()
+        dedupe = self.settings.dedupe
         for fp in fingerprints:
             for band, bucket in enumerate(fp.band_keys):
-                shared.update(self.buckets.get((fp.scheme, band, bucket), ()))
-        return rank_candidates(shared, self.settings.dedupe)
+                shared.update(newest(self.buckets.get((fp.scheme, band, bucket), []), dedupe))
+        return rank_candidates(shared, dedupe)
 
     def add(self, text: str) -> int:
         article_id = len(self.docs) + 1
