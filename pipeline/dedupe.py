@@ -16,6 +16,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 
+import numpy as np
+
 from pipeline.config import DedupeSettings
 from pipeline.fingerprint import tokens, weight
 from pipeline.screen import Screen, make_screen, may_link
@@ -44,7 +46,6 @@ class Doc:
     tf: Counter[str]
     vocabulary_weight: float
     norm: float  # L2 norm of the tf * weight vector
-    trigrams: frozenset[tuple[str, str, str]]
     sentences: tuple[str, ...]  # the sentences long enough to align
     sentence_words: tuple[frozenset[str], ...]
     screen: Screen  # what may_link needs, the part of a Doc stored with each article
@@ -66,7 +67,6 @@ def prepare(text: str, published_at: datetime | None = None) -> Doc:
         tf=tf,
         vocabulary_weight=vocabulary_weight,
         norm=norm,
-        trigrams=frozenset(zip(words, words[1:], words[2:], strict=False)),
         sentences=tuple(s for s, _ in kept),
         sentence_words=tuple(t for _, t in kept),
         screen=make_screen(words, weights, vocabulary_weight, norm),
@@ -152,12 +152,17 @@ def compare(a: Doc, b: Doc) -> Comparison:
         return Comparison({**empty, "days_apart": round(days, 2)})
     shared = a.tf.keys() & b.tf.keys()
     lighter = min(a.vocabulary_weight, b.vocabulary_weight)
-    smaller_trigrams = min(len(a.trigrams), len(b.trigrams))
+    # the screen's 3-gram hashes: a set of 3-word tuples made a Doc ~3x larger (memory of the
+    # doc cache, pickling from the workers) for the same containment but coincidental
+    # collisions among ~1,000 x 1,000 32-bit hashes
+    trigrams_a, trigrams_b = a.screen.trigrams, b.screen.trigrams
+    smaller_trigrams = min(len(trigrams_a), len(trigrams_b))
     light_is_a = a.vocabulary_weight <= b.vocabulary_weight
     alignment = _align(a, b) if light_is_a else _align(b, a)
     best = sorted(alignment.passages, reverse=True)[:MAX_SHARED_PASSAGES]
     scores = {
-        "copy_containment": len(a.trigrams & b.trigrams) / smaller_trigrams
+        "copy_containment": len(np.intersect1d(trigrams_a, trigrams_b, assume_unique=True))
+        / smaller_trigrams
         if smaller_trigrams
         else 0.0,
         "vocabulary": _weight_of(shared) / lighter if lighter else 0.0,

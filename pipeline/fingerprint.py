@@ -53,7 +53,7 @@ def tokens(text: str) -> list[str]:
     return [t[:-2] if t.endswith("'s") else t for t in _TOKEN.findall(normalise(text).casefold())]
 
 
-@lru_cache(maxsize=500_000)
+@lru_cache(maxsize=250_000)
 def weight(token: str) -> float:
     """Rarity weight clip(7 - zipf, 0, 7): 'the' 0, 'said' ~0.6, 'russia' ~2, 'hmeimim' 7.
 
@@ -143,7 +143,8 @@ FEATURE_HASHING = "fh3"  # names this tokenization and these hash functions in s
 _MASK64 = (1 << 64) - 1
 _MIX = 0x9E3779B97F4A7C15  # odd: multiplying by it permutes the 64-bit integers
 _WORD_HASHES: dict[str, int] = {}
-_WORD_HASHES_MAX = 1_000_000  # distinct words remembered per process (names keep coming)
+# Distinct words remembered per process (names keep coming): ~140 B each, like weight()'s cache.
+_WORD_HASHES_MAX = 250_000
 
 
 def word_hash(word: str) -> int:

@@ -83,7 +83,8 @@ def make_screen(
     starts = np.flatnonzero(_firsts(ordered))
     counts = np.diff(np.append(starts, len(ordered)))
     vocabulary_weights = [weights[words[i]] for i in order[starts].tolist()]
-    # The words scheme's feature hashes; a text of fewer than 3 words has no 3-gram, as in Doc.
+    # The words scheme's feature hashes (compare() reads copy containment from them); a text
+    # of fewer than 3 words has no 3-gram.
     if len(words) >= 3:
         trigrams = np.sort(ngram_hashes(token_hashes, 3))
         trigrams = trigrams[_firsts(trigrams)]
