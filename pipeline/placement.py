@@ -186,7 +186,7 @@ def place_batch(
     # Stories merged by a later article of the batch: its earlier articles take the final id.
     for row in rows:
         row.story_id = batch.known[row.article_id].story_id
-    store_bulk.insert_articles(cur, rows, run_id)
+    store_bulk.insert_articles(cur, rows, run_id, scheme_ids)
     for into, stories in merges:
         store.merge_stories(cur, into, stories)
     store_bulk.clear_rejections(cur, [p.article.source_uri for p in items])

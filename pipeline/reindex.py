@@ -56,7 +56,8 @@ def reindex(
                 for article_id, title, body, has, _ in rows
                 if len(has) < len(keys)
             ]
-            store_bulk.insert_fingerprints(cur, missing)
+            if missing:  # the new schemes are registered with their first buckets
+                store_bulk.insert_fingerprints(cur, missing, store.register_schemes(cur, keys))
             screens = [
                 (article_id, prepare(dedupe_text(title, body)).screen)
                 for article_id, title, body, _, has_screen in rows

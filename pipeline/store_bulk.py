@@ -21,7 +21,7 @@ from pipeline.dedupe import Doc, prepare
 from pipeline.fingerprint import Fingerprint
 from pipeline.models import Article, dedupe_text
 from pipeline.screen import HASHING, Screen
-from pipeline.store import Cursor, Link, register_schemes
+from pipeline.store import Cursor, Link
 
 BucketKey = tuple[str, int, int]
 
@@ -182,7 +182,9 @@ def copy_lines(cur: Cursor, table: str, columns: str, lines: Iterable[str]) -> N
         cur.copy_expert(f"COPY {table} ({columns}) FROM STDIN", buffer)
 
 
-def insert_articles(cur: Cursor, rows: Sequence[NewArticle], run_id: int) -> None:
+def insert_articles(
+    cur: Cursor, rows: Sequence[NewArticle], run_id: int, scheme_ids: Mapping[str, int]
+) -> None:
     """Articles with their removals, fingerprints, LSH buckets and dedupe links, for a batch, in
     id order (a duplicate's canonical row must precede it: the canonical trigger checks it)."""
     rows = sorted(rows, key=lambda r: r.article_id)
@@ -203,7 +205,7 @@ def insert_articles(cur: Cursor, rows: Sequence[NewArticle], run_id: int) -> Non
             for i, removal in enumerate(r.article.removals)
         ),
     )
-    insert_fingerprints(cur, [(r.article_id, r.fingerprints) for r in rows])
+    insert_fingerprints(cur, [(r.article_id, r.fingerprints) for r in rows], scheme_ids)
     insert_screens(cur, [(r.article_id, r.screen) for r in rows])
     matches = [
         (
@@ -234,22 +236,26 @@ def insert_screens(cur: Cursor, rows: Sequence[tuple[int, Screen]]) -> None:
     )
 
 
-def insert_fingerprints(cur: Cursor, rows: Sequence[tuple[int, Sequence[Fingerprint]]]) -> None:
-    """Signatures and LSH bucket rows of stored articles."""
+def insert_fingerprints(
+    cur: Cursor,
+    rows: Sequence[tuple[int, Sequence[Fingerprint]]],
+    scheme_ids: Mapping[str, int],
+) -> None:
+    """Signatures and LSH bucket rows of stored articles; `scheme_ids` is what
+    store.register_schemes returned for their schemes."""
     copy_rows(
         cur,
         "article_fingerprints",
         "article_id, scheme, signature",
         ((article_id, fp.scheme, fp.signature_bytes()) for article_id, fps in rows for fp in fps),
     )
-    ids = register_schemes(cur, sorted({fp.scheme for _, fps in rows for fp in fps}))
     # ~300 rows an article, all integers: formatted directly rather than value by value (_text)
     copy_lines(
         cur,
         "lsh_buckets",
         "scheme_id, band, bucket, article_id",
         (
-            f"{ids[fp.scheme]}\t{band}\t{bucket}\t{article_id}\n"
+            f"{scheme_ids[fp.scheme]}\t{band}\t{bucket}\t{article_id}\n"
             for article_id, fps in rows
             for fp in fps
             for band, bucket in enumerate(fp.band_keys)
