@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
-from pipeline import store
+import pytest
+
+from pipeline import ingest, store
 from pipeline.clean import clean_paragraphs
 from pipeline.clean.site import SiteBoilerplate, line_key, line_keys
 from pipeline.cli import main
+from pipeline.config import Settings
+from pipeline.extract import Extracted
 from tests.conftest import query
 
 # No general rule knows this wording: only its recurrence across articles marks it.
@@ -123,3 +129,37 @@ def test_known_lines_are_removed_and_recorded() -> None:
     assert result.paragraphs == STORIES[0]
     assert [(r.rule, r.text) for r in result.removals] == [("site_boilerplate", HOUSE_LINE)]
     assert HOUSE_LINE in result.site_lines  # still counted, so the count keeps growing
+
+
+@pytest.mark.parametrize("fourth_carries_the_line", [True, False])
+def test_a_line_learned_while_the_next_batch_was_cleaned_is_applied_to_it(
+    database_url: str,
+    db: store.Connection,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    fourth_carries_the_line: bool,
+) -> None:
+    """A pipelined ingest cleans batch k+1 before batch k commits. Here batch 3 teaches the site
+    its house line while batch 4 is already cleaned: batch 4's article is cleaned again if it
+    carries the line, and only then."""
+    site = tmp_path / "valley-courier"
+    files = [_write(site, f"story-{n}.txt", [*STORIES[n], HOUSE_LINE]) for n in range(3)]
+    fourth = [*STORIES[3], HOUSE_LINE] if fourth_carries_the_line else STORIES[3]
+    files.append(_write(site, "story-3.txt", fourth))
+    cleaned: list[str] = []
+    prepare_article = ingest.prepare_article
+
+    def counting(extracted: Extracted, *args: Any) -> Any:
+        cleaned.append(extracted.raw.source_uri)
+        return prepare_article(extracted, *args)
+
+    monkeypatch.setattr(ingest, "prepare_article", counting)
+    settings = replace(Settings.from_env(), batch_size=1)
+    counts = ingest.ingest_files(db, store.start_run(db, "test"), files, settings, workers=1)
+
+    assert counts.loaded == 4
+    ((body,),) = query(db, "SELECT body FROM articles WHERE source_uri LIKE %s", ("%story-3.txt",))
+    assert HOUSE_LINE not in body
+    cleaned_again = [uri for uri in cleaned if uri.endswith("story-3.txt")]
+    assert len(cleaned_again) == (2 if fourth_carries_the_line else 1)
+    assert len(cleaned) == len(files) + (1 if fourth_carries_the_line else 0)
