@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -34,8 +35,8 @@ INDEX_WEIGHT = 1.5  # only words at least this rare find counterpart sentences (
 MAX_SHARED_PASSAGES = 5
 
 
-def _weight_of(words: frozenset[str] | set[str]) -> float:
-    return sum(weight(w) for w in words)
+def _weight_of(words: Iterable[str], weights: dict[str, float]) -> float:
+    return sum(weights[w] for w in words)
 
 
 @dataclass(frozen=True)
@@ -44,10 +45,14 @@ class Doc:
 
     token_count: int
     tf: Counter[str]
+    # fingerprint.weight of every word in tf: verification sums weights over and over (sentence
+    # pairs, shared words), and a dict lookup costs a fraction of the cached call
+    weights: dict[str, float]
     vocabulary_weight: float
     norm: float  # L2 norm of the tf * weight vector
     sentences: tuple[str, ...]  # the sentences long enough to align
     sentence_words: tuple[frozenset[str], ...]
+    sentence_weights: tuple[float, ...]  # the weight of each sentence's words
     screen: Screen  # what may_link needs, the part of a Doc stored with each article
     published_at: datetime | None = None
 
@@ -62,13 +67,16 @@ def prepare(text: str, published_at: datetime | None = None) -> Doc:
     weights = {w: weight(w) for w in tf}
     vocabulary_weight = sum(weights.values())
     norm = math.sqrt(sum((count * weights[w]) ** 2 for w, count in tf.items()))
+    sentence_words = tuple(t for _, t in kept)
     return Doc(
         token_count=len(words),
         tf=tf,
+        weights=weights,
         vocabulary_weight=vocabulary_weight,
         norm=norm,
         sentences=tuple(s for s, _ in kept),
-        sentence_words=tuple(t for _, t in kept),
+        sentence_words=sentence_words,
+        sentence_weights=tuple(_weight_of(t, weights) for t in sentence_words),
         screen=make_screen(words, weights, vocabulary_weight, norm),
         published_at=published_at,
     )
@@ -91,44 +99,56 @@ def _align(light: Doc, other: Doc) -> _Alignment:
     """Which of light's sentences have a counterpart in other: one sentence of other, or two
     adjacent ones joined (rewrites merge and split sentences), with weighted Jaccard at least
     SENTENCE_MATCH."""
-    units = [(s, w) for s, w in zip(other.sentences, other.sentence_words, strict=True)]
-    units += [
-        (f"{units[i][0]} {units[i + 1][0]}", units[i][1] | units[i + 1][1])
-        for i in range(len(other.sentences) - 1)
-    ]
-    unit_weights = [_weight_of(w) for _, w in units]
+    weights, sentences = other.weights, len(other.sentences)
+    unit_words = list(other.sentence_words)  # other's sentences, then each adjacent pair joined
+    unit_weights = list(other.sentence_weights)
+    for i in range(sentences - 1):
+        joined = unit_words[i] | unit_words[i + 1]
+        unit_words.append(joined)
+        unit_weights.append(_weight_of(joined, weights))
     index: dict[str, list[int]] = {}
-    for i, (_, words) in enumerate(units):
+    for i, words in enumerate(unit_words):
         for word in words:
-            if weight(word) >= INDEX_WEIGHT:
+            if weights[word] >= INDEX_WEIGHT:
                 index.setdefault(word, []).append(i)
     result = _Alignment()
     total = matched = 0.0
-    for text, words in zip(light.sentences, light.sentence_words, strict=True):
-        own = _weight_of(words)
+    own_sentences = zip(light.sentences, light.sentence_words, light.sentence_weights, strict=True)
+    for text, words, own in own_sentences:
         if own <= 0:
             continue
         total += own
         best, best_unit = 0.0, -1
         for i in {i for word in words for i in index.get(word, ())}:
-            shared = _weight_of(words & units[i][1])
+            shared = _weight_of(words & unit_words[i], light.weights)
             similarity = shared / (own + unit_weights[i] - shared)
             if similarity > best:
                 best, best_unit = similarity, i
         if best >= SENTENCE_MATCH:
             matched += own
             result.sentences += 1
-            result.passages.append((best, text, units[best_unit][0]))
+            result.passages.append((best, text, _unit_text(other, best_unit)))
     result.share = matched / total if total else 0.0
     return result
+
+
+def _unit_text(doc: Doc, unit: int) -> str:
+    """The text of _align's unit: a sentence, or (past the sentences) two adjacent joined."""
+    if unit < len(doc.sentences):
+        return doc.sentences[unit]
+    first = unit - len(doc.sentences)
+    return f"{doc.sentences[first]} {doc.sentences[first + 1]}"
 
 
 def cosine(a: Doc, b: Doc) -> float:
     """Cosine of the tf * rarity vectors."""
     if not a.norm or not b.norm:
         return 0.0
-    small, large = (a.tf, b.tf) if len(a.tf) <= len(b.tf) else (b.tf, a.tf)
-    dot = sum(count * large[w] * weight(w) ** 2 for w, count in small.items() if w in large)
+    small, large = (a, b) if len(a.tf) <= len(b.tf) else (b, a)
+    weights, large_tf = small.weights, large.tf
+    dot = sum(
+        count * large_tf[w] * weights[w] ** 2 for w, count in small.tf.items() if w in large_tf
+    )
     return dot / (a.norm * b.norm)
 
 
@@ -165,7 +185,7 @@ def compare(a: Doc, b: Doc) -> Comparison:
         / smaller_trigrams
         if smaller_trigrams
         else 0.0,
-        "vocabulary": _weight_of(shared) / lighter if lighter else 0.0,
+        "vocabulary": _weight_of(shared, a.weights) / lighter if lighter else 0.0,
         "cosine": cosine(a, b),
         "alignment": alignment.share,
         "aligned_sentences": float(alignment.sentences),
