@@ -20,7 +20,8 @@ from datetime import datetime
 import numpy as np
 
 from pipeline.config import DedupeSettings
-from pipeline.fingerprint import tokens, weight
+from pipeline.fingerprint import tokens
+from pipeline.fingerprint import weights as word_weights
 from pipeline.screen import Screen, make_screen, may_link
 from pipeline.sentences import content_sentences
 
@@ -64,7 +65,7 @@ def prepare(text: str, published_at: datetime | None = None) -> Doc:
     tf = Counter(words)
     kept = [(s, frozenset(t)) for s, t in zip(content, sentence_tokens, strict=True)]
     kept = [(s, t) for s, t in kept if len(t) >= MIN_SENTENCE_TOKENS]
-    weights = {w: weight(w) for w in tf}
+    weights = word_weights(tf)
     vocabulary_weight = sum(weights.values())
     norm = math.sqrt(sum((count * weights[w]) ** 2 for w, count in tf.items()))
     sentence_words = tuple(t for _, t in kept)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
@@ -126,11 +126,16 @@ def word_shingles(text: str, size: int) -> set[tuple[str, ...]]:
 def rare_terms(text: str, min_weight: float) -> set[tuple[str, ...]]:
     """The terms scheme's features: words at least as rare as min_weight, numbers excluded (they
     recur across unrelated news), outside the sentences dedupe ignores (pipeline/sentences.py)."""
-    return {(w,) for w in _rare(tokens("\n".join(content_sentences(text))), min_weight)}
+    return {(w,) for w in _rare(weights(tokens("\n".join(content_sentences(text)))), min_weight)}
 
 
-def _rare(words: list[str], min_weight: float) -> list[str]:
-    return [w for w in set(words) if not w.isdigit() and weight(w) >= min_weight]
+def weights(words: Iterable[str]) -> dict[str, float]:
+    """The weight of each distinct word, in the order of first appearance."""
+    return {w: weight(w) for w in words}
+
+
+def _rare(word_weights: Mapping[str, float], min_weight: float) -> list[str]:
+    return [w for w, x in word_weights.items() if x >= min_weight and not w.isdigit()]
 
 
 # Feature hashing. Every feature is a tuple of words; its 32-bit hash is built from 64-bit hashes
@@ -310,14 +315,21 @@ def band_key(values: Sequence[int]) -> int:
     return value - (1 << 64) if value >= 1 << 63 else value
 
 
-def fingerprint(text: str, settings: FingerprintSettings) -> list[Fingerprint]:
+def fingerprint(
+    text: str, settings: FingerprintSettings, content_weights: Mapping[str, float] | None = None
+) -> list[Fingerprint]:
     """The signatures of a text. A text without features (no rare word) gets no band keys for
-    that scheme: an empty set would share its bucket with every other empty set."""
+    that scheme: an empty set would share its bucket with every other empty set.
+
+    `content_weights`, the weight of each word of the text's content sentences, is what
+    dedupe.prepare computes (Doc.weights): ingest passes it rather than have it found twice."""
     words_scheme, terms_scheme = schemes(settings)
     words = tokens(text)
-    # Most texts hold no boilerplate sentence, and then their content is all their words.
-    content = tokens("\n".join(content_sentences(text))) if is_boilerplate(text) else words
-    rare = _rare(content, settings.rare_weight)
+    if content_weights is None:
+        # Most texts hold no boilerplate sentence, and then their content is all their words.
+        content = tokens("\n".join(content_sentences(text))) if is_boilerplate(text) else words
+        content_weights = weights(content)
+    rare = _rare(content_weights, settings.rare_weight)
     result = []
     for scheme, hashed in (
         (words_scheme, _feature_hashes(words, settings.shingle_size)),

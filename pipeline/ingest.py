@@ -26,7 +26,7 @@ from pipeline.config import Settings
 from pipeline.dedupe import prepare
 from pipeline.extract import Extracted, build_article, extract
 from pipeline.fingerprint import fingerprint
-from pipeline.models import InputError, RawInput, Rejection
+from pipeline.models import Article, InputError, RawInput, Rejection
 from pipeline.placement import Prepared, place_batch
 from pipeline.sources import read_file, source_uri_for
 from pipeline.store import Connection, RunCounts
@@ -74,9 +74,7 @@ def warm_up(settings: Settings | None = None) -> None:
     _warm = True
     settings = settings or Settings.from_env()
     raw = RawInput("warm-up:", _WARM_TEXT.encode(), "", "text/plain")
-    article = build_article(extract(raw))
-    fingerprint(article.dedupe_text, settings.fingerprint)
-    prepare(article.dedupe_text, article.metadata.published_at)
+    _text_work(build_article(extract(raw)), settings)
     extract(RawInput("warm-up:", f"<html><body><p>{_WARM_TEXT}</p></body></html>".encode(), ""))
 
 
@@ -84,14 +82,15 @@ def prepare_article(
     extracted: Extracted, site_boilerplate: Collection[str], settings: Settings
 ) -> Prepared | Rejection:
     def step() -> Prepared:
-        article = build_article(extracted, site_boilerplate)
-        return Prepared(
-            article,
-            fingerprint(article.dedupe_text, settings.fingerprint),
-            prepare(article.dedupe_text, article.metadata.published_at),
-        )
+        return _text_work(build_article(extracted, site_boilerplate), settings)
 
     return _guarded(extracted.raw, step, settings.item_timeout)
+
+
+def _text_work(article: Article, settings: Settings) -> Prepared:
+    text = article.dedupe_text
+    doc = prepare(text, article.metadata.published_at)
+    return Prepared(article, fingerprint(text, settings.fingerprint, doc.weights), doc)
 
 
 def read_path(path: Path, settings: Settings) -> RawInput | Rejection:

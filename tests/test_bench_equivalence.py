@@ -25,6 +25,7 @@ from pipeline.dedupe import Candidate, Doc, classify, compare, place, prepare
 from pipeline.evaluation.dedupe import MemoryIndex
 from pipeline.models import dedupe_text
 from pipeline.screen import Screen, may_link
+from pipeline.sentences import is_boilerplate
 from tests.conftest import query
 
 
@@ -35,17 +36,21 @@ def corpus_texts() -> list[str]:
 
 def test_fingerprint_equals_datasketch(corpus_texts: list[str]) -> None:
     """Signatures and band keys of the vectorised path equal datasketch MinHash over the same
-    feature hash, band by band, for both schemes and other permutation counts and seeds."""
+    feature hash, band by band, for both schemes and other permutation counts and seeds; also
+    when the content words' weights come from the verification doc, as ingest passes them."""
     texts = ["", "one", "two words", *corpus_texts]
+    assert sum(is_boilerplate(text) for text in corpus_texts) >= 10  # both content paths run
     for settings in (
         Settings().fingerprint,
         replace(Settings().fingerprint, num_perm=64, seed=5, words_bands=16, words_rows=4),
         replace(Settings().fingerprint, shingle_size=5, terms_bands=64, terms_rows=4),
     ):
         for text in texts:
-            fast = fingerprint.fingerprint(text, settings)
             reference = fingerprint.fingerprint_datasketch(text, settings)
-            for got, expected in zip(fast, reference, strict=True):
+            alone = fingerprint.fingerprint(text, settings)
+            from_doc = fingerprint.fingerprint(text, settings, prepare(text).weights)
+            pairs = [*zip(alone, reference, strict=True), *zip(from_doc, reference, strict=True)]
+            for got, expected in pairs:
                 assert got.scheme == expected.scheme
                 assert got.hashvalues.dtype == np.uint32
                 assert np.array_equal(got.hashvalues, expected.hashvalues), text[:40]

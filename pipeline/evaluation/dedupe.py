@@ -47,8 +47,8 @@ class MemoryIndex:
 
     def add(self, text: str) -> int:
         article_id = len(self.docs) + 1
-        fingerprints = fingerprint(text, self.settings.fingerprint)
         doc = prepare(text)
+        fingerprints = fingerprint(text, self.settings.fingerprint, doc.weights)
         found = self.candidates(fingerprints)
         self.candidates_seen[article_id] = set(found)
         placement = place(
