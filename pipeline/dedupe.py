@@ -20,8 +20,7 @@ from datetime import datetime
 import numpy as np
 
 from pipeline.config import DedupeSettings
-from pipeline.fingerprint import tokens
-from pipeline.fingerprint import weights as word_weights
+from pipeline.fingerprint import tokens, word_weights
 from pipeline.screen import Screen, make_screen, may_link
 from pipeline.sentences import content_sentences
 

@@ -126,16 +126,17 @@ def word_shingles(text: str, size: int) -> set[tuple[str, ...]]:
 def rare_terms(text: str, min_weight: float) -> set[tuple[str, ...]]:
     """The terms scheme's features: words at least as rare as min_weight, numbers excluded (they
     recur across unrelated news), outside the sentences dedupe ignores (pipeline/sentences.py)."""
-    return {(w,) for w in _rare(weights(tokens("\n".join(content_sentences(text)))), min_weight)}
+    content = tokens("\n".join(content_sentences(text)))
+    return {(w,) for w in _rare(word_weights(content), min_weight)}
 
 
-def weights(words: Iterable[str]) -> dict[str, float]:
+def word_weights(words: Iterable[str]) -> dict[str, float]:
     """The weight of each distinct word, in the order of first appearance."""
     return {w: weight(w) for w in words}
 
 
-def _rare(word_weights: Mapping[str, float], min_weight: float) -> list[str]:
-    return [w for w, x in word_weights.items() if x >= min_weight and not w.isdigit()]
+def _rare(weighed: Mapping[str, float], min_weight: float) -> list[str]:
+    return [w for w, x in weighed.items() if x >= min_weight and not w.isdigit()]
 
 
 # Feature hashing. Every feature is a tuple of words; its 32-bit hash is built from 64-bit hashes
@@ -328,7 +329,7 @@ def fingerprint(
     if content_weights is None:
         # Most texts hold no boilerplate sentence, and then their content is all their words.
         content = tokens("\n".join(content_sentences(text))) if is_boilerplate(text) else words
-        content_weights = weights(content)
+        content_weights = word_weights(content)
     rare = _rare(content_weights, settings.rare_weight)
     result = []
     for scheme, hashed in (
