@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import gzip
 import random
 import shutil
@@ -10,13 +11,16 @@ import sys
 import time
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import psycopg2
 import pytest
 
-from pipeline import database, store
+from pipeline import database, ingest, store
 from pipeline.cli import main
+from pipeline.config import Settings
 from pipeline.evaluation.synthetic import make_copy
+from pipeline.placement import place_batch
 from tests.conftest import SAMPLES, create_database, query
 
 
@@ -305,3 +309,23 @@ def test_near_duplicates_loaded_by_two_workers_at_the_same_moment_get_one_canoni
     _wait(*procs)
     assert query(db, "SELECT count(*), count(DISTINCT canonical_id) FROM articles") == [(2, 1)]
     assert query(db, "SELECT count(*) FROM article_duplicates") == [(1,)]
+
+
+def test_placement_runs_with_rarer_full_collections_and_restores_the_thresholds(
+    db: store.Connection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Full collections walk the whole verification-doc cache; while batches are placed they
+    run far less often, and the process's own thresholds come back afterwards."""
+    before = gc.get_threshold()
+    during: list[tuple[int, int, int]] = []
+
+    def recording(*args: Any) -> None:
+        during.append(gc.get_threshold())
+        place_batch(*args)
+
+    monkeypatch.setattr(ingest, "place_batch", recording)
+    files = sorted(SAMPLES.glob("*.txt"))
+    counts = ingest.ingest_files(db, store.start_run(db, "test"), files, Settings.from_env())
+    assert counts.loaded == len(files)
+    assert during and all(threshold[0] > before[0] for threshold in during)
+    assert gc.get_threshold() == before
