@@ -14,7 +14,7 @@ of both.
 from __future__ import annotations
 
 from collections import Counter, OrderedDict, defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from pipeline import store, store_bulk
@@ -24,8 +24,7 @@ from pipeline.fingerprint import Fingerprint, scheme_keys
 from pipeline.models import Article
 from pipeline.screen import Screen, may_link
 from pipeline.store import Cursor, RunCounts
-
-BucketKey = tuple[str, int, int]  # scheme, band, bucket
+from pipeline.store_bulk import BucketKey
 
 
 @dataclass
@@ -65,7 +64,7 @@ def newest(members: list[int], settings: DedupeSettings) -> list[int]:
     return members[-settings.bucket_newest :]
 
 
-def bucket_keys(fingerprints: Sequence[Fingerprint]) -> list[BucketKey]:
+def bucket_keys(fingerprints: Iterable[Fingerprint]) -> list[BucketKey]:
     return [
         (fp.scheme, band, bucket) for fp in fingerprints for band, bucket in enumerate(fp.band_keys)
     ]

@@ -23,7 +23,7 @@ from pipeline.models import Article, dedupe_text
 from pipeline.screen import HASHING, Screen
 from pipeline.store import Cursor, Link
 
-BucketKey = tuple[str, int, int]
+BucketKey = tuple[str, int, int]  # scheme, band, bucket
 
 
 def lsh_candidates_batch(

@@ -19,7 +19,8 @@ from pipeline.config import Settings
 from pipeline.dedupe import Candidate, Doc, cosine, place, prepare
 from pipeline.evaluation.synthetic import generate, load_sources
 from pipeline.fingerprint import Fingerprint, fingerprint
-from pipeline.placement import newest, rank_candidates
+from pipeline.placement import bucket_keys, newest, rank_candidates
+from pipeline.store_bulk import BucketKey
 
 SAME_STORY_MAX = 1.5  # datasets README: overall <= 1.5 is the same story ...
 DIFFERENT_STORY_MIN = 2.5  # ... and >= 2.5 a different story
@@ -31,7 +32,7 @@ class MemoryIndex:
     """The dedupe state of a corpus in memory: buckets, docs, canonical and story of each."""
 
     settings: Settings
-    buckets: dict[tuple[str, int, int], list[int]] = field(default_factory=dict)
+    buckets: dict[BucketKey, list[int]] = field(default_factory=dict)
     docs: dict[int, Doc] = field(default_factory=dict)
     canonical: dict[int, int] = field(default_factory=dict)
     story: dict[int, int] = field(default_factory=dict)
@@ -40,9 +41,8 @@ class MemoryIndex:
     def candidates(self, fingerprints: Iterable[Fingerprint]) -> list[int]:
         shared: Counter[int] = Counter()
         dedupe = self.settings.dedupe
-        for fp in fingerprints:
-            for band, bucket in enumerate(fp.band_keys):
-                shared.update(newest(self.buckets.get((fp.scheme, band, bucket), []), dedupe))
+        for key in bucket_keys(fingerprints):
+            shared.update(newest(self.buckets.get(key, []), dedupe))
         return rank_candidates(shared, dedupe)
 
     def add(self, text: str) -> int:
@@ -65,9 +65,8 @@ class MemoryIndex:
                 if other_story in merged:
                     self.story[other] = story
         self.story[article_id] = story
-        for fp in fingerprints:
-            for band, bucket in enumerate(fp.band_keys):
-                self.buckets.setdefault((fp.scheme, band, bucket), []).append(article_id)
+        for key in bucket_keys(fingerprints):
+            self.buckets.setdefault(key, []).append(article_id)
         return article_id
 
     def were_candidates(self, a: int, b: int) -> bool:
