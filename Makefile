@@ -47,8 +47,10 @@ run: install $(AIRFLOW_HOME)/airflow.db
 	@echo "Open the database with:"
 	@echo "  $$($(BIN)/newsdedup db psql)"
 
+# The suite also needs PostgreSQL's server, Redis and Chromium (scripts/system-packages.sh
+# installs them with apt-get as root, else names them); Debian keeps initdb and pg_ctl off PATH.
 test: install
-	$(BIN)/pytest -q
+	@pgbin=$$(bash scripts/system-packages.sh) && PATH="$$PATH:$$pgbin" $(BIN)/pytest -q
 
 lint: install
 	$(BIN)/ruff check .
