@@ -23,8 +23,8 @@ from functools import cached_property
 from pathlib import Path
 
 from pipeline.config import FingerprintSettings
+from pipeline.dedupe.fingerprint import weight
 from pipeline.evaluation.synthetic import make_copy
-from pipeline.fingerprint import weight
 from pipeline.models import RawInput
 
 RARE = FingerprintSettings().rare_weight

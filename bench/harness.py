@@ -4,7 +4,7 @@ One run measures, on one synthetic corpus and one machine state:
 - plain baselines: datasketch update_batch + in-memory MinHashLSH per article; trafilatura alone;
 - each stage of the product (clean, fingerprint, verification docs; HTML extraction) in this
   process and over the worker pool;
-- the end-to-end text path into a fresh PostgreSQL: pipeline.ingest.ingest_items, the function
+- the end-to-end text path into a fresh PostgreSQL: pipeline.ingest.batch.ingest_items, the function
   `newsdedup ingest` and the WARC backfill run, with its pool; inside it the time of LSH
   candidate lookup, verification and the load, per batch, against how many articles were
   already stored (the dedupe cost curve), and the peak RSS of the process tree.
@@ -36,9 +36,12 @@ import psycopg2
 
 from bench import stages
 from bench.corpus import NAEB, Corpus
-from pipeline import database, ingest, placement, store, store_bulk
+from pipeline import store
 from pipeline.config import Settings
+from pipeline.dedupe import place
+from pipeline.ingest import batch
 from pipeline.models import RawInput
+from pipeline.store import database
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -110,12 +113,17 @@ class Probe:
     def install(self) -> Callable[[], None]:
         """Wrap the functions by module attribute, where their callers look them up."""
         targets: list[tuple[Any, str, Callable[[Callable[..., Any]], Callable[..., Any]]]] = [
-            (ingest, "place_batch", self._place_batch),
-            (store_bulk, "lsh_candidates_batch", lambda f: self._timed(f, "lookup_s")),
-            (store_bulk, "exact_body_matches", lambda f: self._timed(f, "lookup_s")),
-            (store_bulk, "stored_for_placement", lambda f: self._timed(f, "lookup_s")),
-            (placement, "place", lambda f: self._timed(f, "verify_s")),
-            (store_bulk, "stored_docs", lambda f: self._timed(f, "docs_s")),
+            (batch, "place_batch", self._place_batch),
+            (
+                store.PostgresCandidateIndex,
+                "shared_buckets",
+                lambda f: self._timed(f, "lookup_s"),
+            ),
+            (store, "exact_body_matches", lambda f: self._timed(f, "lookup_s")),
+            (store, "stored_for_placement", lambda f: self._timed(f, "lookup_s")),
+            (place, "place", lambda f: self._timed(f, "verify_s")),
+            (store, "stored_texts", lambda f: self._timed(f, "docs_s")),
+            (place, "prepare", lambda f: self._timed(f, "docs_s")),
         ]
         originals = [(module, name, getattr(module, name)) for module, name, _ in targets]
         for module, name, wrap in targets:
@@ -220,7 +228,7 @@ def stage_figures(corpus_path: Path, mode: Mode, workers: int) -> dict[str, Any]
         raws.append(raw)
         if len(raws) >= mode.sample:
             break
-    ingest.warm_up()
+    batch.warm_up()
     bodies = stages.clean_texts(raws)  # also warms caches (langid) before timing
     pages = stages.naeb_pages(NAEB, mode.html_pages)
     figures: dict[str, Any] = {}
@@ -235,7 +243,7 @@ def stage_figures(corpus_path: Path, mode: Mode, workers: int) -> dict[str, Any]
         "verification_docs": stages.rate(stages.prepare_texts, bodies),
     }
     context = get_context("spawn")
-    with ProcessPoolExecutor(workers, mp_context=context, initializer=ingest.warm_up) as pool:
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=batch.warm_up) as pool:
         # start the workers and warm them up (imports, caches) before timing
         stages.pool_rate(pool, stages.clean_texts, raws[:64])
         stages.pool_rate(pool, stages.html_path, html[:8])
@@ -274,7 +282,7 @@ def end_to_end(
 
         try:
             with PeakRss() as rss:
-                counts = ingest.ingest_items(
+                counts = batch.ingest_items(
                     conn, run_id, read_corpus(corpus_path), settings, on_batch, workers=workers
                 )
             elapsed = time.perf_counter() - started

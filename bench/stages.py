@@ -15,11 +15,12 @@ from concurrent.futures import Executor
 from pathlib import Path
 from typing import Any
 
+from pipeline.clean.article import build_article
 from pipeline.config import Settings
-from pipeline.dedupe import prepare
-from pipeline.extract import build_article, extract
-from pipeline.fingerprint import fingerprint, word_shingles
-from pipeline.ingest import _extract_one, _prepare_one
+from pipeline.dedupe.fingerprint import fingerprint, word_shingles
+from pipeline.dedupe.verify import prepare
+from pipeline.extract.core import extract
+from pipeline.ingest.batch import _extract_one, _prepare_one
 from pipeline.models import InputError, RawInput
 
 SETTINGS = Settings()

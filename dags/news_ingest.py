@@ -10,7 +10,7 @@ feed/sitemap items by publication date, archive records by capture date, i.e. a 
 After the load, data-quality checks fail the run loudly when something is off: articles without
 a body, a duplicate rate outside the expected band, too many rejected inputs (thresholds are the
 `dq_*` params; defaults from $NEWSDEDUP_DQ_* variables). Every failed task and run is reported by
-`pipeline.alerts` (a "NEWSDEDUP ALERT" log line, plus $NEWSDEDUP_ALERT_WEBHOOK when set), and a
+`pipeline.ops.alerts` (a "NEWSDEDUP ALERT" log line, plus $NEWSDEDUP_ALERT_WEBHOOK when set), and a
 Deadline alert fires when a run has not finished $NEWSDEDUP_DEADLINE_MINUTES (default 60) after
 it was queued. The README's Operations section explains each alert.
 
@@ -21,7 +21,6 @@ $NEWSDEDUP_DATABASE_URL, otherwise the project's embedded PostgreSQL.
 
 from __future__ import annotations
 
-import os
 import sys
 from datetime import timedelta
 from typing import Any
@@ -30,14 +29,15 @@ from airflow.sdk import Asset, Param, dag, get_current_context, task
 from airflow.sdk.definitions.callback import AsyncCallback
 from airflow.sdk.definitions.deadline import DeadlineAlert, DeadlineReference
 
-from pipeline import alerts
-from pipeline.config import SAMPLE_CORPUS
+from pipeline import config
+from pipeline.ops import alerts
 
 NEWS_DB_CONN_ID = "news_db"
 # Updated after every run that loaded something; downstream DAGs can schedule on it.
 ARTICLES = Asset("newsdedup_articles")
 # A run that has not finished this long after it was queued raises the Deadline alert.
-DEADLINE = timedelta(minutes=float(os.environ.get("NEWSDEDUP_DEADLINE_MINUTES", "60")))
+DEADLINE = timedelta(minutes=config.deadline_minutes())
+QUALITY = config.QualitySettings.from_env()  # the check params' defaults
 # `airflow dags test` (make run, tests/test_dag.py) of Airflow 3.3.2 crashes at the end of a
 # successful run of a DAG that has a deadline (dagrun.update_state looks the alerts up by id, but
 # dags test hands it the unserialised DeadlineAlert objects). No scheduler, no deadline there.
@@ -57,40 +57,18 @@ def _deadline() -> DeadlineAlert | None:
     )
 
 
-def _env_number(name: str, default: float) -> float:
-    value = os.environ.get(name)
-    return float(value) if value else default
-
-
 def news_db_connection() -> Any:
-    """A psycopg2 connection with the schema migrated, from `news_db` if Airflow has it.
-
-    The Connection's fields become a libpq DSN rather than going through PostgresHook.get_conn():
-    the provider hands out psycopg 3 connections when psycopg 3 is installed, and the pipeline
-    is written against psycopg2.
-    """
+    """A psycopg2 connection with the schema migrated, from `news_db` if Airflow has it."""
     from airflow.sdk import Connection
     from airflow.sdk.exceptions import AirflowNotFoundException
-    from psycopg2.extensions import make_dsn
 
-    from pipeline import database, store
+    from pipeline import store
+    from pipeline.store import database
 
     try:
-        airflow_conn = Connection.get(NEWS_DB_CONN_ID)
+        dsn = database.dsn_from_connection(Connection.get(NEWS_DB_CONN_ID))
     except AirflowNotFoundException:
         dsn = database.resolve_database_url()
-    else:
-        libpq_options = {
-            k: v for k, v in airflow_conn.extra_dejson.items() if k in database.LIBPQ_OPTIONS
-        }
-        dsn = make_dsn(
-            host=airflow_conn.host or None,
-            port=airflow_conn.port or None,
-            user=airflow_conn.login or None,
-            password=airflow_conn.password or None,
-            dbname=airflow_conn.schema or None,
-            **libpq_options,
-        )
     conn = database.connect(dsn)
     store.apply_migrations(conn)
     return conn
@@ -116,7 +94,7 @@ def news_db_connection() -> Any:
             description="A source name from the sources file, 'inbox', or 'all' (every enabled)",
         ),
         "inbox": Param(
-            os.environ.get("NEWSDEDUP_INBOX", str(SAMPLE_CORPUS)),
+            config.inbox(),
             type=["null", "string"],
             description="Folder (or file) to ingest from as well; default $NEWSDEDUP_INBOX, "
             "else samples; empty for none",
@@ -140,40 +118,40 @@ def news_db_connection() -> Any:
         ),
         # Data-quality thresholds (check_* tasks). Defaults: $NEWSDEDUP_DQ_<NAME> or below.
         "dq_min_body_chars": Param(
-            int(_env_number("NEWSDEDUP_DQ_MIN_BODY_CHARS", 1)),
+            QUALITY.min_body_chars,
             type="integer",
             minimum=1,
             description="check_bodies: every loaded article has at least this many characters",
         ),
         "dq_duplicate_rate_min": Param(
-            _env_number("NEWSDEDUP_DQ_DUPLICATE_RATE_MIN", 0.0),
+            QUALITY.duplicate_rate_min,
             type="number",
             minimum=0,
             maximum=1,
             description="check_duplicate_rate: lowest expected share of duplicates in a run",
         ),
         "dq_duplicate_rate_max": Param(
-            _env_number("NEWSDEDUP_DQ_DUPLICATE_RATE_MAX", 0.8),
+            QUALITY.duplicate_rate_max,
             type="number",
             minimum=0,
             maximum=1,
             description="check_duplicate_rate: highest expected share of duplicates in a run",
         ),
         "dq_min_articles": Param(
-            int(_env_number("NEWSDEDUP_DQ_MIN_ARTICLES", 20)),
+            QUALITY.min_articles,
             type="integer",
             minimum=1,
             description="check_duplicate_rate: only check runs that loaded at least this many "
             "articles (the rate of a handful says little)",
         ),
         "dq_max_rejected": Param(
-            int(_env_number("NEWSDEDUP_DQ_MAX_REJECTED", 50)),
+            QUALITY.max_rejected,
             type="integer",
             minimum=0,
             description="check_rejects: most rejected inputs a run may have",
         ),
         "dq_max_reject_rate": Param(
-            _env_number("NEWSDEDUP_DQ_MAX_REJECT_RATE", 0.5),
+            QUALITY.max_reject_rate,
             type="number",
             minimum=0,
             maximum=1,
@@ -194,7 +172,7 @@ def news_ingest() -> None:
     @task
     def discover() -> list[dict[str, Any]]:
         from pipeline.config import Settings
-        from pipeline.plan import parse_when, plan, sources_for
+        from pipeline.ingest.plan import parse_when, plan, sources_for
 
         params = get_current_context()["params"]
         shards = plan(
@@ -211,7 +189,7 @@ def news_ingest() -> None:
     @task(map_index_template="{{ shard_label }}")
     def load_shard(ingest_run_id: int, shard: dict[str, Any]) -> dict[str, int]:
         from pipeline.config import Settings
-        from pipeline.plan import parse_when, run_shard, sources_for
+        from pipeline.ingest.plan import parse_when, run_shard, sources_for
 
         context = get_current_context()
         context["shard_label"] = shard["label"]  # type: ignore[typeddict-unknown-key]
@@ -259,7 +237,7 @@ def news_ingest() -> None:
 
     @task(retries=0)
     def check_bodies(ingest_run_id: int) -> dict[str, Any]:
-        from pipeline import monitoring
+        from pipeline.ops import monitoring
 
         params = get_current_context()["params"]
         return _verdict(
@@ -270,7 +248,7 @@ def news_ingest() -> None:
 
     @task(retries=0)
     def check_duplicate_rate(ingest_run_id: int) -> dict[str, Any]:
-        from pipeline import monitoring
+        from pipeline.ops import monitoring
 
         params = get_current_context()["params"]
         return _verdict(
@@ -285,7 +263,7 @@ def news_ingest() -> None:
 
     @task(retries=0)
     def check_rejects(ingest_run_id: int) -> dict[str, Any]:
-        from pipeline import monitoring
+        from pipeline.ops import monitoring
 
         params = get_current_context()["params"]
         return _verdict(

@@ -15,10 +15,13 @@ from pathlib import Path
 import psycopg2
 from rich.console import Console
 
-from pipeline import database, explain, report, store
+from pipeline import store
 from pipeline.config import PROJECT_ROOT, Settings
-from pipeline.ingest import ingest_files
-from pipeline.sources import discover_files
+from pipeline.dedupe import explain
+from pipeline.ingest.batch import ingest_files
+from pipeline.ops import report
+from pipeline.sources.files import discover_files
+from pipeline.store import database
 
 log = logging.getLogger(__name__)
 
@@ -33,10 +36,10 @@ def _connect(url: str | None) -> store.Connection:
 
 
 def cmd_ingest(args: argparse.Namespace, console: Console) -> int:
-    from pipeline.backfill import ingest_warcs
-    from pipeline.crawl import process_pages
-    from pipeline.fetch import FetchError, canonical_url
-    from pipeline.warc import discover_warcs, is_warc
+    from pipeline.ingest.backfill import ingest_warcs
+    from pipeline.ingest.crawl import process_pages
+    from pipeline.sources.fetch import FetchError, canonical_url
+    from pipeline.sources.warc import discover_warcs, is_warc
 
     settings = Settings.from_env()
     if args.allow_private_addresses:
@@ -167,7 +170,7 @@ def cmd_db(args: argparse.Namespace, console: Console) -> int:
         console.print(f"applied: {', '.join(applied) or 'nothing (up to date)'}")
         return 0
     if args.action == "reindex":
-        from pipeline.reindex import reindex
+        from pipeline.dedupe.reindex import reindex
 
         conn = database.connect(url)
         store.apply_migrations(conn)

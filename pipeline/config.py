@@ -16,19 +16,85 @@ SAMPLE_CORPUS = PROJECT_ROOT / "data" / "samples"
 SQL_DIR = PROJECT_ROOT / "sql"
 
 
-def _env_int(name: str, default: int) -> int:
-    value = os.environ.get(name)
-    return int(value) if value else default
+DATABASE_URL_ENV = "NEWSDEDUP_DATABASE_URL"
+SOURCES_ENV = "NEWSDEDUP_SOURCES"
+ALERT_WEBHOOK_ENV = "NEWSDEDUP_ALERT_WEBHOOK"
+INGEST_WORKERS_ENV = "NEWSDEDUP_INGEST_WORKERS"
 
 
-def _env_float(name: str, default: float) -> float:
+class ConfigError(ValueError):
+    """A setting whose value cannot be used; the message names the variable and the value."""
+
+
+def env_str(name: str, default: str | None = None) -> str | None:
+    """The variable's value, or `default` when it is unset or empty."""
+    return os.environ.get(name) or default
+
+
+def env_int(name: str, default: int) -> int:
     value = os.environ.get(name)
-    return float(value) if value else default
+    if not value:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, not {value!r}") from None
+
+
+def env_float(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    if not value:
+        return default
+    try:
+        return float(value)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number, not {value!r}") from None
 
 
 def data_dir() -> Path:
     """Where the embedded database and Airflow's local state live (NEWSDEDUP_DATA_DIR)."""
-    return Path(os.environ.get("NEWSDEDUP_DATA_DIR", PROJECT_ROOT / ".data")).resolve()
+    return Path(env_str("NEWSDEDUP_DATA_DIR") or PROJECT_ROOT / ".data").resolve()
+
+
+def database_url() -> str | None:
+    """The libpq URL of the news database when one is configured (NEWSDEDUP_DATABASE_URL)."""
+    return env_str(DATABASE_URL_ENV)
+
+
+def sources_file() -> Path:
+    """The sources file (NEWSDEDUP_SOURCES, default the project's sources.toml)."""
+    return Path(env_str(SOURCES_ENV) or PROJECT_ROOT / "sources.toml")
+
+
+def alert_webhook() -> str | None:
+    """Where alerts are POSTed as JSON besides the log (NEWSDEDUP_ALERT_WEBHOOK)."""
+    return env_str(ALERT_WEBHOOK_ENV)
+
+
+def ingest_workers() -> int:
+    """Processes for the text work of ingest (NEWSDEDUP_INGEST_WORKERS, default 1: in place)."""
+    return max(1, env_int(INGEST_WORKERS_ENV, 1))
+
+
+def inbox() -> str:
+    """The folder the DAG ingests from besides its sources (NEWSDEDUP_INBOX, default samples)."""
+    return env_str("NEWSDEDUP_INBOX") or str(SAMPLE_CORPUS)
+
+
+def deadline_minutes() -> float:
+    """Minutes after a DAG run is queued before the Deadline alert (NEWSDEDUP_DEADLINE_MINUTES)."""
+    return env_float("NEWSDEDUP_DEADLINE_MINUTES", 60.0)
+
+
+def _fields_from_env(defaults: Any, prefix: str) -> dict[str, Any]:
+    """Each field of a settings dataclass from PREFIX<FIELD NAME>, else its default; a whole
+    number field takes the whole part of what is given."""
+    values: dict[str, Any] = {}
+    for name in defaults.__dataclass_fields__:
+        default = getattr(defaults, name)
+        value = env_float(f"{prefix}{name.upper()}", default)
+        values[name] = int(value) if isinstance(default, int) else value
+    return values
 
 
 @dataclass(frozen=True)
@@ -51,14 +117,14 @@ class FingerprintSettings:
     @classmethod
     def from_env(cls) -> FingerprintSettings:
         return cls(
-            num_perm=_env_int("NEWSDEDUP_NUM_PERM", cls.num_perm),
-            shingle_size=_env_int("NEWSDEDUP_SHINGLE_SIZE", cls.shingle_size),
-            words_bands=_env_int("NEWSDEDUP_WORDS_BANDS", cls.words_bands),
-            words_rows=_env_int("NEWSDEDUP_WORDS_ROWS", cls.words_rows),
-            terms_num_perm=_env_int("NEWSDEDUP_TERMS_NUM_PERM", cls.terms_num_perm),
-            terms_bands=_env_int("NEWSDEDUP_TERMS_BANDS", cls.terms_bands),
-            terms_rows=_env_int("NEWSDEDUP_TERMS_ROWS", cls.terms_rows),
-            rare_weight=_env_float("NEWSDEDUP_RARE_WEIGHT", cls.rare_weight),
+            num_perm=env_int("NEWSDEDUP_NUM_PERM", cls.num_perm),
+            shingle_size=env_int("NEWSDEDUP_SHINGLE_SIZE", cls.shingle_size),
+            words_bands=env_int("NEWSDEDUP_WORDS_BANDS", cls.words_bands),
+            words_rows=env_int("NEWSDEDUP_WORDS_ROWS", cls.words_rows),
+            terms_num_perm=env_int("NEWSDEDUP_TERMS_NUM_PERM", cls.terms_num_perm),
+            terms_bands=env_int("NEWSDEDUP_TERMS_BANDS", cls.terms_bands),
+            terms_rows=env_int("NEWSDEDUP_TERMS_ROWS", cls.terms_rows),
+            rare_weight=env_float("NEWSDEDUP_RARE_WEIGHT", cls.rare_weight),
         )
 
 
@@ -98,13 +164,7 @@ class DedupeSettings:
     @classmethod
     def from_env(cls) -> DedupeSettings:
         """Each threshold from NEWSDEDUP_<NAME> (e.g. NEWSDEDUP_COPY_CONTAINMENT)."""
-        defaults = cls()
-        values: dict[str, Any] = {}
-        for name in cls.__dataclass_fields__:
-            default = getattr(defaults, name)
-            value = _env_float(f"NEWSDEDUP_{name.upper()}", default)
-            values[name] = int(value) if isinstance(default, int) else value
-        return cls(**values)
+        return cls(**_fields_from_env(cls(), "NEWSDEDUP_"))
 
 
 @dataclass(frozen=True)
@@ -128,6 +188,23 @@ class FetchSettings:
 
 
 @dataclass(frozen=True)
+class QualitySettings:
+    """Defaults of the DAG's data-quality checks (pipeline/ops/monitoring.py), each overridable
+    as NEWSDEDUP_DQ_<NAME> and per run in the trigger form."""
+
+    min_body_chars: int = 1
+    duplicate_rate_min: float = 0.0
+    duplicate_rate_max: float = 0.8
+    min_articles: int = 20
+    max_rejected: int = 50
+    max_reject_rate: float = 0.5
+
+    @classmethod
+    def from_env(cls) -> QualitySettings:
+        return cls(**_fields_from_env(cls(), "NEWSDEDUP_DQ_"))
+
+
+@dataclass(frozen=True)
 class Settings:
     max_input_bytes: int = 20 * 1024 * 1024
     batch_size: int = 200
@@ -143,22 +220,22 @@ class Settings:
     @classmethod
     def from_env(cls) -> Settings:
         return cls(
-            max_input_bytes=_env_int("NEWSDEDUP_MAX_INPUT_BYTES", cls.max_input_bytes),
-            batch_size=_env_int("NEWSDEDUP_BATCH_SIZE", cls.batch_size),
-            item_timeout=_env_float("NEWSDEDUP_ITEM_TIMEOUT", cls.item_timeout),
-            site_boilerplate_min_articles=_env_int(
+            max_input_bytes=env_int("NEWSDEDUP_MAX_INPUT_BYTES", cls.max_input_bytes),
+            batch_size=env_int("NEWSDEDUP_BATCH_SIZE", cls.batch_size),
+            item_timeout=env_float("NEWSDEDUP_ITEM_TIMEOUT", cls.item_timeout),
+            site_boilerplate_min_articles=env_int(
                 "NEWSDEDUP_SITE_BOILERPLATE_MIN_ARTICLES", cls.site_boilerplate_min_articles
             ),
             fingerprint=FingerprintSettings.from_env(),
             dedupe=DedupeSettings.from_env(),
             fetch=FetchSettings(
-                user_agent=os.environ.get("NEWSDEDUP_USER_AGENT", FetchSettings.user_agent),
-                timeout=_env_float("NEWSDEDUP_FETCH_TIMEOUT", FetchSettings.timeout),
-                min_interval=_env_float("NEWSDEDUP_FETCH_MIN_INTERVAL", FetchSettings.min_interval),
-                max_retries=_env_int("NEWSDEDUP_FETCH_MAX_RETRIES", FetchSettings.max_retries),
-                max_body_bytes=_env_int(
+                user_agent=env_str("NEWSDEDUP_USER_AGENT") or FetchSettings.user_agent,
+                timeout=env_float("NEWSDEDUP_FETCH_TIMEOUT", FetchSettings.timeout),
+                min_interval=env_float("NEWSDEDUP_FETCH_MIN_INTERVAL", FetchSettings.min_interval),
+                max_retries=env_int("NEWSDEDUP_FETCH_MAX_RETRIES", FetchSettings.max_retries),
+                max_body_bytes=env_int(
                     "NEWSDEDUP_FETCH_MAX_BODY_BYTES", FetchSettings.max_body_bytes
                 ),
-                max_attempts=_env_int("NEWSDEDUP_FETCH_MAX_ATTEMPTS", FetchSettings.max_attempts),
+                max_attempts=env_int("NEWSDEDUP_FETCH_MAX_ATTEMPTS", FetchSettings.max_attempts),
             ),
         )

@@ -79,3 +79,8 @@ class InputError(Exception):
         self.reason = reason
         self.detail = detail
         self.raw_sha256 = raw_sha256
+
+
+# A paragraph given with the kind of block it came from: "p", "head", "item", "row", "quote",
+# or "lead" (a standfirst the page shows apart from the article body).
+Paragraph = str | tuple[str, str]

@@ -12,7 +12,8 @@ from typing import Any
 import psycopg2
 import pytest
 
-from pipeline import database, store
+from pipeline import store
+from pipeline.store import database
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLES = REPO / "data" / "samples"

@@ -1,7 +1,7 @@
 """The fast paths of issue 7 decide exactly what the straightforward ones decide.
 
-- pipeline.fingerprint.fingerprint gives datasketch's own hash values (with feature_hash);
-- pipeline.fingerprint.weight gives the weights of wordfreq's zipf_frequency;
+- pipeline.dedupe.fingerprint.fingerprint gives datasketch's own hash values (with feature_hash);
+- pipeline.dedupe.fingerprint.weight gives the weights of wordfreq's zipf_frequency;
 - a backfill through ingest (set-based placement, COPY, process pool, stored candidates
   screened before their docs are prepared) links, merges and groups a synthetic corpus exactly
   as placing its articles one by one with datasketch MinHash and an in-memory LSH index does
@@ -10,23 +10,29 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import replace
+from typing import Any
 
 import numpy as np
 import pytest
 from wordfreq import zipf_frequency
 
 from bench.corpus import Corpus
-from pipeline import fingerprint, ingest, store, store_bulk
-from pipeline import placement as placement_module
+from pipeline import store
 from pipeline.config import Settings
-from pipeline.dedupe import Candidate, Doc, classify, compare, place, prepare
+from pipeline.dedupe import fingerprint
+from pipeline.dedupe import place as placement_module
+from pipeline.dedupe.candidates import rank_candidates
+from pipeline.dedupe.screen import Screen, may_link
+from pipeline.dedupe.verify import Candidate, classify, compare, place, prepare
 from pipeline.evaluation.dedupe import MemoryIndex
+from pipeline.ingest import batch
 from pipeline.models import dedupe_text
-from pipeline.screen import Screen, may_link
-from pipeline.sentences import is_boilerplate
+from pipeline.text.sentences import is_boilerplate
 from tests.conftest import query
+from tests.support.datasketch_reference import fingerprint_datasketch
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +52,7 @@ def test_fingerprint_equals_datasketch(corpus_texts: list[str]) -> None:
         replace(Settings().fingerprint, shingle_size=5, terms_bands=64, terms_rows=4),
     ):
         for text in texts:
-            reference = fingerprint.fingerprint_datasketch(text, settings)
+            reference = fingerprint_datasketch(text, settings)
             alone = fingerprint.fingerprint(text, settings)
             from_doc = fingerprint.fingerprint(text, settings, prepare(text).weights)
             pairs = [*zip(alone, reference, strict=True), *zip(from_doc, reference, strict=True)]
@@ -103,19 +109,19 @@ def test_backfill_decides_like_one_by_one_datasketch_placement(
     prepared: list[int] = []
 
     def stored_for_placement(
-        cur: store.Cursor, ids: Sequence[int], cached: Sequence[int]
-    ) -> list[store_bulk.StoredRow]:
-        rows = original_rows(cur, ids, cached)
+        cur: store.Cursor, ids: Sequence[int], cached: Sequence[int], hashing: str
+    ) -> list[store.StoredRow]:
+        rows = original_rows(cur, ids, cached, hashing)
         screened.extend(r.id for r in rows if r.screen is not None)
         return rows
 
-    def stored_docs(cur: store.Cursor, ids: Sequence[int]) -> dict[int, Doc]:
+    def stored_texts(cur: store.Cursor, ids: Sequence[int]) -> list[tuple[Any, ...]]:
         prepared.extend(ids)
-        return original_docs(cur, ids)
+        return original_texts(cur, ids)
 
-    original_rows, original_docs = store_bulk.stored_for_placement, store_bulk.stored_docs
-    monkeypatch.setattr(store_bulk, "stored_for_placement", stored_for_placement)
-    monkeypatch.setattr(store_bulk, "stored_docs", stored_docs)
+    original_rows, original_texts = store.stored_for_placement, store.stored_texts
+    monkeypatch.setattr(store, "stored_for_placement", stored_for_placement)
+    monkeypatch.setattr(store, "stored_texts", stored_texts)
     # Copies land close to their originals, so that both in-batch and cross-batch candidates,
     # exact copies and story merges occur in a small corpus.
     corpus = Corpus(seed=3, duplicate_share=0.45, copy_window=25)
@@ -124,7 +130,7 @@ def test_backfill_decides_like_one_by_one_datasketch_placement(
         Settings(), batch_size=40, dedupe=replace(Settings().dedupe, bucket_newest=bucket_newest)
     )
     run_id = store.start_run(db, "test")
-    counts = ingest.ingest_items(db, run_id, (a.raw() for a in articles), settings, workers=2)
+    counts = batch.ingest_items(db, run_id, (a.raw() for a in articles), settings, workers=2)
     assert counts.loaded == 160 and counts.merged >= 40
 
     stored = _decisions_in_db(db)
@@ -138,7 +144,7 @@ def test_backfill_decides_like_one_by_one_datasketch_placement(
     index = MemoryIndex(settings)
     expected_links = set()
     for body, _, _ in stored:
-        found = index.candidates(fingerprint.fingerprint_datasketch(body, settings.fingerprint))
+        found = index.candidates(fingerprint_datasketch(body, settings.fingerprint))
         candidates = [
             Candidate(i, index.docs[i], index.canonical[i], index.story[i]) for i in found
         ]
@@ -165,29 +171,28 @@ def test_backfill_decides_like_one_by_one_datasketch_placement(
     assert (deepest > bucket_newest) == (bucket_newest == 2)  # the shallow run cut buckets
 
 
-def test_a_deep_bucket_is_read_newest_first_and_no_deeper(db: store.Connection) -> None:
-    """Stored members count newest first, and an earlier article of the same batch with the key
-    takes a place: what placing the batch one article at a time would read (MemoryIndex)."""
+def test_both_candidate_indexes_read_a_deep_bucket_newest_first_and_no_deeper(
+    db: store.Connection,
+) -> None:
+    """Stored members count newest first, and an earlier probe of the same call with the key
+    takes a place: what placing the batch one article at a time would read. lsh_buckets and the
+    in-memory index (eval dedupe, the batch's own articles) answer alike behind the seam."""
     settings = replace(Settings().dedupe, bucket_newest=3, min_shared_bands=2)
     keys = [("s", band, 77) for band in range(2)]
     with db, db.cursor() as cur:
         ids = store.register_schemes(cur, ["s"])
-        cur.executemany(
-            "INSERT INTO lsh_buckets VALUES (%s, %s, %s, %s)",
-            [(ids["s"], band, 77, article) for article in range(1, 6) for band in range(2)],
-        )
-        first, second, third = store_bulk.lsh_candidates_batch(
-            cur, [keys, keys[:1], keys], ids, settings
-        )
-    assert first == [(3, 2), (4, 2), (5, 2)]  # equal counts: the older first
-    assert second == []  # one band in common is below min_shared_bands
-    # the two earlier articles of the batch fill two of the three places in both buckets
-    assert third == [(5, 2)]
-    index = MemoryIndex(replace(Settings(), dedupe=settings))
-    # the same buckets in memory: 6 and 7 are the batch's first and second article
-    index.buckets = {keys[0]: [1, 2, 3, 4, 5, 6, 7], keys[1]: [1, 2, 3, 4, 5, 6]}
-    probe = fingerprint.Fingerprint("s", np.zeros(2, dtype=np.uint64), (77, 77))
-    assert index.candidates([probe]) == [5, 6]  # 5 is the stored one found above
+        indexes: list[store.CandidateIndex] = [
+            store.PostgresCandidateIndex(cur, ids, settings),
+            store.MemoryCandidateIndex(settings),
+        ]
+        for index in indexes:
+            index.add([(article, keys) for article in range(1, 6)])
+            first, second, third = index.shared_buckets([keys, keys[:1], keys])
+            assert first == Counter({3: 2, 4: 2, 5: 2}), index
+            assert rank_candidates(first, settings) == [3, 4, 5]  # equal counts: the older first
+            assert second == Counter(), index  # one band in common is below min_shared_bands
+            # the two earlier probes of the call fill two of the three places in both buckets
+            assert third == Counter({5: 2}), index
 
 
 def test_cheap_prefilter_never_drops_a_link(corpus_texts: list[str]) -> None:
@@ -217,6 +222,6 @@ def test_word_hash_cache_forgets_between_texts_only(
     settings = Settings().fingerprint
     for text in corpus_texts[:5]:
         fast = fingerprint.fingerprint(text, settings)
-        reference = fingerprint.fingerprint_datasketch(text, settings)
+        reference = fingerprint_datasketch(text, settings)
         assert [f.band_keys for f in fast] == [f.band_keys for f in reference]
         assert len(fingerprint._WORD_HASHES) > 50  # this text's words, all kept while hashing

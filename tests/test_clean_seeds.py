@@ -7,7 +7,8 @@ from datetime import date
 
 import pytest
 
-from pipeline.clean import clean_paragraphs, split_text
+from pipeline.clean import clean_paragraphs
+from pipeline.extract.core import split_text
 from tests.conftest import SAMPLES
 
 # The lines of each seed that are not the article's own text, as they stand in the file.

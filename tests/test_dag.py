@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from pipeline import database
+from pipeline import config
 from tests.airflow_stack import AIRFLOW, migrated_airflow_env
 from tests.conftest import query
 
@@ -49,7 +49,7 @@ def test_dag_imports_without_errors(airflow_env: dict[str, str]) -> None:
 def test_dag_loads_the_samples_and_a_second_run_adds_nothing(
     airflow_env: dict[str, str], database_url: str, db: object
 ) -> None:
-    env = {**airflow_env, database.DATABASE_URL_ENV: database_url}
+    env = {**airflow_env, config.DATABASE_URL_ENV: database_url}
     _dags_test(env)
     assert query(db, "SELECT count(*) FROM articles") == [(5,)]  # type: ignore[arg-type]
     assert query(db, "SELECT count(*) FROM canonical_articles") == [(4,)]  # type: ignore[arg-type]
@@ -77,7 +77,7 @@ def test_dag_prefers_the_news_db_connection(
         **airflow_env,
         "AIRFLOW_CONN_NEWS_DB": json.dumps(connection),
         # A URL that must not be used while the Connection exists.
-        database.DATABASE_URL_ENV: "postgresql://nobody@127.0.0.1:1/nothing",
+        config.DATABASE_URL_ENV: "postgresql://nobody@127.0.0.1:1/nothing",
     }
     _dags_test(env)
     assert query(db, "SELECT count(*) FROM articles") == [(5,)]  # type: ignore[arg-type]

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import database, store
+from pipeline import store
+from pipeline.config import DATABASE_URL_ENV
 from tests.airflow_stack import AIRFLOW, migrated_airflow_env
 from tests.conftest import query
 from tests.http_server import LocalSite, article_html, rss, serve, static
@@ -50,7 +51,7 @@ def test_two_dag_runs_fetch_each_article_once_and_pick_up_new_entries(
         f'[[sources]]\nname = "local"\nkind = "feed"\nurl = "{site.url("/feed.xml")}"\n'
         'outlet = "Local"\nshard_size = 2\nallow_private_addresses = true\n'
     )
-    env = {**airflow_home, database.DATABASE_URL_ENV: database_url,
+    env = {**airflow_home, DATABASE_URL_ENV: database_url,
            "NEWSDEDUP_SOURCES": str(config)}  # fmt: skip
     conf = {"source": "local", "inbox": None}
 

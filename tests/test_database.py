@@ -13,7 +13,8 @@ from pathlib import Path
 import psycopg2
 import pytest
 
-from pipeline import database
+from pipeline import config
+from pipeline.store import database
 
 
 @pytest.fixture
@@ -24,7 +25,7 @@ def data_dir() -> Iterator[Path]:
 
 
 def _cli(data_dir: Path, *args: str) -> str:
-    env = {k: v for k, v in os.environ.items() if k != database.DATABASE_URL_ENV}
+    env = {k: v for k, v in os.environ.items() if k != config.DATABASE_URL_ENV}
     env["NEWSDEDUP_DATA_DIR"] = str(data_dir)
     result = subprocess.run(
         [sys.executable, "-m", "pipeline.cli", *args],
@@ -60,6 +61,6 @@ def test_a_killed_holder_does_not_wedge_the_server(data_dir: Path) -> None:
 def test_environment_url_wins_over_the_embedded_server(
     database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv(database.DATABASE_URL_ENV, database_url)
+    monkeypatch.setenv(config.DATABASE_URL_ENV, database_url)
     assert database.resolve_database_url() == database_url
     assert database.resolve_database_url("postgresql://elsewhere/db") == "postgresql://elsewhere/db"

@@ -9,8 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from pipeline.clean.article import build_article
 from pipeline.config import DedupeSettings, FingerprintSettings, Settings
-from pipeline.dedupe import (
+from pipeline.dedupe.fingerprint import fingerprint, rare_terms, weight
+from pipeline.dedupe.verify import (
     DUPLICATE,
     SAME_STORY,
     Candidate,
@@ -21,10 +23,9 @@ from pipeline.dedupe import (
     prepare,
 )
 from pipeline.evaluation.synthetic import make_copy
-from pipeline.extract import build_article, extract
-from pipeline.fingerprint import fingerprint, rare_terms, weight
-from pipeline.sentences import is_boilerplate
-from pipeline.sources import read_file
+from pipeline.extract.core import extract
+from pipeline.sources.files import read_file
+from pipeline.text.sentences import is_boilerplate
 from tests.conftest import SAMPLES
 
 SETTINGS = DedupeSettings()
@@ -202,7 +203,7 @@ def test_a_press_release_wire_tag_is_not_evidence_of_one_story(
     assert classify(scores, SETTINGS).level is None
 
     # Weighed as the rare word wordfreq takes it for, the tag aligns the datelines: one story.
-    monkeypatch.setattr("pipeline.fingerprint.DISTRIBUTION_TAGS", frozenset())
+    monkeypatch.setattr("pipeline.dedupe.fingerprint.DISTRIBUTION_TAGS", frozenset())
     weight.cache_clear()
     try:
         assert weight("prnewswire") > 4

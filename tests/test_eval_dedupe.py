@@ -8,15 +8,16 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import store, store_bulk
+from pipeline import store
+from pipeline.clean.article import build_article
 from pipeline.cli import main
 from pipeline.config import Settings
+from pipeline.dedupe.candidates import bucket_keys, rank_candidates
+from pipeline.dedupe.fingerprint import fingerprint, scheme_keys
 from pipeline.evaluation.dedupe import MemoryIndex, Score, score_pairs, score_partitions
 from pipeline.evaluation.synthetic import generate
-from pipeline.extract import build_article, extract
-from pipeline.fingerprint import fingerprint, scheme_keys
-from pipeline.placement import bucket_keys
-from pipeline.sources import read_file
+from pipeline.extract.core import extract
+from pipeline.sources.files import read_file
 from tests.conftest import SAMPLES, query
 
 
@@ -46,10 +47,9 @@ def test_memory_index_proposes_what_postgres_proposes(
         probe = fingerprint(body, settings.fingerprint)
         with db, db.cursor() as cur:
             ids = store.use_schemes(cur, scheme_keys(settings.fingerprint))
-            (hits,) = store_bulk.lsh_candidates_batch(
-                cur, [bucket_keys(probe)], ids, settings.dedupe
-            )
-        from_postgres = [article_id for article_id, _shared in hits]
+            index_of_db = store.PostgresCandidateIndex(cur, ids, settings.dedupe)
+            (hits,) = index_of_db.shared_buckets([bucket_keys(probe)])
+        from_postgres = rank_candidates(hits, settings.dedupe)
         from_memory = [memory_ids[i] for i in index.candidates(probe)]
         assert from_postgres == from_memory
         proposed += len(from_postgres)
@@ -111,7 +111,6 @@ def test_candidates_need_min_shared_bands_and_rank_by_shared_then_age() -> None:
     from collections import Counter
 
     from pipeline.config import DedupeSettings
-    from pipeline.placement import rank_candidates
 
     shared = Counter({7: 2, 5: 3, 9: 12, 4: 3, 8: 1})
     assert rank_candidates(shared, DedupeSettings(min_shared_bands=3)) == [9, 4, 5]

@@ -18,9 +18,10 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import database, store
+from pipeline import store
 from pipeline.cli import main
 from pipeline.evaluation.synthetic import make_copy
+from pipeline.store import database
 from tests.conftest import REPO, create_database, query
 from tests.http_server import article_text
 
@@ -141,7 +142,7 @@ def _wait_for(condition: Callable[[], bool], timeout: float = 180) -> None:
 def _holds_dedupe_lock(url: str) -> bool:
     """Whether a worker holds the dedupe lock: it is inside a load's write transaction now."""
     sql = "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND objid = %s"
-    return bool(_scalar(url, sql, (store._DEDUPE_LOCK,)))
+    return bool(_scalar(url, sql, (store.DEDUPE_LOCK,)))
 
 
 def _in_transaction(url: str, proc: subprocess.Popen[bytes]) -> bool:

@@ -7,8 +7,10 @@ import json
 
 import pytest
 
-from pipeline.extract import build_article, extract, with_declared_body, with_standfirst
-from pipeline.html_metadata import declared_body, parse_page, standfirst
+from pipeline.clean.article import build_article
+from pipeline.extract.core import extract
+from pipeline.extract.html import with_declared_body, with_standfirst
+from pipeline.extract.metadata import declared_body, parse_page, standfirst
 from pipeline.models import InputError, RawInput
 
 SENTENCES = [

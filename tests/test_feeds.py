@@ -7,11 +7,12 @@ from collections.abc import Iterator
 
 import pytest
 
-from pipeline import crawl, store
+from pipeline import store
 from pipeline.config import FetchSettings, Settings
-from pipeline.feeds import parse_feed, parse_sitemap
-from pipeline.fetch import Fetcher
-from pipeline.source_config import Source
+from pipeline.ingest import crawl
+from pipeline.sources.config import Source
+from pipeline.sources.feeds import parse_feed, parse_sitemap
+from pipeline.sources.fetch import Fetcher
 from tests.conftest import query
 from tests.http_server import LocalSite, Reply, article_html, rss, serve, static
 

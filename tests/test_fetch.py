@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 
 from pipeline.config import FetchSettings
-from pipeline.fetch import Fetcher, FetchError, Validators, canonical_url
+from pipeline.sources.fetch import Fetcher, FetchError, Validators, canonical_url
 from tests.http_server import LocalSite, Reply, article_html, serve, static
 
 FAST = FetchSettings(

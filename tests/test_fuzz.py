@@ -17,11 +17,12 @@ from typing import Any
 
 import pytest
 
-from pipeline import database, store
+from pipeline import store
 from pipeline.config import Settings
-from pipeline.ingest import load_batch, read_path
+from pipeline.ingest.batch import load_batch, read_path
+from pipeline.ingest.timelimit import ItemTimeout, time_limit
 from pipeline.models import RawInput
-from pipeline.timelimit import ItemTimeout, time_limit
+from pipeline.store import database
 from tests.conftest import REPO, query
 from tests.fuzz_corpus import CLASSES, OVERSIZE_LIMIT, Expect, generate
 from tests.http_server import article_text

@@ -16,11 +16,13 @@ from typing import Any
 import psycopg2
 import pytest
 
-from pipeline import database, ingest, store
+from pipeline import store
 from pipeline.cli import main
 from pipeline.config import Settings
+from pipeline.dedupe.place import place_batch
 from pipeline.evaluation.synthetic import make_copy
-from pipeline.placement import place_batch
+from pipeline.ingest import batch
+from pipeline.store import database
 from tests.conftest import SAMPLES, create_database, query
 
 
@@ -300,7 +302,7 @@ def test_near_duplicates_loaded_by_two_workers_at_the_same_moment_get_one_canoni
             cur.execute(
                 "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted "
                 "AND objid = %s",
-                (store._DEDUPE_LOCK,),
+                (store.DEDUPE_LOCK,),
             )
             waiting = cur.fetchone()[0]  # type: ignore[index]
         holder.rollback()
@@ -323,9 +325,9 @@ def test_placement_runs_with_rarer_full_collections_and_restores_the_thresholds(
         during.append(gc.get_threshold())
         place_batch(*args)
 
-    monkeypatch.setattr(ingest, "place_batch", recording)
+    monkeypatch.setattr(batch, "place_batch", recording)
     files = sorted(SAMPLES.glob("*.txt"))
-    counts = ingest.ingest_files(db, store.start_run(db, "test"), files, Settings.from_env())
+    counts = batch.ingest_files(db, store.start_run(db, "test"), files, Settings.from_env())
     assert counts.loaded == len(files)
     assert during and all(threshold[0] > before[0] for threshold in during)
     assert gc.get_threshold() == before

@@ -5,20 +5,15 @@ from __future__ import annotations
 import json
 from datetime import UTC, date, datetime, timedelta, timezone
 
-from pipeline.evaluation.metadata import (
-    authors_match,
-    date_matches,
-    score_metadata,
-    title_matches,
-)
-from pipeline.html_metadata import (
+from pipeline.evaluation.metadata import authors_match, date_matches, score_metadata, title_matches
+from pipeline.extract.metadata import (
     clean_author_names,
     metadata_from_html,
     parse_timestamp,
     strip_site_suffix,
 )
-from pipeline.metadata import find_written_dates
 from pipeline.models import ArticleMetadata
+from pipeline.text.dates import find_written_dates
 
 EDT = timezone(timedelta(hours=-4))
 BODY = "<p>Officials said the repairs would take several weeks to complete.</p>"

@@ -5,8 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import database, store
+from pipeline import store
 from pipeline.config import SQL_DIR
+from pipeline.store import database
 from tests.conftest import query
 
 

@@ -13,8 +13,9 @@ from typing import Any
 
 import pytest
 
-from pipeline import alerts, monitoring, store
+from pipeline import config, store
 from pipeline.cli import main
+from pipeline.ops import alerts, monitoring
 from tests.conftest import SAMPLES, query
 
 
@@ -121,7 +122,7 @@ def test_alerts_log_and_post_to_the_webhook_only_when_configured(
         dag_id, run_id = "news_ingest", "manual__1"
 
     context = {"ti": TI(), "dag_run": Run(), "exception": RuntimeError("3 of 4 rejected")}
-    monkeypatch.delenv(alerts.WEBHOOK_ENV, raising=False)
+    monkeypatch.delenv(config.ALERT_WEBHOOK_ENV, raising=False)
     with caplog.at_level(logging.ERROR, logger="newsdedup.alerts"):
         alerts.task_failed(context)
     assert "NEWSDEDUP ALERT [task_failed] news_ingest.check_rejects failed in run manual__1" in (
@@ -132,7 +133,7 @@ def test_alerts_log_and_post_to_the_webhook_only_when_configured(
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        monkeypatch.setenv(alerts.WEBHOOK_ENV, f"http://127.0.0.1:{server.server_port}/hook")
+        monkeypatch.setenv(config.ALERT_WEBHOOK_ENV, f"http://127.0.0.1:{server.server_port}/hook")
         alerts.run_failed({**context, "reason": "task_failure"})
         asyncio.run(alerts.deadline_missed(context=None, minutes=60.0))
     finally:
@@ -142,7 +143,7 @@ def test_alerts_log_and_post_to_the_webhook_only_when_configured(
     assert "has not finished 60.0 minutes after it was queued" in _Hook.received[1]["text"]
 
     # A webhook that is down is logged, never raised.
-    monkeypatch.setenv(alerts.WEBHOOK_ENV, "http://127.0.0.1:1/nothing")
+    monkeypatch.setenv(config.ALERT_WEBHOOK_ENV, "http://127.0.0.1:1/nothing")
     with caplog.at_level(logging.ERROR, logger="newsdedup.alerts"):
         alerts.task_failed(context)
     assert "webhook http://127.0.0.1:1/nothing failed" in caplog.text

@@ -12,8 +12,8 @@ import pytest
 from pipeline import store
 from pipeline.cli import main
 from pipeline.config import Settings
-from pipeline.fingerprint import scheme_keys
-from pipeline.screen import HASHING
+from pipeline.dedupe.fingerprint import scheme_keys
+from pipeline.dedupe.screen import HASHING
 from tests.conftest import SAMPLES, query
 
 OTHER = {"NEWSDEDUP_NUM_PERM": "64", "NEWSDEDUP_WORDS_BANDS": "16", "NEWSDEDUP_WORDS_ROWS": "4"}

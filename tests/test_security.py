@@ -14,11 +14,11 @@ import psycopg2
 import psycopg2.errors
 import pytest
 
-from pipeline import crawl
 from pipeline.cli import main
 from pipeline.config import FetchSettings, Settings
-from pipeline.fetch import Fetcher, FetchError, canonical_url, is_public_address, resolve
-from pipeline.source_config import SourceConfigError, parse_sources
+from pipeline.ingest import crawl
+from pipeline.sources.config import SourceConfigError, parse_sources
+from pipeline.sources.fetch import Fetcher, FetchError, canonical_url, is_public_address, resolve
 from pipeline.store import Connection
 from tests.conftest import REPO, SAMPLES, create_database, drop_database, query
 from tests.http_server import LocalSite, Reply, article_text, serve
@@ -218,7 +218,8 @@ def test_the_analyst_role_reads_the_views_and_nothing_else(
 
 def _migrate_and_check_analyst_grant(url: str, view: str) -> None:
     """Migrating the database at url applies the role migration and grants the view."""
-    from pipeline import database, store
+    from pipeline import store
+    from pipeline.store import database
 
     conn = database.connect(url)
     try:
@@ -347,9 +348,9 @@ def test_a_redirect_to_a_private_address_is_refused(
 ) -> None:
     """The test server stands in for a public host (127.0.0.1 counts as public here); it
     redirects to 127.0.0.2, which is private: the hop is refused before connecting."""
-    import pipeline.fetch
+    import pipeline.sources.fetch
 
-    monkeypatch.setattr(pipeline.fetch, "is_public_address", lambda a: a == "127.0.0.1")
+    monkeypatch.setattr(pipeline.sources.fetch, "is_public_address", lambda a: a == "127.0.0.1")
     port = site.url("/").split(":")[2].split("/")[0]
     site.routes["/go"] = Reply(302, b"", {"Location": f"http://127.0.0.2:{port}/secret"})
     with pytest.raises(FetchError) as err:
@@ -378,7 +379,7 @@ def test_a_feed_source_on_loopback_without_the_opt_in_fetches_nothing(
     site: LocalSite, db: Connection
 ) -> None:
     from pipeline import store
-    from pipeline.source_config import Source
+    from pipeline.sources.config import Source
 
     site.routes["/feed.xml"] = PAGE
     source = Source(name="local", kind="feed", location=site.url("/feed.xml"))

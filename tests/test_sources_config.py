@@ -6,16 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import crawl, store
+from pipeline import store
 from pipeline.config import Settings
-from pipeline.plan import plan, sources_for
-from pipeline.source_config import (
-    Source,
-    SourceConfigError,
-    load_sources,
-    parse_sources,
-    select,
-)
+from pipeline.ingest import crawl
+from pipeline.ingest.plan import plan, sources_for
+from pipeline.sources.config import Source, SourceConfigError, load_sources, parse_sources, select
 from tests.conftest import REPO, SAMPLES, query
 
 GOOD = """

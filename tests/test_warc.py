@@ -11,10 +11,12 @@ import pytest
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from pipeline import crawl, database, store
+from pipeline import store
 from pipeline.cli import main
 from pipeline.config import Settings
-from pipeline.warc import read_records
+from pipeline.ingest import crawl
+from pipeline.sources.warc import read_records
+from pipeline.store import database
 from tests.conftest import create_database, drop_database, query
 from tests.http_server import article_html
 
@@ -153,7 +155,7 @@ def test_recaptures_of_one_uri_load_once(tmp_path: Path, db: store.Connection) -
 def test_configured_archive_folder_is_read_once_per_file_version(
     tmp_path: Path, db: store.Connection
 ) -> None:
-    from pipeline.source_config import Source
+    from pipeline.sources.config import Source
 
     folder = tmp_path / "archives"
     folder.mkdir()

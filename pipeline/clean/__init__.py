@@ -15,15 +15,12 @@ from dataclasses import dataclass, field
 from pipeline.clean.head import HeadReader
 from pipeline.clean.rules import RULES, Line
 from pipeline.clean.site import line_key
-from pipeline.clean.text import ends_sentence, normalise_line, strip_markdown, word_count
-from pipeline.models import ArticleMetadata, Removal
+from pipeline.models import ArticleMetadata, Paragraph, Removal
+from pipeline.text.lines import ends_sentence, normalise_line, strip_markdown, word_count
 
-__all__ = ["CleanResult", "Paragraph", "clean_paragraphs", "split_text"]
+__all__ = ["CleanResult", "clean_paragraphs"]
 
 MIN_BODY_WORDS = 12
-# A paragraph given with the kind of block it came from: "p", "head", "item", "row", "quote",
-# or "lead" (a standfirst the page shows apart from the article body).
-Paragraph = str | tuple[str, str]
 
 
 @dataclass
@@ -111,8 +108,3 @@ def clean_paragraphs(
     lines = _drop_site_boilerplate(lines, site_boilerplate, removals)
     lines = _rejoin_broken(lines)
     return CleanResult([line.text for line in lines], metadata, removals, site_lines)
-
-
-def split_text(text: str) -> list[str]:
-    """A text dump's paragraphs: every non-blank line (dumps put one paragraph per line)."""
-    return [line for line in text.splitlines() if line.strip()]

@@ -10,9 +10,10 @@ from datetime import datetime
 
 from pipeline.clean import patterns as pat
 from pipeline.clean.rules import Line, is_furniture
-from pipeline.clean.text import comparable, ends_sentence, is_headline_like, word_count
-from pipeline.metadata import find_trailing_date, looks_like_person_name, parse_byline, parse_date
 from pipeline.models import ArticleMetadata, Removal
+from pipeline.text.bylines import looks_like_person_name, parse_byline
+from pipeline.text.dates import find_trailing_date, parse_date
+from pipeline.text.lines import comparable, ends_sentence, is_headline_like, word_count
 
 HEAD_SIZE = 6
 BODY_PARAGRAPH_WORDS = 24

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from pipeline.clean import patterns as pat
-from pipeline.clean.text import (
+from pipeline.text.lines import (
     comparable,
     content_words,
     ends_sentence,

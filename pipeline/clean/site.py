@@ -11,11 +11,10 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from urllib.parse import urlparse
 
-from pipeline.clean.text import comparable
+from pipeline.text.lines import comparable
 
 # A line must be seen in this many different articles of a site before it is removed from the
 # next ones: two could be a follow-up quoting its predecessor, three is a habit of the site.
@@ -36,18 +35,6 @@ def line_keys(texts: Iterable[str]) -> set[str]:
     return {key for key in map(line_key, texts) if key is not None}
 
 
-def site_of(canonical_url: str | None, source_uri: str, outlet: str | None = None) -> str:
-    """Which site an article belongs to: the web host when there is one, else the outlet's
-    name, else the folder the file came from (an inbox folder is fed by one scraper)."""
-    for candidate in (canonical_url, source_uri):
-        host = urlparse(candidate or "").hostname
-        if host:
-            return host.removeprefix("www.")
-    if outlet:
-        return outlet.casefold()
-    return source_uri.rsplit("/", 1)[0]
-
-
 @dataclass
 class SiteBoilerplate:
     """Known boilerplate keys per site; `known` for cleaning, `learn` after storing."""
@@ -64,6 +51,3 @@ class SiteBoilerplate:
         site_counts = self.counts[site]
         for key in set(keys):
             site_counts[key] = site_counts.get(key, 0) + 1
-
-
-NO_BOILERPLATE: Mapping[str, frozenset[str]] = {}

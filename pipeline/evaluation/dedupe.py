@@ -1,9 +1,9 @@
 """`newsdedup eval dedupe`: pairwise precision, recall and F1 of both dedupe levels.
 
 The articles go through the product's own path, one at a time as ingest stores them:
-fingerprint -> LSH candidates -> verify -> place. Only the bucket table is different: an
-in-memory index that answers exactly what store_bulk.lsh_candidates_batch answers (ranked by
-placement.rank_candidates), so that an evaluation needs no database and takes seconds.
+fingerprint -> LSH candidates -> verify -> place. Only the candidate index is different: the
+in-memory one behind the same seam as lsh_buckets (pipeline/store/candidate_index.py), read
+with the same ranking rule, so that an evaluation needs no database and takes seconds.
 """
 
 from __future__ import annotations
@@ -16,11 +16,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.config import Settings
-from pipeline.dedupe import Candidate, Doc, cosine, place, prepare
+from pipeline.dedupe.candidates import bucket_keys, rank_candidates
+from pipeline.dedupe.fingerprint import Fingerprint, fingerprint
+from pipeline.dedupe.verify import Candidate, Doc, cosine, merge_stories, place, prepare
 from pipeline.evaluation.synthetic import generate, load_sources
-from pipeline.fingerprint import Fingerprint, fingerprint
-from pipeline.placement import bucket_keys, newest, rank_candidates
-from pipeline.store_bulk import BucketKey
+from pipeline.store import MemoryCandidateIndex
 
 SAME_STORY_MAX = 1.5  # datasets README: overall <= 1.5 is the same story ...
 DIFFERENT_STORY_MIN = 2.5  # ... and >= 2.5 a different story
@@ -29,21 +29,21 @@ HARD_NEGATIVE_COSINE = 0.30  # different sources this close in weighted terms sh
 
 @dataclass
 class MemoryIndex:
-    """The dedupe state of a corpus in memory: buckets, docs, canonical and story of each."""
+    """The dedupe state of a corpus in memory: candidate index, docs, canonical and story."""
 
     settings: Settings
-    buckets: dict[BucketKey, list[int]] = field(default_factory=dict)
+    index: MemoryCandidateIndex = field(init=False)
     docs: dict[int, Doc] = field(default_factory=dict)
     canonical: dict[int, int] = field(default_factory=dict)
     story: dict[int, int] = field(default_factory=dict)
     candidates_seen: dict[int, set[int]] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        self.index = MemoryCandidateIndex(self.settings.dedupe)
+
     def candidates(self, fingerprints: Iterable[Fingerprint]) -> list[int]:
-        shared: Counter[int] = Counter()
-        dedupe = self.settings.dedupe
-        for key in bucket_keys(fingerprints):
-            shared.update(newest(self.buckets.get(key, []), dedupe))
-        return rank_candidates(shared, dedupe)
+        (shared,) = self.index.shared_buckets([bucket_keys(fingerprints)])
+        return rank_candidates(shared, self.settings.dedupe)
 
     def add(self, text: str) -> int:
         article_id = len(self.docs) + 1
@@ -59,14 +59,10 @@ class MemoryIndex:
         self.docs[article_id] = doc
         self.canonical[article_id] = placement.canonical_id or article_id
         story = placement.story_id or article_id
-        merged = set(placement.story_ids)
-        if len(merged) > 1:
-            for other, other_story in self.story.items():
-                if other_story in merged:
-                    self.story[other] = story
+        if len(placement.story_ids) > 1:
+            merge_stories(self.story, story, placement.story_ids)
         self.story[article_id] = story
-        for key in bucket_keys(fingerprints):
-            self.buckets.setdefault(key, []).append(article_id)
+        self.index.add([(article_id, bucket_keys(fingerprints))])
         return article_id
 
     def were_candidates(self, a: int, b: int) -> bool:

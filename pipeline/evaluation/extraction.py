@@ -6,10 +6,11 @@ layouts of ../shared/datasets/extraction-dev:
 - a mapping file name -> {body: [paragraphs], url} (text only).
 
 For each page the same HTML goes to trafilatura.extract (default, and favor_precision) and to
-the pipeline's own path (pipeline.extract.extract, then pipeline.extract.build_article with the
-site boilerplate learned so far), and all three are scored with pipeline.evaluation.metric.
-Pages are processed in dataset order and the site boilerplate is learned from each page after
-it is cleaned, as ingestion does; `learn_sites=False` measures the general rules alone.
+the pipeline's own path (pipeline.extract.core.extract, then
+pipeline.clean.article.build_article with the site boilerplate learned so far), and all three
+are scored with pipeline.evaluation.metric. Pages are processed in dataset order and the site
+boilerplate is learned from each page after it is cleaned, as ingestion does; `learn_sites=False`
+measures the general rules alone.
 """
 
 from __future__ import annotations
@@ -26,10 +27,12 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from pipeline.clean.article import build_article
 from pipeline.clean.site import SiteBoilerplate, line_keys
 from pipeline.evaluation.metadata import MetadataScore, score_metadata
 from pipeline.evaluation.metric import Score, score
-from pipeline.extract import Extracted, build_article, decode, extract
+from pipeline.extract.core import Extracted, extract
+from pipeline.extract.decode import decode
 from pipeline.models import ArticleMetadata, InputError, RawInput
 
 TRAFILATURA_DEFAULT = "trafilatura (default)"

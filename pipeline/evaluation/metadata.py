@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from pipeline.html_metadata import name_key
+from pipeline.extract.metadata import name_key
 from pipeline.models import ArticleMetadata
 
 _QUOTES = str.maketrans(

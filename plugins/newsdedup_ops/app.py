@@ -4,7 +4,7 @@ A plugin's FastAPI app is mounted inside the api-server but is NOT protected by 
 asks to be: every route here depends on `require_reader`, which resolves the caller with
 Airflow's own `get_user` (a `Authorization: Bearer <JWT>` header, or the `_token` cookie the UI
 sets at login) and then asks the auth manager whether that user may read news_ingest's runs.
-The numbers come from pipeline.monitoring; this module holds no SQL.
+The numbers come from pipeline.ops.monitoring; this module holds no SQL.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 
 from newsdedup_ops import db
 from newsdedup_ops.page import render_page
-from pipeline import monitoring
+from pipeline.ops import monitoring
 from pipeline.store import Connection
 
 URL_PREFIX = "/news"

@@ -8,11 +8,8 @@ supervisor) is not available here: this reads Connections the way the api-server
 
 from __future__ import annotations
 
-from typing import Any
-
-from psycopg2.extensions import make_dsn
-
-from pipeline import database, store
+from pipeline import store
+from pipeline.store import database
 
 NEWS_DB_CONN_ID = "news_db"
 
@@ -25,17 +22,7 @@ def _connection_dsn() -> str | None:
         conn = Connection.get_connection_from_secrets(NEWS_DB_CONN_ID)
     except AirflowNotFoundException:
         return None
-    extra: dict[str, Any] = conn.extra_dejson
-    libpq = {k: v for k, v in extra.items() if k in database.LIBPQ_OPTIONS}
-    dsn: str = make_dsn(
-        host=conn.host or None,
-        port=conn.port or None,
-        user=conn.login or None,
-        password=conn.password or None,
-        dbname=conn.schema or None,
-        **libpq,
-    )
-    return dsn
+    return database.dsn_from_connection(conn)
 
 
 def connect() -> store.Connection:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-from pipeline.monitoring import Overview
+from pipeline.ops.monitoring import Overview
 
 COLOURS = {
     "canonical": "#2b8a3e",

@@ -3,7 +3,7 @@ import gzip, json, sys
 from pathlib import Path
 sys.path.insert(0, '/work/wt-meta')
 import trafilatura
-from pipeline.extract import decode
+from pipeline.extract.decode import decode
 BASE = Path('/work/shared/datasets/extraction-dev')
 out = {}
 for name in ['naeb', 'fundus']:

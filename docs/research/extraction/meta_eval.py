@@ -1,9 +1,9 @@
-"""Measure pipeline.html_metadata on naeb. usage: python /tmp/meta/eval.py [--live] [--misses]"""
+"""Measure pipeline.extract.metadata on naeb. usage: python /tmp/meta/eval.py [--live] [--misses]"""
 import gzip, json, sys
 from pathlib import Path
 sys.path.insert(0, '/work/wt-meta')
-from pipeline.extract import decode
-from pipeline.html_metadata import metadata_from_html
+from pipeline.extract.decode import decode
+from pipeline.extract.metadata import metadata_from_html
 from pipeline.evaluation.metadata import score_metadata
 B = Path('/work/shared/datasets/extraction-dev/naeb')
 gt = json.load(open(B / 'ground_truth.json'))

@@ -1,0 +1,124 @@
+"""`newsdedup explain ID1 ID2`: why two stored articles are, or are not, duplicates or one story.
+
+It shows both what the database holds (groups and the stored links with the scores computed at
+ingest) and a fresh comparison with the current settings, because two articles can be grouped
+without a direct link (each linked to a third) and settings can change after ingest.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from pipeline import store
+from pipeline.config import DedupeSettings
+from pipeline.dedupe.verify import SCORE_NAMES, Comparison, Decision, classify, compare, prepare
+from pipeline.models import dedupe_text
+
+
+@dataclass
+class ArticleInfo:
+    id: int
+    title: str | None
+    source_uri: str
+    canonical_id: int
+    story_id: int
+
+
+@dataclass
+class Explanation:
+    first: ArticleInfo
+    second: ArticleInfo
+    comparison: Comparison
+    decision: Decision
+    stored_links: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def grouped_as(self) -> str:
+        """What the database says about the pair."""
+        a, b = self.first, self.second
+        if a.canonical_id == b.canonical_id:
+            return f"duplicates (one canonical article: {a.canonical_id})"
+        if a.story_id == b.story_id:
+            return f"one story ({a.story_id}), both canonical"
+        return "not grouped"
+
+
+class NotFound(LookupError):
+    pass
+
+
+def explain(
+    conn: store.Connection, first_id: int, second_id: int, settings: DedupeSettings
+) -> Explanation:
+    with conn, conn.cursor() as cur:
+        cur.execute(
+            """SELECT id, title, source_uri, canonical_id, story_id, body, published_at
+               FROM articles WHERE id = ANY(%s)""",
+            ([first_id, second_id],),
+        )
+        rows = {row[0]: row for row in cur.fetchall()}
+        missing = [i for i in (first_id, second_id) if i not in rows]
+        if missing:
+            raise NotFound(f"no article with id {', '.join(map(str, missing))}")
+        cur.execute(
+            """SELECT article_id, matched_id, level, similarity, method, reason, scores,
+                      shared_passages, created_at
+               FROM article_matches
+               WHERE (article_id, matched_id) IN ((%s, %s), (%s, %s))""",
+            (first_id, second_id, second_id, first_id),
+        )
+        names = [c.name for c in cur.description or []]
+        links = [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+    a, b = rows[first_id], rows[second_id]
+    comparison = compare(
+        prepare(dedupe_text(a[1], a[5]), a[6]), prepare(dedupe_text(b[1], b[5]), b[6])
+    )
+    return Explanation(
+        first=ArticleInfo(*a[:5]),
+        second=ArticleInfo(*b[:5]),
+        comparison=comparison,
+        decision=classify(comparison.scores, settings),
+        stored_links=links,
+    )
+
+
+def _describe(info: ArticleInfo) -> str:
+    role = "canonical" if info.canonical_id == info.id else f"duplicate of {info.canonical_id}"
+    title = info.title or "(no title)"
+    return f"{info.id} [{role}, story {info.story_id}] {title} — {info.source_uri}"
+
+
+def print_explanation(console: Console, exp: Explanation) -> None:
+    console.print(f"[bold]A[/bold] {_describe(exp.first)}", highlight=False)
+    console.print(f"[bold]B[/bold] {_describe(exp.second)}", highlight=False)
+    console.print(f"[bold]In the database:[/bold] {exp.grouped_as}")
+    if not exp.stored_links:
+        through = exp.grouped_as != "not grouped"
+        console.print(
+            "No direct link is stored between them"
+            + (": they are grouped through other articles." if through else ".")
+        )
+    for link in exp.stored_links:
+        console.print(
+            f"Stored link {link['article_id']} -> {link['matched_id']}: {link['level']} "
+            f"by {link['method']} (similarity {link['similarity']:.3f}), {link['reason']}",
+            highlight=False,
+        )
+    level = exp.decision.level or "neither duplicate nor same story"
+    console.print(f"[bold]Compared now:[/bold] {level} — {exp.decision.reason}", highlight=False)
+    table = Table(title="Scores (current settings)", title_justify="left")
+    table.add_column("signal")
+    table.add_column("value", justify="right")
+    for name in SCORE_NAMES:
+        table.add_row(name, f"{exp.comparison.scores[name]:.4g}")
+    console.print(table)
+    if exp.comparison.shared_passages:
+        console.print("[bold]Passages the two texts share[/bold] (A ⇄ B):")
+        for mine, theirs in exp.comparison.shared_passages:
+            console.print(f"  A: {mine}\n  B: {theirs}\n", highlight=False)
+    else:
+        console.print("No sentence of one text has a counterpart in the other.")

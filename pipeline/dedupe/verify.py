@@ -1,0 +1,331 @@
+"""Verifying LSH candidates: is a pair one text (duplicate), one event (same story), or neither?
+
+Plain shingle Jaccard cannot answer that: two rewrites of one wire report can share fewer word
+3-grams than two independent reports of one event share words. The signals below weigh each word
+by its rarity (pipeline/fingerprint.weight), so that shared names, places and unusual terms count
+and shared function words do not, and look at sentences: a rewrite keeps the original's sentence
+plan (most of its sentences have a reworded counterpart), independent coverage only shares facts.
+
+Every score is kept with the link (article_matches.scores) so that a decision can be explained.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Iterable, MutableMapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import numpy as np
+
+from pipeline.config import DedupeSettings
+from pipeline.dedupe.fingerprint import tokens, word_weights
+from pipeline.dedupe.screen import Screen, make_screen, may_link
+from pipeline.text.sentences import content_sentences
+
+DUPLICATE = "duplicate"
+SAME_STORY = "same_story"
+
+# Shorter sentences (titles, list items, captions, boilerplate lines) are not aligned: they
+# match by chance.
+MIN_SENTENCE_TOKENS = 8
+SENTENCE_MATCH = 0.20  # weighted Jaccard at which two sentences say the same thing, reworded
+INDEX_WEIGHT = 1.5  # only words at least this rare find counterpart sentences (speed)
+MAX_SHARED_PASSAGES = 5
+
+
+def _weight_of(words: Iterable[str], weights: dict[str, float]) -> float:
+    return sum(weights[w] for w in words)
+
+
+@dataclass(frozen=True)
+class Doc:
+    """What verification needs of one text, computed once per text."""
+
+    token_count: int
+    tf: Counter[str]
+    # fingerprint.weight of every word in tf: verification sums weights over and over (sentence
+    # pairs, shared words), and a dict lookup costs a fraction of the cached call
+    weights: dict[str, float]
+    vocabulary_weight: float
+    norm: float  # L2 norm of the tf * weight vector
+    sentences: tuple[str, ...]  # the sentences long enough to align
+    sentence_words: tuple[frozenset[str], ...]
+    sentence_weights: tuple[float, ...]  # the weight of each sentence's words
+    screen: Screen  # what may_link needs, the part of a Doc stored with each article
+    published_at: datetime | None = None
+
+
+def prepare(text: str, published_at: datetime | None = None) -> Doc:
+    content = content_sentences(text)
+    sentence_tokens = [tokens(s) for s in content]  # the text's words, sentence by sentence
+    words = [w for found in sentence_tokens for w in found]
+    tf = Counter(words)
+    kept = [(s, frozenset(t)) for s, t in zip(content, sentence_tokens, strict=True)]
+    kept = [(s, t) for s, t in kept if len(t) >= MIN_SENTENCE_TOKENS]
+    weights = word_weights(tf)
+    vocabulary_weight = sum(weights.values())
+    norm = math.sqrt(sum((count * weights[w]) ** 2 for w, count in tf.items()))
+    sentence_words = tuple(t for _, t in kept)
+    return Doc(
+        token_count=len(words),
+        tf=tf,
+        weights=weights,
+        vocabulary_weight=vocabulary_weight,
+        norm=norm,
+        sentences=tuple(s for s, _ in kept),
+        sentence_words=sentence_words,
+        sentence_weights=tuple(_weight_of(t, weights) for t in sentence_words),
+        screen=make_screen(words, weights, vocabulary_weight, norm),
+        published_at=published_at,
+    )
+
+
+@dataclass
+class Comparison:
+    scores: dict[str, float]
+    shared_passages: list[tuple[str, str]] = field(default_factory=list)  # (this, other)
+
+
+@dataclass
+class _Alignment:
+    share: float = 0.0  # weighted share of the lighter text's sentences with a counterpart
+    sentences: int = 0
+    passages: list[tuple[float, str, str]] = field(default_factory=list)
+
+
+def _align(light: Doc, other: Doc) -> _Alignment:
+    """Which of light's sentences have a counterpart in other: one sentence of other, or two
+    adjacent ones joined (rewrites merge and split sentences), with weighted Jaccard at least
+    SENTENCE_MATCH."""
+    weights, sentences = other.weights, len(other.sentences)
+    unit_words = list(other.sentence_words)  # other's sentences, then each adjacent pair joined
+    unit_weights = list(other.sentence_weights)
+    for i in range(sentences - 1):
+        joined = unit_words[i] | unit_words[i + 1]
+        unit_words.append(joined)
+        unit_weights.append(_weight_of(joined, weights))
+    index: dict[str, list[int]] = {}
+    for i, words in enumerate(unit_words):
+        for word in words:
+            if weights[word] >= INDEX_WEIGHT:
+                index.setdefault(word, []).append(i)
+    result = _Alignment()
+    total = matched = 0.0
+    own_sentences = zip(light.sentences, light.sentence_words, light.sentence_weights, strict=True)
+    for text, words, own in own_sentences:
+        if own <= 0:
+            continue
+        total += own
+        best, best_unit = 0.0, -1
+        for i in {i for word in words for i in index.get(word, ())}:
+            shared = _weight_of(words & unit_words[i], light.weights)
+            similarity = shared / (own + unit_weights[i] - shared)
+            if similarity > best:
+                best, best_unit = similarity, i
+        if best >= SENTENCE_MATCH:
+            matched += own
+            result.sentences += 1
+            result.passages.append((best, text, _unit_text(other, best_unit)))
+    result.share = matched / total if total else 0.0
+    return result
+
+
+def _unit_text(doc: Doc, unit: int) -> str:
+    """The text of _align's unit: a sentence, or (past the sentences) two adjacent joined."""
+    if unit < len(doc.sentences):
+        return doc.sentences[unit]
+    first = unit - len(doc.sentences)
+    return f"{doc.sentences[first]} {doc.sentences[first + 1]}"
+
+
+def cosine(a: Doc, b: Doc) -> float:
+    """Cosine of the tf * rarity vectors."""
+    if not a.norm or not b.norm:
+        return 0.0
+    small, large = (a, b) if len(a.tf) <= len(b.tf) else (b, a)
+    weights, large_tf = small.weights, large.tf
+    dot = sum(
+        count * large_tf[w] * weights[w] ** 2 for w, count in small.tf.items() if w in large_tf
+    )
+    return dot / (a.norm * b.norm)
+
+
+def compare(a: Doc, b: Doc) -> Comparison:
+    """All pair signals; symmetric in a and b except for the order of the passages.
+
+    copy_containment   word 3-gram containment of the smaller 3-gram set (verbatim copy)
+    vocabulary         rarity-weighted containment of the lighter vocabulary in the other
+    cosine             cosine of tf * rarity vectors (topic and story similarity)
+    alignment          weighted share of the lighter text's sentences that have a counterpart
+    aligned_sentences  how many sentences that is
+    length_ratio       longer / shorter token count
+    content_weight     rarity weight of the lighter vocabulary (too little: a generic text)
+    days_apart         between publication dates, -1 when a date is unknown
+    """
+    days = -1.0
+    if a.published_at is not None and b.published_at is not None:
+        days = abs((a.published_at - b.published_at).total_seconds()) / 86400
+    if not a.token_count or not b.token_count:
+        empty = dict.fromkeys(SCORE_NAMES, 0.0)
+        return Comparison({**empty, "days_apart": round(days, 2)})
+    shared = a.tf.keys() & b.tf.keys()
+    lighter = min(a.vocabulary_weight, b.vocabulary_weight)
+    # the screen's 3-gram hashes: a set of 3-word tuples made a Doc ~3x larger (memory of the
+    # doc cache, pickling from the workers) for the same containment but coincidental
+    # collisions among ~1,000 x 1,000 32-bit hashes
+    trigrams_a, trigrams_b = a.screen.trigrams, b.screen.trigrams
+    smaller_trigrams = min(len(trigrams_a), len(trigrams_b))
+    light_is_a = a.vocabulary_weight <= b.vocabulary_weight
+    alignment = _align(a, b) if light_is_a else _align(b, a)
+    best = sorted(alignment.passages, reverse=True)[:MAX_SHARED_PASSAGES]
+    scores = {
+        "copy_containment": len(np.intersect1d(trigrams_a, trigrams_b, assume_unique=True))
+        / smaller_trigrams
+        if smaller_trigrams
+        else 0.0,
+        "vocabulary": _weight_of(shared, a.weights) / lighter if lighter else 0.0,
+        "cosine": cosine(a, b),
+        "alignment": alignment.share,
+        "aligned_sentences": float(alignment.sentences),
+        "length_ratio": max(a.token_count, b.token_count) / min(a.token_count, b.token_count),
+        "content_weight": lighter,
+        "days_apart": days,
+    }
+    passages = [(x, y) if light_is_a else (y, x) for _, x, y in best]
+    return Comparison({k: round(v, 4) for k, v in scores.items()}, passages)
+
+
+SCORE_NAMES = (
+    "copy_containment", "vocabulary", "cosine", "alignment", "aligned_sentences",
+    "length_ratio", "content_weight", "days_apart",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Decision:
+    level: str | None  # DUPLICATE, SAME_STORY or None
+    reason: str  # which rule decided, in words, for `newsdedup explain`
+
+
+def classify(scores: dict[str, float], settings: DedupeSettings) -> Decision:
+    s, t = scores, settings
+    if s["content_weight"] < t.min_content_weight:
+        return Decision(
+            None,
+            f"too little content to compare ({s['content_weight']:.0f} < "
+            f"{t.min_content_weight:.0f}): a generic or truncated text",
+        )
+    if s["copy_containment"] >= t.copy_containment:
+        return Decision(
+            DUPLICATE,
+            f"copy: {s['copy_containment']:.0%} of the smaller text's word 3-grams "
+            "occur in the other",
+        )
+    if (
+        s["alignment"] >= t.rewrite_alignment
+        and s["vocabulary"] >= t.rewrite_vocabulary
+        and s["aligned_sentences"] >= t.rewrite_min_sentences
+        and s["length_ratio"] <= t.rewrite_max_length_ratio
+    ):
+        return Decision(
+            DUPLICATE,
+            f"rewrite: {s['alignment']:.0%} of the lighter text's content, in "
+            f"{s['aligned_sentences']:.0f} sentences, has a counterpart in the other; "
+            f"{s['vocabulary']:.0%} of its weighted vocabulary is shared",
+        )
+    if 0 <= t.story_max_days < s["days_apart"]:
+        return Decision(
+            None, f"published {s['days_apart']:.0f} days apart (> {t.story_max_days:.0f})"
+        )
+    if s["cosine"] >= t.story_cosine:
+        return Decision(SAME_STORY, f"same story: weighted term cosine {s['cosine']:.2f}")
+    if (
+        s["alignment"] >= t.story_alignment
+        and s["vocabulary"] >= t.story_vocabulary
+        and s["cosine"] >= t.story_min_cosine
+    ):
+        return Decision(
+            SAME_STORY,
+            f"same story: {s['alignment']:.0%} of the lighter text's content is shared "
+            f"facts, {s['vocabulary']:.0%} of its weighted vocabulary",
+        )
+    return Decision(None, "unrelated: no rule reached its threshold")
+
+
+def similarity(scores: dict[str, float]) -> float:
+    """One number to rank links by (the strongest evidence for either level)."""
+    return max(scores["copy_containment"], scores["alignment"], scores["cosine"])
+
+
+@dataclass
+class Match:
+    candidate_id: int
+    level: str
+    similarity: float
+    reason: str
+    comparison: Comparison
+
+
+def verify(new: Doc, candidates: dict[int, Doc], settings: DedupeSettings) -> list[Match]:
+    """Every candidate that is a duplicate of, or one story with, the new text; strongest
+    first (any duplicate before any same-story link), ties by lower id (older article)."""
+    matches = []
+    for candidate_id, doc in candidates.items():
+        if not may_link(new.screen, doc.screen, settings):
+            continue  # classify() would say unrelated; skip the sentence alignment
+        comparison = compare(new, doc)
+        decision = classify(comparison.scores, settings)
+        if decision.level is not None:
+            strength = similarity(comparison.scores)
+            matches.append(Match(candidate_id, decision.level, strength, decision.reason,
+                                 comparison))  # fmt: skip
+    matches.sort(key=lambda m: (m.level != DUPLICATE, -m.similarity, m.candidate_id))
+    return matches
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A stored article as placement needs it."""
+
+    id: int
+    doc: Doc
+    canonical_id: int
+    story_id: int
+
+
+@dataclass
+class Placement:
+    """Where a new article goes: the decision ingest stores and evaluation measures."""
+
+    canonical_id: int | None  # the canonical it duplicates; None: it is canonical itself
+    story_ids: list[int]  # the stories it joins; more than one are merged into the oldest
+    links: list[Match]  # every verified link, strongest first (all are stored, for provenance)
+
+    @property
+    def story_id(self) -> int | None:
+        return min(self.story_ids) if self.story_ids else None
+
+
+def place(new: Doc, candidates: list[Candidate], settings: DedupeSettings) -> Placement:
+    """Duplicate of the strongest duplicate match's canonical; member of every story it links to.
+
+    A canonical never changes: the newcomer joins the existing group even when it would have
+    been the better original (README, Deduplication). Stories, which analysts do not cite, merge
+    when a newcomer links two of them, so that story groups do not depend on arrival order.
+    """
+    by_id = {c.id: c for c in candidates}
+    links = verify(new, {c.id: c.doc for c in candidates}, settings)
+    duplicates = [m for m in links if m.level == DUPLICATE]
+    canonical = by_id[duplicates[0].candidate_id].canonical_id if duplicates else None
+    stories = sorted({by_id[m.candidate_id].story_id for m in links})
+    return Placement(canonical, stories, links)
+
+
+def merge_stories(story_of: MutableMapping[int, int], into: int, stories: Iterable[int]) -> None:
+    """Every article of `stories` belongs to `into` from now on (a newcomer linked them)."""
+    merged = set(stories)
+    for article_id, story in story_of.items():
+        if story in merged:
+            story_of[article_id] = into

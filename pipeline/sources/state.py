@@ -1,0 +1,165 @@
+"""Incremental state of configured sources in PostgreSQL (sql/005_sources.sql).
+
+What a source listed and what became of it, so a run only does what is new, and what failed is
+tried again by the next run instead of being lost; and the HTTP validators of listing URLs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from pipeline.sources.fetch import Validators
+from pipeline.store import Connection
+
+# Outcomes of one item. 'retry' is due again next run; 'gave_up' is 'retry' past max_attempts.
+DONE, RETRY, REJECTED, GAVE_UP = "done", "retry", "rejected", "gave_up"
+
+
+@dataclass(frozen=True)
+class Listed:
+    """One thing a source listed: an article URL (canonical) or a file path."""
+
+    key: str
+    entry_id: str | None = None
+    published_at: datetime | None = None
+    content_sha256: str | None = None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    key: str
+    status: str
+    reason: str | None = None
+    detail: str | None = None
+    content_sha256: str | None = None
+
+
+def load_validators(conn: Connection, url: str) -> Validators | None:
+    with conn, conn.cursor() as cur:
+        cur.execute("SELECT etag, last_modified FROM http_validators WHERE url = %s", (url,))
+        row = cur.fetchone()
+    return Validators(row[0], row[1]) if row else None
+
+
+def save_validators(conn: Connection, url: str, status: int, validators: Validators) -> None:
+    with conn, conn.cursor() as cur:
+        cur.execute(
+            """INSERT INTO http_validators (url, etag, last_modified, last_status)
+               VALUES (%s, %s, %s, %s)
+               ON CONFLICT (url) DO UPDATE SET
+                   etag = EXCLUDED.etag, last_modified = EXCLUDED.last_modified,
+                   last_status = EXCLUDED.last_status, checked_at = now(),
+                   changed_at = CASE WHEN EXCLUDED.last_status = 200 THEN now()
+                                     ELSE http_validators.changed_at END""",
+            (url, validators.etag, validators.last_modified, status),
+        )
+
+
+def remember(conn: Connection, source: str, items: Sequence[Listed], kind: str = "page") -> int:
+    """Record listed items not seen before; return how many were new.
+
+    A file whose hash changed since it was processed is due again (an inbox file rewritten,
+    an archive re-downloaded); an already listed URL is not, whatever its feed now says.
+    """
+    new = 0
+    with conn, conn.cursor() as cur:
+        for item in items:
+            cur.execute(
+                """INSERT INTO source_items
+                       (source, item_key, kind, entry_id, published_at, content_sha256)
+                   VALUES (%s, %s, %s, %s, %s, %s)
+                   ON CONFLICT (source, item_key) DO UPDATE SET
+                       status = 'new', attempts = 0, content_sha256 = EXCLUDED.content_sha256
+                   WHERE source_items.content_sha256 IS DISTINCT FROM EXCLUDED.content_sha256
+                     AND EXCLUDED.content_sha256 IS NOT NULL""",
+                (source, item.key, kind, item.entry_id, item.published_at, item.content_sha256),
+            )
+            new += cur.rowcount
+    return new
+
+
+def due(
+    conn: Connection,
+    source: str,
+    *,
+    max_attempts: int,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    limit: int | None = None,
+    kind: str = "page",
+) -> list[str]:
+    """Keys of the items to process now: new ones and retries, oldest first."""
+    with conn, conn.cursor() as cur:
+        cur.execute(
+            """SELECT item_key FROM source_items
+               WHERE source = %s AND kind = %s AND status IN ('new', 'retry')
+                 AND attempts < %s
+                 AND (%s::timestamptz IS NULL OR published_at IS NULL OR published_at >= %s)
+                 AND (%s::timestamptz IS NULL OR published_at IS NULL OR published_at < %s)
+               ORDER BY first_seen, item_key
+               LIMIT %s""",
+            (source, kind, max_attempts, since, since, until, until, limit),
+        )
+        return [key for (key,) in cur.fetchall()]
+
+
+def record(
+    conn: Connection, source: str, outcomes: Sequence[Outcome], run_id: int, max_attempts: int
+) -> None:
+    """Store what became of each item; a retry past max_attempts becomes 'gave_up'."""
+    with conn, conn.cursor() as cur:
+        for o in outcomes:
+            cur.execute(
+                """UPDATE source_items SET
+                       attempts = attempts + 1, last_attempt = now(), run_id = %(run_id)s,
+                       reason = %(reason)s, detail = %(detail)s,
+                       content_sha256 = COALESCE(%(sha)s, content_sha256),
+                       done_at = CASE WHEN %(status)s = 'done' THEN now() END,
+                       status = CASE WHEN %(status)s = 'retry' AND attempts + 1 >= %(max)s
+                                     THEN 'gave_up' ELSE %(status)s END
+                   WHERE source = %(source)s AND item_key = %(key)s""",
+                {
+                    "run_id": run_id, "reason": o.reason, "detail": o.detail,
+                    "sha": o.content_sha256, "status": o.status, "max": max_attempts,
+                    "source": source, "key": o.key,
+                },
+            )  # fmt: skip
+
+
+def record_listing_failure(
+    conn: Connection, source: str, url: str, reason: str, detail: str
+) -> None:
+    """A feed or sitemap that could not be read: kept visible, never fatal to the run."""
+    with conn, conn.cursor() as cur:
+        cur.execute(
+            """INSERT INTO source_items (source, item_key, kind, status, attempts, reason, detail,
+                                         last_attempt)
+               VALUES (%s, %s, 'listing', 'retry', 1, %s, %s, now())
+               ON CONFLICT (source, item_key) DO UPDATE SET
+                   status = 'retry', attempts = source_items.attempts + 1,
+                   reason = EXCLUDED.reason, detail = EXCLUDED.detail, last_attempt = now()""",
+            (source, url, reason, detail),
+        )
+
+
+def record_listing_success(conn: Connection, source: str, url: str) -> None:
+    with conn, conn.cursor() as cur:
+        cur.execute(
+            """UPDATE source_items SET status = 'done', reason = NULL, detail = NULL,
+                   done_at = now(), last_attempt = now()
+               WHERE source = %s AND item_key = %s AND kind = 'listing'""",
+            (source, url),
+        )
+
+
+def listings(conn: Connection, source: str, exclude: str) -> list[str]:
+    """The child listings (sitemaps of an index) a source named before."""
+    with conn, conn.cursor() as cur:
+        cur.execute(
+            """SELECT item_key FROM source_items
+               WHERE source = %s AND kind = 'listing' AND item_key <> %s ORDER BY item_key""",
+            (source, exclude),
+        )
+        return [key for (key,) in cur.fetchall()]

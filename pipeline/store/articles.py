@@ -1,0 +1,112 @@
+"""Articles and what placing them needs one statement at a time: known inputs, rejections, site
+boilerplate, the dedupe lock, fingerprint schemes, story merges."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from pipeline.models import Rejection
+from pipeline.store.database import Cursor
+
+DEDUPE_LOCK = 7_146_002
+
+
+def known_inputs(cur: Cursor, uris: Sequence[str]) -> dict[str, str]:
+    """source_uri -> raw_sha256 of the inputs already stored as articles."""
+    cur.execute(
+        "SELECT source_uri, raw_sha256 FROM articles WHERE source_uri = ANY(%s)", (list(uris),)
+    )
+    return dict(cur.fetchall())
+
+
+def record_rejection(cur: Cursor, rejection: Rejection, run_id: int) -> None:
+    cur.execute(
+        """INSERT INTO rejected_inputs (source_uri, raw_sha256, reason, detail, run_id)
+           VALUES (%s, %s, %s, %s, %s)
+           ON CONFLICT (source_uri, raw_sha256) DO UPDATE
+           SET attempts = rejected_inputs.attempts + 1, rejected_at = now(),
+               reason = EXCLUDED.reason, detail = EXCLUDED.detail, run_id = EXCLUDED.run_id""",
+        (rejection.source_uri, rejection.raw_sha256, rejection.reason, rejection.detail, run_id),
+    )
+
+
+def rejections_of(cur: Cursor, uris: Sequence[str]) -> dict[str, tuple[str, str | None]]:
+    """source_uri -> (reason, detail) of the inputs among these that are rejected."""
+    cur.execute(
+        "SELECT source_uri, reason, detail FROM rejected_inputs WHERE source_uri = ANY(%s)",
+        (list(uris),),
+    )
+    return {uri: (reason, detail) for uri, reason, detail in cur.fetchall()}
+
+
+def site_boilerplate(
+    cur: Cursor, sites: Iterable[str], min_articles: int
+) -> dict[str, frozenset[str]]:
+    """The line keys each site has repeated in at least `min_articles` different articles."""
+    cur.execute(
+        """SELECT site, array_agg(line_key) FROM site_lines
+           WHERE site = ANY(%s) AND articles >= %s GROUP BY site""",
+        (sorted(set(sites)), min_articles),
+    )
+    return {site: frozenset(keys) for site, keys in cur.fetchall()}
+
+
+def lock_for_dedupe(cur: Cursor) -> None:
+    """Serialise dedupe decisions across workers until the transaction ends.
+
+    Without it two workers loading near-duplicates at the same moment would each see no match
+    and both become canonical.
+    """
+    cur.execute("SELECT pg_advisory_xact_lock(%s)", (DEDUPE_LOCK,))
+
+
+class StaleFingerprints(RuntimeError):
+    """Stored articles were fingerprinted under other MinHash/LSH settings."""
+
+
+def use_schemes(cur: Cursor, keys: Sequence[str]) -> dict[str, int]:
+    """Refuse to place articles next to stored ones fingerprinted another way: dedupe would
+    silently stop seeing them. Cheap: the table holds a row per scheme ever used. Returns
+    register_schemes(keys)."""
+    cur.execute(
+        "SELECT scheme FROM fingerprint_schemes WHERE scheme <> ALL(%s) ORDER BY scheme",
+        (list(keys),),
+    )
+    stale = [row[0] for row in cur.fetchall()]
+    if stale:
+        raise StaleFingerprints(
+            f"stored articles are fingerprinted as {', '.join(stale)}, this configuration "
+            f"as {', '.join(keys)}: run `newsdedup db reindex` before loading more"
+        )
+    return register_schemes(cur, keys)
+
+
+def register_schemes(cur: Cursor, keys: Sequence[str]) -> dict[str, int]:
+    """The id each scheme key has in fingerprint_schemes (lsh_buckets rows carry it), adding
+    the keys not there yet."""
+    cur.execute(
+        """INSERT INTO fingerprint_schemes (scheme) SELECT unnest(%s::text[])
+           ON CONFLICT DO NOTHING""",
+        (sorted(set(keys)),),
+    )
+    cur.execute("SELECT scheme, id FROM fingerprint_schemes WHERE scheme = ANY(%s)", (list(keys),))
+    return {scheme: int(scheme_id) for scheme, scheme_id in cur.fetchall()}
+
+
+def merge_stories(cur: Cursor, into: int, others: Sequence[int]) -> None:
+    """A new article linked several stories: they are one story, under the oldest id."""
+    cur.execute("UPDATE articles SET story_id = %s WHERE story_id = ANY(%s)", (into, list(others)))
+
+
+@dataclass
+class Link:
+    """A decided dedupe link from a new article to a stored one, with its evidence."""
+
+    matched_id: int
+    level: str
+    similarity: float
+    method: str
+    reason: str
+    scores: dict[str, float]
+    shared_passages: list[tuple[str, str]]  # (passage of the article, of the matched one)

@@ -1,0 +1,168 @@
+"""Which PostgreSQL to talk to, and the embedded server used when none is configured.
+
+Order of precedence (the CLI and the DAGs share it): an explicit URL, then
+$NEWSDEDUP_DATABASE_URL, then the embedded pgserver whose data directory lives in the project.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import warnings
+from pathlib import Path
+from typing import Any, Protocol
+
+import psycopg2
+import psycopg2.extensions
+from psycopg2 import sql
+
+from pipeline.config import data_dir, database_url
+
+log = logging.getLogger(__name__)
+
+Connection = psycopg2.extensions.connection
+Cursor = psycopg2.extensions.cursor
+
+EMBEDDED_DATABASE = "newsdedup"
+# Connection extras that are libpq options (Airflow Connections carry them in `extra`).
+LIBPQ_OPTIONS = frozenset(
+    {"sslmode", "sslcert", "sslkey", "sslrootcert", "connect_timeout", "options",
+     "application_name", "target_session_attrs", "keepalives", "keepalives_idle"}
+)  # fmt: skip
+
+
+def embedded_data_dir() -> Path:
+    return data_dir() / "pg"
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _drop_dead_handles(pgdata: Path) -> None:
+    """pgserver reference-counts its users in .handle_pids.json but never forgets a killed one.
+
+    A dead PID left there means nobody ever counts down to zero, so `db stop` and the last
+    user's exit would disagree about who owns the server. Forget the dead before starting.
+    """
+    handles = pgdata / ".handle_pids.json"
+    if not handles.exists():
+        return
+    try:
+        pids = json.loads(handles.read_text())
+    except (OSError, ValueError):
+        pids = []
+    alive = [pid for pid in pids if isinstance(pid, int) and _pid_alive(pid)]
+    if alive != pids:
+        handles.write_text(json.dumps(alive))
+
+
+def start_embedded(pgdata: Path | None = None) -> str:
+    """Start (or join) the embedded server and return the URL of the project database.
+
+    The server keeps running after this process exits, so that psql and later runs find it;
+    `newsdedup db stop` stops it.
+    """
+    with warnings.catch_warnings():
+        # platformdirs warns when XDG_RUNTIME_DIR is unset (containers, CI); /tmp is fine here.
+        warnings.simplefilter("ignore")
+        import pgserver
+
+    pgdata = (pgdata or embedded_data_dir()).resolve()
+    pgdata.parent.mkdir(parents=True, exist_ok=True)
+    if pgdata.exists():
+        _drop_dead_handles(pgdata)
+    server = pgserver.get_server(pgdata, cleanup_mode=None)  # type: ignore[attr-defined]
+    admin_url: str = server.get_uri()
+    _ensure_database(admin_url, EMBEDDED_DATABASE)
+    url: str = server.get_uri(EMBEDDED_DATABASE)
+    return url
+
+
+def stop_embedded(pgdata: Path | None = None) -> bool:
+    """Stop the embedded server if it runs; return whether it was running."""
+    from pgserver._commands import pg_ctl  # type: ignore[attr-defined]
+    from pgserver.utils import PostmasterInfo
+
+    pgdata = (pgdata or embedded_data_dir()).resolve()
+    info = PostmasterInfo.read_from_pgdata(pgdata) if pgdata.exists() else None
+    if info is None or not info.is_running():
+        return False
+    user = "pgserver" if os.geteuid() == 0 else None
+    pg_ctl(["-w", "stop"], pgdata=pgdata, user=user)
+    handles = pgdata / ".handle_pids.json"
+    if handles.exists():
+        handles.write_text("[]")
+    return True
+
+
+def _ensure_database(admin_url: str, name: str) -> None:
+    conn = psycopg2.connect(admin_url)
+    try:
+        conn.autocommit = True
+        with conn.cursor() as cur:
+            cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,))
+            if cur.fetchone() is None:
+                cur.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    finally:
+        conn.close()
+
+
+def query_rows(conn: Connection, query: str, params: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
+    """The rows of one read, each as {column name: value}, in a transaction of its own."""
+    with conn, conn.cursor() as cur:
+        cur.execute(query, params)
+        names = [col.name for col in cur.description or []]
+        return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+
+
+class ConnectionFields(Protocol):
+    """What an Airflow Connection carries (airflow.sdk.Connection, airflow.models.Connection)."""
+
+    host: str | None
+    port: int | None
+    login: str | None
+    password: str | None
+    schema: str | None
+
+    @property
+    def extra_dejson(self) -> dict[str, Any]: ...
+
+
+def dsn_from_connection(conn: ConnectionFields) -> str:
+    """A libpq DSN from a Connection's fields; extras that are libpq options pass through.
+
+    The DAG and the plugin build it themselves rather than going through PostgresHook.get_conn():
+    the provider hands out psycopg 3 connections when psycopg 3 is installed, and the pipeline
+    is written against psycopg2."""
+    libpq_options = {k: v for k, v in conn.extra_dejson.items() if k in LIBPQ_OPTIONS}
+    dsn: str = psycopg2.extensions.make_dsn(
+        host=conn.host or None,
+        port=conn.port or None,
+        user=conn.login or None,
+        password=conn.password or None,
+        dbname=conn.schema or None,
+        **libpq_options,
+    )
+    return dsn
+
+
+def resolve_database_url(explicit: str | None = None) -> str:
+    if explicit:
+        return explicit
+    from_env = database_url()
+    if from_env:
+        return from_env
+    return start_embedded()
+
+
+def connect(url: str) -> psycopg2.extensions.connection:
+    conn = psycopg2.connect(url, application_name="newsdedup")
+    return conn
