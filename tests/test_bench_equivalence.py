@@ -31,6 +31,7 @@ from pipeline.evaluation.dedupe import MemoryIndex
 from pipeline.ingest import batch
 from pipeline.models import dedupe_text
 from pipeline.text.sentences import is_boilerplate
+from pipeline.text.words import tokens
 from tests.conftest import query
 from tests.support.datasketch_reference import fingerprint_datasketch
 
@@ -64,7 +65,7 @@ def test_fingerprint_equals_datasketch(corpus_texts: list[str]) -> None:
 
 
 def test_feature_hash_is_datasketch_hashfunc_of_the_vectorised_hashes() -> None:
-    words = fingerprint.tokens("The Hmeimim base, don't say 2016: officials said")
+    words = tokens("The Hmeimim base, don't say 2016: officials said")
     vectorised = fingerprint._feature_hashes(words, 3).tolist()
     assert vectorised == [fingerprint.feature_hash(tuple(words[i : i + 3])) for i in range(6)]
     assert len(set(vectorised)) == len(vectorised)
@@ -75,7 +76,7 @@ def test_feature_hash_is_datasketch_hashfunc_of_the_vectorised_hashes() -> None:
 
 def test_weight_shortcut_equals_wordfreq(corpus_texts: list[str]) -> None:
     """weight() reads plain words' zipf from the lists; zipf_frequency must agree."""
-    words = sorted({w for text in corpus_texts[:15] for w in fingerprint.tokens(text)})
+    words = sorted({w for text in corpus_texts[:15] for w in tokens(text)})
     words += ["the", "hmeimim", "naïve", "don't", "x2", "россия", "kalomira", "hola", "und"]
     assert len(words) > 2_000
     for word in words:

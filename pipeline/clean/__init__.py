@@ -16,7 +16,8 @@ from pipeline.clean.head import HeadReader
 from pipeline.clean.rules import RULES, Line
 from pipeline.clean.site import line_key
 from pipeline.models import ArticleMetadata, Paragraph, Removal
-from pipeline.text.lines import ends_sentence, normalise_line, strip_markdown, word_count
+from pipeline.text.lines import ends_sentence, normalise_line, strip_markdown
+from pipeline.text.words import word_count
 
 __all__ = ["CleanResult", "clean_paragraphs"]
 

@@ -13,7 +13,8 @@ from pipeline.clean.rules import Line, is_furniture
 from pipeline.models import ArticleMetadata, Removal
 from pipeline.text.bylines import looks_like_person_name, parse_byline
 from pipeline.text.dates import find_trailing_date, parse_date
-from pipeline.text.lines import comparable, ends_sentence, is_headline_like, word_count
+from pipeline.text.lines import ends_sentence, is_headline_like
+from pipeline.text.words import comparable, word_count
 
 HEAD_SIZE = 6
 BODY_PARAGRAPH_WORDS = 24

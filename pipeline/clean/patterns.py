@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import re
 
-MONTH = (
-    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
-    r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
-)
+from pipeline.text.bylines import BYLINE_LEAD
+from pipeline.text.dates import MONTH
 
 # Upper-case labels are layout whatever follows; mixed-case words need a separator after them,
 # since "Watch" or "Related" can also start a sentence of the article.
@@ -181,9 +179,7 @@ LINK_ONLY = re.compile(r"^(?:https?://)?(?:[\w-]+\.)+[a-z]{2,}(?:/\S*)?$", re.I)
 GALLERY_COUNTER = re.compile(
     r"^(?:\d{1,3}\s*(?:of|/)\s*\d{1,3}|\d{1,3}/\d{1,3}\S.*|image \d+ of \d+|slide \d+.*)$", re.I
 )
-LEAD_BYLINE = re.compile(
-    r"^(?:by|written by|words by|story by|posted by|reporting by)\s+[A-Z]", re.I
-)
+LEAD_BYLINE = re.compile(rf"^{BYLINE_LEAD}\s+[A-Z]", re.I)
 LEAD_DATE = re.compile(
     r"\b(?:" + MONTH + r"\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4}|\d{1,2}\s+" + MONTH + r"\s+\d{4}"
     r"|\d{1,2}/\d{1,2}/\d{2,4}|\d{4}-\d{2}-\d{2}|\d{1,2}:\d{2}\s*(?:[ap]\.?m\.?)?"

@@ -15,14 +15,13 @@ from dataclasses import dataclass
 
 from pipeline.clean import patterns as pat
 from pipeline.text.lines import (
-    comparable,
-    content_words,
+    TITLE_SEPARATOR,
     ends_sentence,
     is_headline_like,
     is_prose,
     upper_share,
-    word_count,
 )
+from pipeline.text.words import comparable, content_words, word_count
 
 
 @dataclass
@@ -35,7 +34,6 @@ Rule = Callable[[Sequence[Line], str | None], set[int]]
 _STOP_WORDS = frozenset(
     "a an the of to in on for and or at by with from as is are was were be it its this that".split()  # noqa: SIM905
 )
-_TITLE_SEPARATOR = re.compile(r"\s+[|–—:-]\s+|\s+::\s+")
 SHORT_LINE_WORDS = 25
 PROMPT_MAX_WORDS = 30
 PITCH_MAX_WORDS = 45
@@ -62,7 +60,7 @@ def table_row(lines: Sequence[Line], _title: str | None) -> set[int]:
 def _title_variants(title: str) -> list[list[str]]:
     """The title and each part of it around ' | ', ' - ', ' :: ' (site names and kickers)."""
     variants = [comparable(title).split()]
-    variants += [part for part in map(str.split, map(comparable, _TITLE_SEPARATOR.split(title)))]
+    variants += [part for part in map(str.split, map(comparable, TITLE_SEPARATOR.split(title)))]
     return [v for v in variants if len(v) >= 2]
 
 

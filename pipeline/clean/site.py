@@ -14,7 +14,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from pipeline.text.lines import comparable
+from pipeline.text.words import comparable
 
 # A line must be seen in this many different articles of a site before it is removed from the
 # next ones: two could be a follow-up quoting its predecessor, three is a habit of the site.

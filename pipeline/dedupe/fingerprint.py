@@ -18,18 +18,12 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 
 import numpy as np
-import regex
 from datasketch import MinHash
 from wordfreq import get_frequency_dict, zipf_frequency
 
 from pipeline.config import FingerprintSettings
-from pipeline.text.sentences import content_sentences, is_boilerplate, normalise
-
-# Words with inner apostrophes stay one token ("don't"); "_" and punctuation split. Combining
-# marks (\p{M}) belong to their word: Devanagari, Bengali or Thai vowel signs are marks, and a
-# letters-only pattern cut "स्टेशन" into "स", "ट", "शन", fragments that wordfreq does not know
-# and so weighed as rare, which made unrelated Hindi pages look like one story.
-_TOKEN = regex.compile(r"[\p{L}\p{N}\p{M}]+(?:'[\p{L}\p{N}\p{M}]+)*")
+from pipeline.text.sentences import content_sentences, is_boilerplate
+from pipeline.text.words import tokens
 
 # Press-release distribution services stamp every release they carry ("NEW YORK, Jan. 1, 2020
 # /PRNewswire/ --"). Thousands of unrelated releases a day share the tag, and wordfreq rates it
@@ -44,13 +38,6 @@ MAX_WEIGHT = 7.0
 # Languages consulted when a word is unknown in English, so that the function words of other
 # languages do not count as rare. (zh/ja would need extra tokenizers; they fall back to 7.)
 _OTHER_LANGUAGES = ("es", "fr", "de", "it", "pt", "nl", "ru", "ar", "hi", "tr", "pl")
-
-
-def tokens(text: str) -> list[str]:
-    """Lower-cased words; a possessive 's is dropped. Other inner apostrophes stay: wordfreq
-    knows "don't" (zipf 6.2) but not "dont" (4.7), and a contraction weighed as a rare word
-    would put most English articles into the same rare-word LSH buckets."""
-    return [t[:-2] if t.endswith("'s") else t for t in _TOKEN.findall(normalise(text).casefold())]
 
 
 @lru_cache(maxsize=250_000)

@@ -20,9 +20,10 @@ from datetime import datetime
 import numpy as np
 
 from pipeline.config import DedupeSettings
-from pipeline.dedupe.fingerprint import tokens, word_weights
+from pipeline.dedupe.fingerprint import word_weights
 from pipeline.dedupe.screen import Screen, make_screen, may_link
 from pipeline.text.sentences import content_sentences
+from pipeline.text.words import tokens
 
 DUPLICATE = "duplicate"
 SAME_STORY = "same_story"

@@ -8,17 +8,17 @@ shorter shingle. This reproduces the README's trafilatura baselines to the fourt
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-_TOKEN = re.compile(r"\w+")
+from pipeline.text.words import words
+
 SHINGLE_SIZE = 4
 
 
 def shingles(text: str | None, size: int = SHINGLE_SIZE) -> Counter[str]:
-    tokens = _TOKEN.findall(text or "")
+    tokens = words(text or "")
     return Counter(
         " ".join(tokens[i : i + size]) for i in range(max(1, len(tokens) - size + 1)) if tokens
     )

@@ -7,7 +7,7 @@ from typing import Any
 
 from pipeline.extract.metadata import declared_body, metadata_from_page, parse_page, standfirst
 from pipeline.models import ArticleMetadata, InputError
-from pipeline.text.lines import comparable, words
+from pipeline.text.words import comparable, words
 
 # A declared body this long that the extracted text barely contains means the extractor
 # took another block (see with_declared_body).

@@ -11,7 +11,14 @@ _NAME_WORD = r"(?:[A-Z][\w'’.-]*|van|von|de|der|den|da|di|du|del|la|le|al|el|b
 
 _PERSON_NAME = re.compile(rf"{_NAME_WORD}(?:\s+{_NAME_WORD}){{1,4}}")
 
-_BYLINE = re.compile(r"^(?:by|words by|written by|report(?:ed|ing)? by)\s+(?P<rest>.+)$", re.I)
+# The words a byline starts with ("By", "Written by", "Reporting by", "More by", "Posts by"),
+# for the rules that read a byline (here, extract/metadata/authors.py) and the one that removes
+# a byline from an article's lead (clean/patterns.py).
+BYLINE_LEAD = (
+    r"(?:(?:view\s+all\s+)?(?:posts|articles|stories)\s+by|more\s+by"
+    r"|(?:words|written|story|posted|reported|reporting)\s+by|by)"
+)
+_BYLINE = re.compile(rf"^{BYLINE_LEAD}\s*:?\s+(?P<rest>.+)$", re.I)
 
 _NAME_SPLIT = re.compile(r"\s*(?:,|;|\band\b|&)\s*")
 

@@ -16,10 +16,14 @@ _MONTHS = {
     "sep": 9, "oct": 10, "nov": 11, "dec": 12,
 }  # fmt: skip
 
-_MONTH = (
-    r"(?P<month>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
-    r"|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+# English month names and their abbreviations, with an optional full stop ("Sept.", "Dec."):
+# MONTH for patterns that only look for a date, _MONTH for the ones that read it.
+MONTH_NAMES = (
+    r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+    r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?"
 )
+MONTH = rf"(?:{MONTH_NAMES})\.?"
+_MONTH = rf"(?P<month>{MONTH_NAMES})\.?"
 
 _DAY = r"(?P<day>[0-3]?\d)(?:st|nd|rd|th)?"
 

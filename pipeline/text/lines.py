@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import lru_cache
+
+from pipeline.text.words import word_count
 
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# What sites put between a headline and their name or section ("Headline | Site", "Site - News").
+TITLE_SEPARATOR = re.compile(r"\s+(?:[|–—:»·-]|::)\s+")
 _SPACES = re.compile(r"[ \t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]+")
 _MD_HEADING = re.compile(r"^#{1,6}\s+")
 _MD_LINK = re.compile(r"\[([^\]]*)\]\((?:[^()\s]+)\)")
@@ -16,7 +19,6 @@ _MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!$|>~])")
 _MD_TABLE_ROW = re.compile(r"^\|.*\|$")
 _MD_BULLET = re.compile(r"^[-*•]\s+")
 
-_WORD = re.compile(r"\w+", re.UNICODE)
 _TERMINAL = re.compile(r"[.!?…:;][\"'”’)\]]*$")
 _PROSE_END = re.compile(r"[.!?…:;\"'”’)\]]\s*$")
 # End-of-article marks (♦, ■) close the last sentence; they do not make it a fragment.
@@ -45,16 +47,6 @@ def strip_markdown(text: str) -> tuple[str, str | None]:
     return _MD_ESCAPE.sub(r"\1", text).strip(), kind
 
 
-def words(text: str) -> list[str]:
-    return _WORD.findall(text)
-
-
-@lru_cache(maxsize=65_536)
-def word_count(text: str) -> int:
-    """Cached: every rule asks it of the same paragraphs."""
-    return len(_WORD.findall(text))
-
-
 def ends_sentence(text: str) -> bool:
     return bool(_TERMINAL.search(_ORNAMENT.sub("", text)))
 
@@ -77,12 +69,3 @@ def is_headline_like(text: str) -> bool:
 def upper_share(text: str) -> float:
     letters = [ch for ch in text if ch.isalpha()]
     return sum(ch.isupper() for ch in letters) / len(letters) if letters else 0.0
-
-
-def comparable(text: str) -> str:
-    """A key under which two renderings of one line compare equal."""
-    return " ".join(_WORD.findall(unicodedata.normalize("NFKC", text).casefold()))
-
-
-def content_words(text: str) -> set[str]:
-    return {w for w in _WORD.findall(text.casefold()) if len(w) > 3}

@@ -9,21 +9,8 @@ make unrelated stories of one outlet look alike.
 from __future__ import annotations
 
 import re
-import unicodedata
 
-_QUOTES = (("\u2019", "'"), ("\u2018", "'"), ("\u201c", '"'), ("\u201d", '"'))
-
-
-def normalise(text: str) -> str:
-    if not unicodedata.is_normalized("NFKC", text):  # a quick check: most texts already are
-        text = unicodedata.normalize("NFKC", text)
-    if text.isascii():
-        return text
-    # str.replace is C-speed for one character; str.translate goes through Python per character
-    for curly, straight in _QUOTES:
-        text = text.replace(curly, straight)
-    return text
-
+from pipeline.text.words import fold_quotes
 
 # A sentence ends at . ! ? (and closing quotes) followed by space and an opening capital/digit,
 # but not after a short capitalised abbreviation ("Dec.", "Gen.", "U.S.", "St.").
@@ -67,7 +54,7 @@ _BOILERPLATE = re.compile(
 
 def sentences(text: str) -> list[str]:
     found: list[str] = []
-    for line in normalise(text).split("\n"):
+    for line in fold_quotes(text).split("\n"):
         buffer = ""
         for part in _SPLIT.split(line.strip()):
             buffer = f"{buffer} {part}" if buffer else part

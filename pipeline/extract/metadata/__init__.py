@@ -20,7 +20,6 @@ from urllib.parse import urljoin, urlparse
 from pipeline.extract.metadata.authors import clean_author_names, find_authors, name_key
 from pipeline.extract.metadata.dates import parse_timestamp, published_at
 from pipeline.extract.metadata.page import (
-    WORDS,
     Page,
     declared_body,
     heading_node,
@@ -29,6 +28,8 @@ from pipeline.extract.metadata.page import (
     standfirst,
 )
 from pipeline.models import ArticleMetadata
+from pipeline.text.lines import TITLE_SEPARATOR
+from pipeline.text.words import words
 
 __all__ = [
     "clean_author_names",
@@ -42,7 +43,6 @@ __all__ = [
     "strip_site_suffix",
 ]
 
-_TITLE_SEPARATOR = re.compile(r"\s+(?:[|–—:»·-]|::)\s+")
 _SECTION_SEPARATOR = re.compile(r"\s+[|:]\s+")
 
 
@@ -101,7 +101,7 @@ def _first_heading(page: Page) -> str | None:
 
 
 def _overlap(a: str, b: str) -> float:
-    words_a, words_b = set(WORDS.findall(a.lower())), set(WORDS.findall(b.lower()))
+    words_a, words_b = set(words(a.lower())), set(words(b.lower()))
     if not words_a or not words_b:
         return 0.0
     return len(words_a & words_b) / min(len(words_a), len(words_b))
@@ -114,14 +114,14 @@ def strip_site_suffix(title: str, outlet: str | None = None) -> str:
     only when it is the outlet's name.
     """
     title = " ".join(title.split())
-    separators = list(_TITLE_SEPARATOR.finditer(title))
+    separators = list(TITLE_SEPARATOR.finditer(title))
     starts = [0, *[m.end() for m in separators]]
     ends = [*[m.start() for m in separators], len(title)]
-    outlet_words = set(WORDS.findall((outlet or "").lower()))
+    outlet_words = set(words((outlet or "").lower()))
 
     def is_outlet(index: int) -> bool:
-        words = set(WORDS.findall(title[starts[index] : ends[index]].lower()))
-        return bool(outlet_words) and bool(words) and words <= outlet_words
+        part = set(words(title[starts[index] : ends[index]].lower()))
+        return bool(outlet_words) and bool(part) and part <= outlet_words
 
     first, last = 0, len(starts) - 1
     if last > first and is_outlet(first):

@@ -13,7 +13,9 @@ import unicodedata
 from collections.abc import Iterator
 from typing import Any
 
-from pipeline.extract.metadata.page import ORG_TYPE, WORDS, Page, as_list, heading_node
+from pipeline.extract.metadata.page import ORG_TYPE, Page, as_list, heading_node
+from pipeline.text.bylines import BYLINE_LEAD
+from pipeline.text.words import words
 
 _AUTHOR_META = (
     "author",
@@ -36,11 +38,7 @@ _ORGANISATION = re.compile(
     r"updated|view|posts?|more|link|copied|share|follow|email|twitter|facebook)\b",
     re.I,
 )
-_BYLINE_PREFIX = re.compile(
-    r"^(?:(?:view\s+all\s+)?(?:posts|articles|stories)\s+by|more\s+by|written\s+by|words\s+by|"
-    r"reported\s+by|reporting\s+by|by)\s*:?\s+",
-    re.I,
-)
+_BYLINE_PREFIX = re.compile(rf"^{BYLINE_LEAD}\s*:?\s+", re.I)
 _AUTHOR_SPLIT = re.compile(r"\s*(?:;|,|\||&|\band\b|\bund\b|\bet\b)\s*", re.I)
 _NAME_SUFFIX = re.compile(r"(?:jr|sr|ii|iii|iv|phd|md)\.?", re.I)
 _DIGIT_OR_SYMBOL = re.compile(r"[\d@/#:=?<>{}\[\]]")
@@ -156,4 +154,4 @@ def name_key(name: str) -> str:
     """Casefolded words, no accents or punctuation: 'L. Daniela Álvarez' -> 'l daniela alvarez'."""
     decomposed = unicodedata.normalize("NFKD", name)
     plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return " ".join(WORDS.findall(plain.casefold()))
+    return " ".join(words(plain.casefold()))

@@ -3,7 +3,7 @@
 `parse_page` turns HTML into a `Page`: the lxml tree, the <meta> tags by lowercased name, and the
 JSON-LD objects sorted into articles, WebPage objects and publisher names. The JSON helpers
 (`as_list`), the visible text of a node (`node_text`), the headline node (`heading_node`) and the
-regexes the rules share (`ISO_DATE`, `ORG_TYPE`, `WORDS`) live here too.
+regexes the rules share (`ISO_DATE`, `ORG_TYPE`) live here too.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import Any
 
 from lxml import html as lxml_html
 
-from pipeline.text.lines import comparable
+from pipeline.text.words import comparable
 
 _ARTICLE_TYPE = re.compile(r"article|posting|report|creativework|review", re.I)
 _PAGE_TYPE = re.compile(r"webpage", re.I)
@@ -27,7 +27,6 @@ ISO_DATE = re.compile(
     r"(?:[T ](?P<time>\d\d:\d\d(?::\d\d(?:[.,]\d+)?)?)\s*(?P<tz>Z|[+-]\d\d:?\d\d)?)?",
     re.I,
 )
-WORDS = re.compile(r"\w+")
 STANDFIRST_MIN_WORDS = 8
 
 
