@@ -21,6 +21,7 @@ $NEWSDEDUP_DATABASE_URL, otherwise the project's embedded PostgreSQL.
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from datetime import timedelta
 from typing import Any
@@ -55,6 +56,21 @@ def _deadline() -> DeadlineAlert | None:
         ),
         name="news_ingest_late",
     )
+
+
+def _quality_params() -> dict[str, Param]:
+    """The check_* tasks' thresholds as params dq_<name>, described in QualitySettings."""
+    params = {}
+    for field in dataclasses.fields(QUALITY):
+        default = getattr(QUALITY, field.name)
+        limits = {k: v for k, v in field.metadata["limits"].items() if v is not None}
+        params[f"dq_{field.name}"] = Param(
+            default,
+            type="integer" if isinstance(default, int) else "number",
+            description=field.metadata["description"],
+            **limits,
+        )
+    return params
 
 
 def news_db_connection() -> Any:
@@ -116,47 +132,7 @@ def news_db_connection() -> Any:
         "shard_size": Param(
             50, type="integer", minimum=1, maximum=5000, description="Items per mapped task"
         ),
-        # Data-quality thresholds (check_* tasks). Defaults: $NEWSDEDUP_DQ_<NAME> or below.
-        "dq_min_body_chars": Param(
-            QUALITY.min_body_chars,
-            type="integer",
-            minimum=1,
-            description="check_bodies: every loaded article has at least this many characters",
-        ),
-        "dq_duplicate_rate_min": Param(
-            QUALITY.duplicate_rate_min,
-            type="number",
-            minimum=0,
-            maximum=1,
-            description="check_duplicate_rate: lowest expected share of duplicates in a run",
-        ),
-        "dq_duplicate_rate_max": Param(
-            QUALITY.duplicate_rate_max,
-            type="number",
-            minimum=0,
-            maximum=1,
-            description="check_duplicate_rate: highest expected share of duplicates in a run",
-        ),
-        "dq_min_articles": Param(
-            QUALITY.min_articles,
-            type="integer",
-            minimum=1,
-            description="check_duplicate_rate: only check runs that loaded at least this many "
-            "articles (the rate of a handful says little)",
-        ),
-        "dq_max_rejected": Param(
-            QUALITY.max_rejected,
-            type="integer",
-            minimum=0,
-            description="check_rejects: most rejected inputs a run may have",
-        ),
-        "dq_max_reject_rate": Param(
-            QUALITY.max_reject_rate,
-            type="number",
-            minimum=0,
-            maximum=1,
-            description="check_rejects: highest share of rejected inputs a run may have",
-        ),
+        **_quality_params(),
     },
     doc_md=__doc__,
 )

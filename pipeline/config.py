@@ -187,17 +187,38 @@ class FetchSettings:
     allow_private_addresses: bool = False
 
 
+def _check(
+    default: float, description: str, minimum: float = 0, maximum: float | None = None
+) -> Any:
+    """A data-quality threshold: its default, and what the DAG's trigger form says of it."""
+    limits = {"minimum": minimum, "maximum": maximum}
+    return field(default=default, metadata={"description": description, "limits": limits})
+
+
 @dataclass(frozen=True)
 class QualitySettings:
     """Defaults of the DAG's data-quality checks (pipeline/ops/monitoring.py), each overridable
-    as NEWSDEDUP_DQ_<NAME> and per run in the trigger form."""
+    as NEWSDEDUP_DQ_<NAME> and per run in the trigger form (param dq_<name>)."""
 
-    min_body_chars: int = 1
-    duplicate_rate_min: float = 0.0
-    duplicate_rate_max: float = 0.8
-    min_articles: int = 20
-    max_rejected: int = 50
-    max_reject_rate: float = 0.5
+    min_body_chars: int = _check(
+        1, "check_bodies: every loaded article has at least this many characters", minimum=1
+    )
+    duplicate_rate_min: float = _check(
+        0.0, "check_duplicate_rate: lowest expected share of duplicates in a run", maximum=1
+    )
+    duplicate_rate_max: float = _check(
+        0.8, "check_duplicate_rate: highest expected share of duplicates in a run", maximum=1
+    )
+    min_articles: int = _check(
+        20,
+        "check_duplicate_rate: only check runs that loaded at least this many articles (the "
+        "rate of a handful says little)",
+        minimum=1,
+    )
+    max_rejected: int = _check(50, "check_rejects: most rejected inputs a run may have")
+    max_reject_rate: float = _check(
+        0.5, "check_rejects: highest share of rejected inputs a run may have", maximum=1
+    )
 
     @classmethod
     def from_env(cls) -> QualitySettings:

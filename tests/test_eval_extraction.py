@@ -91,9 +91,9 @@ def test_pipeline_beats_trafilatura_on_furniture_and_reads_metadata(tmp_path: Pa
     assert ours.recall == pytest.approx(1.0)
     assert baseline.precision < 0.95  # trafilatura keeps the furniture lines
     assert report.metadata is not None
-    assert (report.metadata.title_hits, report.metadata.title_gold) == (3, 3)
+    assert (report.metadata.hits["title"], report.metadata.gold["title"]) == (3, 3)
     # 21:30 at UTC-5 is still February 6 where it was published.
-    assert (report.metadata.date_hits, report.metadata.authors_hits) == (3, 3)
+    assert (report.metadata.hits["date"], report.metadata.hits["authors"]) == (3, 3)
 
 
 def test_command_prints_both_datasets_side_by_side(

@@ -224,8 +224,8 @@ def test_score_metadata_counts_only_docs_with_gold() -> None:
         {"id": 2, "title": "Other", "date": None, "authors": ""},
     ]
     score = score_metadata([(good, gold[0]), (good, gold[1])])
-    assert (score.docs, score.title_gold, score.title_hits) == (2, 2, 1)
-    assert (score.date_gold, score.date_hits) == (1, 1)
-    assert (score.authors_gold, score.authors_hits) == (1, 1)
-    assert score.title_rate == 0.5 and score.date_rate == 1.0
+    assert (score.docs, score.gold["title"], score.hits["title"]) == (2, 2, 1)
+    assert (score.gold["date"], score.hits["date"]) == (1, 1)
+    assert (score.gold["authors"], score.hits["authors"]) == (1, 1)
+    assert score.rate("title") == 0.5 and score.rate("date") == 1.0
     assert score.misses == [("title", "2", "A title", "Other")]

@@ -29,7 +29,7 @@ from rich.table import Table
 
 from pipeline.clean.article import build_article
 from pipeline.clean.site import SiteBoilerplate, line_keys
-from pipeline.evaluation.metadata import MetadataScore, score_metadata
+from pipeline.evaluation.metadata import FIELDS, MetadataScore, score_metadata
 from pipeline.evaluation.metric import Score, score
 from pipeline.extract.core import Extracted, extract
 from pipeline.extract.decode import decode
@@ -204,15 +204,10 @@ def print_reports(console: Console, reports: Sequence[DatasetReport]) -> None:
     if not with_metadata:
         return
     meta_table = Table(title="Metadata exact match (pages with gold)")
-    for column in ("dataset", "title", "date", "authors"):
+    for column in ("dataset", *FIELDS):
         meta_table.add_column(column, justify="left" if column == "dataset" else "right")
     for report in with_metadata:
         m = report.metadata
         assert m is not None
-        meta_table.add_row(
-            report.name,
-            _rate(m.title_hits, m.title_gold),
-            _rate(m.date_hits, m.date_gold),
-            _rate(m.authors_hits, m.authors_gold),
-        )
+        meta_table.add_row(report.name, *(_rate(m.hits[f], m.gold[f]) for f in FIELDS))
     console.print(meta_table)

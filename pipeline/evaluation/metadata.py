@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -95,34 +96,28 @@ def authors_match(pred: Iterable[str], gold: str | Iterable[str] | None) -> bool
     return author_keys(pred) == author_keys(gold)
 
 
+FIELDS = ("title", "date", "authors")
+
+
 @dataclass
 class MetadataScore:
-    """Hits and gold counts per field; `misses` lists (field, doc id, predicted, gold)."""
+    """Per field (FIELDS), pages with gold and exact hits; `misses` lists (field, doc id,
+    predicted, gold)."""
 
     docs: int = 0
-    title_gold: int = 0
-    title_hits: int = 0
-    date_gold: int = 0
-    date_hits: int = 0
-    authors_gold: int = 0
-    authors_hits: int = 0
+    gold: Counter[str] = field(default_factory=Counter)
+    hits: Counter[str] = field(default_factory=Counter)
     misses: list[tuple[str, str, str, str]] = field(default_factory=list)
 
-    @staticmethod
-    def _rate(hits: int, total: int) -> float | None:
-        return hits / total if total else None
+    def rate(self, name: str) -> float | None:
+        return self.hits[name] / self.gold[name] if self.gold[name] else None
 
-    @property
-    def title_rate(self) -> float | None:
-        return self._rate(self.title_hits, self.title_gold)
-
-    @property
-    def date_rate(self) -> float | None:
-        return self._rate(self.date_hits, self.date_gold)
-
-    @property
-    def authors_rate(self) -> float | None:
-        return self._rate(self.authors_hits, self.authors_gold)
+    def count(self, name: str, doc_id: str, hit: bool, predicted: str, gold: str) -> None:
+        self.gold[name] += 1
+        if hit:
+            self.hits[name] += 1
+        else:
+            self.misses.append((name, doc_id, predicted, gold))
 
 
 def score_metadata(pairs: Iterable[tuple[ArticleMetadata, Mapping[str, Any]]]) -> MetadataScore:
@@ -135,23 +130,13 @@ def score_metadata(pairs: Iterable[tuple[ArticleMetadata, Mapping[str, Any]]]) -
         score.docs += 1
         doc_id = str(gold.get("id", gold.get("html_file", score.docs)))
         if gold.get("title"):
-            score.title_gold += 1
-            if title_matches(pred.title, gold["title"]):
-                score.title_hits += 1
-            else:
-                score.misses.append(("title", doc_id, pred.title or "", str(gold["title"])))
+            hit = title_matches(pred.title, gold["title"])
+            score.count("title", doc_id, hit, pred.title or "", str(gold["title"]))
         if gold_day(gold.get("date")) is not None:
-            score.date_gold += 1
-            if date_matches(pred.published_at, gold["date"]):
-                score.date_hits += 1
-            else:
-                shown = pred.published_at.isoformat() if pred.published_at else ""
-                score.misses.append(("date", doc_id, shown, str(gold["date"])))
+            hit = date_matches(pred.published_at, gold["date"])
+            shown = pred.published_at.isoformat() if pred.published_at else ""
+            score.count("date", doc_id, hit, shown, str(gold["date"]))
         if author_keys(gold.get("authors")):
-            score.authors_gold += 1
-            if authors_match(pred.authors, gold["authors"]):
-                score.authors_hits += 1
-            else:
-                shown = "; ".join(pred.authors)
-                score.misses.append(("authors", doc_id, shown, str(gold["authors"])))
+            hit = authors_match(pred.authors, gold["authors"])
+            score.count("authors", doc_id, hit, "; ".join(pred.authors), str(gold["authors"]))
     return score

@@ -13,11 +13,19 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 TITLE_SEPARATOR = re.compile(r"\s+(?:[|–—:»·-]|::)\s+")
 _SPACES = re.compile(r"[ \t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]+")
 _MD_HEADING = re.compile(r"^#{1,6}\s+")
-_MD_LINK = re.compile(r"\[([^\]]*)\]\((?:[^()\s]+)\)")
-_MD_EMPHASIS = re.compile(r"(\*\*|__)(.+?)\1")
-_MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!$|>~])")
-_MD_TABLE_ROW = re.compile(r"^\|.*\|$")
-_MD_BULLET = re.compile(r"^[-*•]\s+")
+# The block kind a line's Markdown marks, the first that matches.
+_MD_BLOCKS = (
+    ("head", _MD_HEADING),
+    ("row", re.compile(r"^\|.*\|$")),
+    ("item", re.compile(r"^[-*•]\s+")),
+)
+# What is undone, in order: the heading mark, links (their text stays), emphasis, escapes.
+_MD_UNDONE = (
+    (_MD_HEADING, ""),
+    (re.compile(r"\[([^\]]*)\]\((?:[^()\s]+)\)"), r"\1"),
+    (re.compile(r"(\*\*|__)(.+?)\1"), r"\2"),
+    (re.compile(r"\\([\\`*_{}\[\]()#+\-.!$|>~])"), r"\1"),
+)
 
 _TERMINAL = re.compile(r"[.!?…:;][\"'”’)\]]*$")
 _PROSE_END = re.compile(r"[.!?…:;\"'”’)\]]\s*$")
@@ -34,17 +42,10 @@ def normalise_line(text: str) -> str:
 
 def strip_markdown(text: str) -> tuple[str, str | None]:
     """Undo the Markdown of text dumps; returns the text and the block kind it marked, if any."""
-    kind: str | None = None
-    if _MD_HEADING.match(text):
-        kind = "head"
-    elif _MD_TABLE_ROW.match(text):
-        kind = "row"
-    elif _MD_BULLET.match(text):
-        kind = "item"
-    text = _MD_HEADING.sub("", text)
-    text = _MD_LINK.sub(r"\1", text)
-    text = _MD_EMPHASIS.sub(r"\2", text)
-    return _MD_ESCAPE.sub(r"\1", text).strip(), kind
+    kind = next((kind for kind, mark in _MD_BLOCKS if mark.match(text)), None)
+    for pattern, replacement in _MD_UNDONE:
+        text = pattern.sub(replacement, text)
+    return text.strip(), kind
 
 
 def ends_sentence(text: str) -> bool:

@@ -71,6 +71,11 @@ async def _login_for_the_page(request: Request, exc: HTTPException) -> Response:
     return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
 
 
+def _rows_json(rows: list[dict[str, Any]]) -> list[Any]:
+    result: list[Any] = monitoring.jsonable(rows)
+    return result
+
+
 @app.get("/api/overview")
 def overview(_: Reader, conn: NewsDb, days: Days = 30, limit: Limit = 20) -> dict[str, Any]:
     """Everything the page shows, as JSON."""
@@ -80,15 +85,13 @@ def overview(_: Reader, conn: NewsDb, days: Days = 30, limit: Limit = 20) -> dic
 @app.get("/api/runs")
 def runs(_: Reader, conn: NewsDb, limit: Limit = 30) -> list[Any]:
     """Per-run counts: ingested, canonical, duplicates, same story, rejected; newest first."""
-    result: list[Any] = monitoring.jsonable(monitoring.recent_runs(conn, limit))
-    return result
+    return _rows_json(monitoring.recent_runs(conn, limit))
 
 
 @app.get("/api/daily")
 def daily(_: Reader, conn: NewsDb, days: Days = 30) -> list[Any]:
     """Per-day counts, oldest first."""
-    result: list[Any] = monitoring.jsonable(monitoring.daily_counts(conn, days))
-    return result
+    return _rows_json(monitoring.daily_counts(conn, days))
 
 
 @app.get("/api/outlets")
@@ -103,15 +106,13 @@ def outlets(_: Reader, conn: NewsDb, days: Days = 30) -> dict[str, Any]:
 @app.get("/api/rejections")
 def rejections(_: Reader, conn: NewsDb, limit: Limit = 20) -> list[Any]:
     """The latest rejected inputs with their reasons."""
-    result: list[Any] = monitoring.jsonable(monitoring.latest_rejections(conn, limit))
-    return result
+    return _rows_json(monitoring.latest_rejections(conn, limit))
 
 
 @app.get("/api/duplicate-groups")
 def duplicate_groups(_: Reader, conn: NewsDb, limit: Limit = 10) -> list[Any]:
     """The canonical articles with the most duplicates."""
-    result: list[Any] = monitoring.jsonable(monitoring.largest_duplicate_groups(conn, limit))
-    return result
+    return _rows_json(monitoring.largest_duplicate_groups(conn, limit))
 
 
 @app.get("/", response_class=HTMLResponse)
