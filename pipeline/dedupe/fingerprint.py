@@ -66,7 +66,7 @@ def _plain(token: str) -> bool:
 def _list_of(lang: str) -> str:
     """English words are weighed with wordfreq's full list. The other languages are there so
     that their common words do not count as rare, which their "small" lists (zipf >= ~3) tell
-    as well: the full lists of eleven languages hold 4 M words and cost every process ~470 MB."""
+    as well, while their full lists would cost every process several hundred MB of memory."""
     return "best" if lang == "en" else "small"
 
 

@@ -44,10 +44,9 @@ class Prepared:
 
 # Stored articles never change, so what verification computed for one stays valid: a per-process
 # cache keeps the dedupe lock from being held while the same candidates are prepared again.
-# A Doc is ~180 kB in memory (token counts, sentence word sets, screen), so the size bounds the
-# main process's memory. Since stored screens spare most stored candidates their doc (screen.py),
-# 500 docs cost ~0.5 ms an article more than 2,000 did, in a 3,000-article run whose copies
-# arrive within 2,000 articles of their original, for ~270 MB less.
+# A Doc is large in memory (token counts, sentence word sets, screen), so the size bounds the
+# main process's memory. Stored screens spare most stored candidates their doc (screen.py), so
+# a small cache costs little time for much less memory (BENCHMARKS.md, "Figures behind the code").
 _DOC_CACHE: OrderedDict[int, Doc] = OrderedDict()
 DOC_CACHE_SIZE = 500
 

@@ -1,13 +1,13 @@
 """The first, cheap look verification takes at a pair: can it be linked at all?
 
 Most LSH candidates of an article are unrelated: they share a name or two. Verification's full
-comparison (pipeline/dedupe.py, compare) aligns sentences and needs each text prepared from its
-body, ~3 ms per stored article. Every rule that links a pair needs word 3-gram containment,
-weighted vocabulary or cosine above a threshold, so a pair below all three is unrelated whatever
-else it shares. A Screen holds what those three scores need, as sorted hash arrays: it is kept
-with every stored article (table article_screens), so that a stored candidate's body is read and
-prepared only when the screen passes, and the cost of an article does not grow with how often
-its names recur in the corpus.
+comparison (pipeline/dedupe/verify.py, compare) aligns sentences and needs each text prepared
+from its body, which costs more than finding the candidate did. Every rule that links a pair
+needs word 3-gram containment, weighted vocabulary or cosine above a threshold, so a pair below
+all three is unrelated whatever else it shares. A Screen holds what those three scores need, as
+sorted hash arrays: it is kept with every stored article (table article_screens), so that a
+stored candidate's body is read and prepared only when the screen passes, and the cost of an
+article does not grow with how often its names recur in the corpus.
 
 The screen may let through a pair that then turns out unrelated, never the other way round:
 hashes can only add coincidental shared words, and thresholds are compared with a margin for
@@ -27,8 +27,8 @@ from pipeline.dedupe.fingerprint import FEATURE_HASHING, ngram_hashes, word_hash
 # The stored format: a header, then word hashes (uint64), their counts (uint32), their weights
 # (float32), and the word 3-gram hashes (uint32), each array sorted by hash. 32 bits are enough
 # for 3-grams: a coincidental match among ~1,000 x 1,000 pairs of hashes is rare, and it could
-# only raise containment, which the screen allows for. About 16 bytes per distinct word and 4 per
-# distinct 3-gram: ~11 kB for an article of 1,000 words.
+# only raise containment, which the screen allows for. 16 bytes per distinct word and 4 per
+# distinct 3-gram.
 _HEADER = struct.Struct("<IddII")  # token_count, vocabulary_weight, norm, words, trigrams
 # compare() rounds scores to 4 decimals before classify() reads them, and the screen's float32
 # weights and numpy's summation order move the last digits: a score within this margin below a

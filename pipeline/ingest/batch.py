@@ -366,11 +366,11 @@ def rare_full_collections() -> Iterator[None]:
     """Fewer garbage-collector passes while batches are placed in this process.
 
     The verification-doc cache holds many container objects (sentence word sets, tuples) that
-    live for hundreds of articles, so with CPython's default thresholds (700, 10, 10) a full
-    collection (~170 ms) ran every ~120 articles: 1.9 ms of an article's 6.5 ms of CPU in this
-    process (gc.callbacks over a 3,000-article run; 0.4 ms with these thresholds).
-    Placement's objects are freed by reference counting (no cycles), so collecting less often
-    keeps no more memory; young cycles are still collected every 10,000 allocations."""
+    live for hundreds of articles, so with CPython's default thresholds (700, 10, 10) full
+    collections, each walking the whole cache, took a large share of the placing process's CPU
+    (BENCHMARKS.md, "Figures behind the code"). Placement's objects are freed by reference
+    counting (no cycles), so collecting less often keeps no more memory; young cycles are still
+    collected every 10,000 allocations."""
     before = gc.get_threshold()
     gc.set_threshold(10_000, 50, 100)
     try:

@@ -9,10 +9,9 @@ def detect_language(text: str) -> str | None:
     """ISO 639-1 code of the text's language, or None for text too short to tell."""
     if len(text) < 20:
         return None
-    import py3langid  # deferred: loading its model takes ~0.3 s and only articles need it
+    import py3langid  # deferred: loading its model is slow, and only articles need it
 
-    # langid's cost grows with length (a Python loop per byte). On the 221 gold texts of the
-    # extraction sets, the first 1,000 characters give the language of the first 2,000 for
-    # every text, in 0.4 ms instead of 1.0.
+    # langid's cost grows with length (a Python loop per byte), and the opening of a text tells
+    # its language as well as more of it does (BENCHMARKS.md, "Figures behind the code").
     language, _score = py3langid.classify(text[:LANGUAGE_SAMPLE_CHARS])
     return str(language)
