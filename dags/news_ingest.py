@@ -39,7 +39,7 @@ ARTICLES = Asset("newsdedup_articles")
 # A run that has not finished this long after it was queued raises the Deadline alert.
 DEADLINE = timedelta(minutes=config.deadline_minutes())
 QUALITY = config.QualitySettings.from_env()  # the check params' defaults
-# `airflow dags test` (make run, tests/test_dag.py) of Airflow 3.3.2 crashes at the end of a
+# `airflow dags test` (make run, tests/dags/test_dag.py) of Airflow 3.3.2 crashes at the end of a
 # successful run of a DAG that has a deadline (dagrun.update_state looks the alerts up by id, but
 # dags test hands it the unserialised DeadlineAlert objects). No scheduler, no deadline there.
 _IN_DAGS_TEST = sys.argv[1:3] == ["dags", "test"]

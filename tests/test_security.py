@@ -21,7 +21,7 @@ from pipeline.sources.config import SourceConfigError, parse_sources
 from pipeline.sources.fetch import Fetcher, FetchError, canonical_url, is_public_address, resolve
 from pipeline.store import Connection
 from tests.conftest import REPO, SAMPLES, create_database, drop_database, query
-from tests.http_server import LocalSite, Reply, article_text, serve
+from tests.support.http_server import LocalSite, Reply, article_text, serve
 
 INJECTIONS = [
     "'); DROP TABLE articles; --",

@@ -86,7 +86,7 @@ def _plain_zipf() -> tuple[dict[str, float], dict[str, float]]:
     of the other languages. zipf_frequency finds a name's 0.0 only after running each language's
     tokenizer (~80 us a name); a plain lower-case word is its own single token in every language
     consulted, so its value is the list's frequency, rounded as wordfreq rounds it (3 significant
-    digits, zipf to 2 decimals). tests/test_bench_equivalence.py checks it against wordfreq."""
+    digits, zipf to 2 decimals). tests/dedupe/test_bench_equivalence.py checks it against wordfreq."""
     return _plain_table(("en",)), _plain_table(_OTHER_LANGUAGES)
 
 
@@ -131,7 +131,7 @@ def _rare(weighed: Mapping[str, float], min_weight: float) -> list[str]:
 # are hashed in one numpy expression. datasketch's default hashes every n-gram's bytes with
 # SHA-1, one Python call each, which is most of its time; feature_hash is the same function for
 # datasketch (its `hashfunc`), so MinHash(hashfunc=feature_hash) is the reference these
-# signatures are tested against (tests/test_bench_equivalence.py).
+# signatures are tested against (tests/dedupe/test_bench_equivalence.py).
 FEATURE_HASHING = "fh3"  # names this tokenization and these hash functions in scheme keys
 _MASK64 = (1 << 64) - 1
 _MIX = 0x9E3779B97F4A7C15  # odd: multiplying by it permutes the 64-bit integers

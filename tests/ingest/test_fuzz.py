@@ -1,4 +1,4 @@
-"""Bad input is quarantined, never fatal: a seeded fuzz corpus (tests/fuzz_corpus.py) through the
+"""Bad input is quarantined, never fatal: a seeded fuzz corpus (tests/support/fuzz_corpus.py) through the
 real CLI and PostgreSQL. Every input ends loaded or in rejected_inputs with a reason, every good
 article is loaded once with its language and its text unmangled, no run crashes or hangs.
 
@@ -24,8 +24,8 @@ from pipeline.ingest.timelimit import ItemTimeout, time_limit
 from pipeline.models import RawInput
 from pipeline.store import database
 from tests.conftest import REPO, query
-from tests.fuzz_corpus import CLASSES, OVERSIZE_LIMIT, Expect, generate
-from tests.http_server import article_text
+from tests.support.fuzz_corpus import CLASSES, OVERSIZE_LIMIT, Expect, generate
+from tests.support.http_server import article_text
 
 ITEM_TIMEOUT = "10"  # seconds per item in fuzz runs: a pathological input costs at most this
 
@@ -70,7 +70,7 @@ def run_fuzz(url: str, corpus: Path, workers: int, timeout: float) -> dict[str, 
 
 
 def evaluate(url: str, corpus: Path) -> dict[str, Any]:
-    from tests.fuzz_corpus import load_manifest
+    from tests.support.fuzz_corpus import load_manifest
 
     manifest = load_manifest(corpus)
     conn = database.connect(url)

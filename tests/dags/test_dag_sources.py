@@ -11,9 +11,9 @@ import pytest
 
 from pipeline import store
 from pipeline.config import DATABASE_URL_ENV
-from tests.airflow_stack import AIRFLOW, migrated_airflow_env
 from tests.conftest import query
-from tests.http_server import LocalSite, article_html, rss, serve, static
+from tests.support.airflow_stack import AIRFLOW, migrated_airflow_env
+from tests.support.http_server import LocalSite, article_html, rss, serve, static
 
 pytestmark = pytest.mark.slow
 

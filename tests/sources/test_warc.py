@@ -18,7 +18,7 @@ from pipeline.ingest import crawl
 from pipeline.sources.warc import read_records
 from pipeline.store import database
 from tests.conftest import create_database, drop_database, query
-from tests.http_server import article_html
+from tests.support.http_server import article_html
 
 SITE = "http://archive.example"
 PAGES = 120  # two records each (request, response) plus noise: a few hundred records

@@ -11,8 +11,8 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 
 from pipeline import config
-from tests.airflow_stack import AIRFLOW, migrated_airflow_env
 from tests.conftest import query
+from tests.support.airflow_stack import AIRFLOW, migrated_airflow_env
 
 pytestmark = pytest.mark.slow
 

@@ -19,7 +19,7 @@ from typing import Any
 import psycopg2
 import pytest
 
-from tests.airflow_stack import REPO, Stack, shared
+from tests.support.airflow_stack import REPO, Stack, shared
 
 pytestmark = pytest.mark.slow
 ARTIFACTS = REPO / ".data" / "artifacts"

@@ -1,7 +1,7 @@
 """A seeded fuzz corpus of inbox files: good articles in several languages and encodings, and
 every kind of bad input the issue names. Deterministic for a seed; fast (no network, no model).
 
-    python -m tests.fuzz_corpus OUT_DIR --count 10000 --seed 1
+    python -m tests.support.fuzz_corpus OUT_DIR --count 10000 --seed 1
 
 Each file's class is in its name (`<class>-<n>.<ext>`) and in OUT_DIR/manifest.json with what
 must become of it: `load` (a good article: it must be stored, with `language` and a `marker`
@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from tests.http_server import article_text
+from tests.support.http_server import article_text
 
 OVERSIZE_LIMIT = 256 * 1024  # the input limit the fuzz run configures, so oversize files stay cheap
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import psycopg2
 import pytest
 
-from tests.airflow_stack import SAMPLES, Stack, shared
+from tests.support.airflow_stack import SAMPLES, Stack, shared
 
 pytestmark = pytest.mark.slow
 

@@ -10,7 +10,7 @@ import pytest
 
 from pipeline.config import FetchSettings
 from pipeline.sources.fetch import Fetcher, FetchError, Validators, canonical_url
-from tests.http_server import LocalSite, Reply, article_html, serve, static
+from tests.support.http_server import LocalSite, Reply, article_html, serve, static
 
 FAST = FetchSettings(
     user_agent="newsdedup-test/1 (+https://example.invalid/bot)",

@@ -23,7 +23,7 @@ from pipeline.cli import main
 from pipeline.evaluation.synthetic import make_copy
 from pipeline.store import database
 from tests.conftest import REPO, create_database, query
-from tests.http_server import article_text
+from tests.support.http_server import article_text
 
 BATCH = "4"  # small batches: many commits per run, so a kill lands between and inside them
 

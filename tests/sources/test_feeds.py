@@ -14,7 +14,7 @@ from pipeline.sources.config import Source
 from pipeline.sources.feeds import parse_feed, parse_sitemap
 from pipeline.sources.fetch import Fetcher
 from tests.conftest import query
-from tests.http_server import LocalSite, Reply, article_html, rss, serve, static
+from tests.support.http_server import LocalSite, Reply, article_html, rss, serve, static
 
 SETTINGS = Settings(
     fetch=FetchSettings(

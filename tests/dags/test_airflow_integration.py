@@ -12,7 +12,7 @@ import httpx
 import psycopg2
 import pytest
 
-from tests.airflow_stack import SAMPLES, Stack, shared
+from tests.support.airflow_stack import SAMPLES, Stack, shared
 
 pytestmark = pytest.mark.slow
 

@@ -25,7 +25,7 @@ import httpx
 import psycopg2
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 SAMPLES = REPO / "data" / "samples"
 AIRFLOW = str(Path(sys.executable).with_name("airflow"))
 ADMIN, PASSWORD = "admin", "test-admin-password"
