@@ -86,7 +86,8 @@ def _plain_zipf() -> tuple[dict[str, float], dict[str, float]]:
     of the other languages. zipf_frequency finds a name's 0.0 only after running each language's
     tokenizer (~80 us a name); a plain lower-case word is its own single token in every language
     consulted, so its value is the list's frequency, rounded as wordfreq rounds it (3 significant
-    digits, zipf to 2 decimals). tests/dedupe/test_bench_equivalence.py checks it against wordfreq."""
+    digits, zipf to 2 decimals). tests/dedupe/test_bench_equivalence.py checks it against
+    wordfreq."""
     return _plain_table(("en",)), _plain_table(_OTHER_LANGUAGES)
 
 

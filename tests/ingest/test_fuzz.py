@@ -1,6 +1,7 @@
-"""Bad input is quarantined, never fatal: a seeded fuzz corpus (tests/support/fuzz_corpus.py) through the
-real CLI and PostgreSQL. Every input ends loaded or in rejected_inputs with a reason, every good
-article is loaded once with its language and its text unmangled, no run crashes or hangs.
+"""Bad input is quarantined, never fatal: a seeded fuzz corpus (tests/support/fuzz_corpus.py)
+through the real CLI and PostgreSQL. Every input ends loaded or in rejected_inputs with a reason,
+every good article is loaded once with its language and its text unmangled, no run crashes or
+hangs.
 
 The 10,000-input run is a slow test; RELIABILITY.md has its figures and the commands."""
 

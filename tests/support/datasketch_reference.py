@@ -1,5 +1,6 @@
 """The straightforward fingerprints the product's vectorised ones must equal: feature sets,
-datasketch's own MinHash with feature_hash, one band at a time (tests/dedupe/test_bench_equivalence.py)."""
+datasketch's own MinHash with feature_hash, one band at a time
+(tests/dedupe/test_bench_equivalence.py)."""
 
 from __future__ import annotations
 
