@@ -32,7 +32,7 @@ def table(result: dict[str, Any]) -> str:
          f"{pool['fingerprint']:,.0f}",
          f"{one['fingerprint'] / base['minhash_per_s']:.2f} / "
          f"**{pool['fingerprint'] / base['minhash_per_s']:.2f}** x datasketch"),
-        ("verification docs (dedupe.prepare)", f"{one['verification_docs']:,.0f}",
+        ("verification docs (verify.prepare)", f"{one['verification_docs']:,.0f}",
          f"{pool['verification_docs']:,.0f}", ""),
         ("HTML extraction only (trafilatura + metadata)", f"{one['html_extract']:,.0f}",
          f"{pool['html_extract']:,.0f}",

@@ -130,7 +130,7 @@ class FingerprintSettings:
 
 @dataclass(frozen=True)
 class DedupeSettings:
-    """Thresholds of the two dedupe levels; pipeline/dedupe.py says what each score means."""
+    """Thresholds of the two dedupe levels; pipeline/dedupe/verify.py says what each score means."""
 
     max_candidates: int = 50  # LSH candidates verified per new article, most shared bands first
     # ... among those sharing at least this many band buckets (both schemes counted): unrelated
@@ -169,7 +169,8 @@ class DedupeSettings:
 
 @dataclass(frozen=True)
 class FetchSettings:
-    """How politely and how patiently pages, feeds and sitemaps are fetched (pipeline/fetch.py)."""
+    """How politely and how patiently pages, feeds and sitemaps are fetched
+    (pipeline/sources/fetch.py)."""
 
     user_agent: str = (
         "newsdedup/0.1 (news ingest and deduplication; +https://github.com/newsdedup/newsdedup)"
@@ -230,7 +231,7 @@ class Settings:
     max_input_bytes: int = 20 * 1024 * 1024
     batch_size: int = 200
     # Seconds of text work (extract, then clean + fingerprint) one input may take before it is
-    # rejected as `timeout` (pipeline/timelimit.py); 0 turns the limit off.
+    # rejected as `timeout` (pipeline/ingest/timelimit.py); 0 turns the limit off.
     item_timeout: float = 30.0
     # Articles of one site a line must recur in before it is that site's boilerplate.
     site_boilerplate_min_articles: int = 3

@@ -2,7 +2,7 @@
 
 A line that recurs in several different articles of one site (a promo, a standing disclaimer,
 a newsletter pitch worded the way only that outlet words it) is that site's furniture, even
-when no general rule knows its wording. The counts live in Postgres (pipeline/store.py), grow
+when no general rule knows its wording. The counts live in Postgres (pipeline/store/), grow
 with every run and are shared by every worker; this module holds the logic both the database
 and the in-memory index (used by `newsdedup eval`) follow.
 """

@@ -5,7 +5,7 @@ Two signatures per article, one per dedupe question:
   share long runs of words, so their shingle sets overlap strongly.
 - `terms`: the set of rare words (names, places, unusual nouns). Rewrites of one report and
   independent coverage of one event share few word runs but many rare words, so they are found
-  here and told apart by the verification in pipeline/dedupe.py.
+  here and told apart by the verification in pipeline/dedupe/verify.py.
 LSH only proposes candidates; nothing is decided on a signature alone.
 """
 
@@ -113,7 +113,8 @@ def word_shingles(text: str, size: int) -> set[tuple[str, ...]]:
 
 def rare_terms(text: str, min_weight: float) -> set[tuple[str, ...]]:
     """The terms scheme's features: words at least as rare as min_weight, numbers excluded (they
-    recur across unrelated news), outside the sentences dedupe ignores (pipeline/sentences.py)."""
+    recur across unrelated news), outside the sentences dedupe ignores
+    (pipeline/text/sentences.py)."""
     content = tokens("\n".join(content_sentences(text)))
     return {(w,) for w in _rare(word_weights(content), min_weight)}
 
@@ -297,7 +298,7 @@ def fingerprint(
     that scheme: an empty set would share its bucket with every other empty set.
 
     `content_weights`, the weight of each word of the text's content sentences, is what
-    dedupe.prepare computes (Doc.weights): ingest passes it rather than have it found twice."""
+    verify.prepare computes (Doc.weights): ingest passes it rather than have it found twice."""
     words_scheme, terms_scheme = schemes(settings)
     words = tokens(text)
     if content_weights is None:

@@ -76,7 +76,7 @@ HASHING = FEATURE_HASHING  # stored with each screen: screens of other hashing a
 def make_screen(
     words: list[str], weights: dict[str, float], vocabulary_weight: float, norm: float
 ) -> Screen:
-    """The screen of a text dedupe.prepare has tokenized (`words`) and weighed (`weights`)."""
+    """The screen of a text verify.prepare has tokenized (`words`) and weighed (`weights`)."""
     token_hashes = np.array(word_hashes(words), dtype=np.uint64)
     order = np.argsort(token_hashes, kind="stable")
     ordered = token_hashes[order]

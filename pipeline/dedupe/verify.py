@@ -1,10 +1,11 @@
 """Verifying LSH candidates: is a pair one text (duplicate), one event (same story), or neither?
 
 Plain shingle Jaccard cannot answer that: two rewrites of one wire report can share fewer word
-3-grams than two independent reports of one event share words. The signals below weigh each word
-by its rarity (pipeline/fingerprint.weight), so that shared names, places and unusual terms count
-and shared function words do not, and look at sentences: a rewrite keeps the original's sentence
-plan (most of its sentences have a reworded counterpart), independent coverage only shares facts.
+3-grams than two independent reports of one event share words. The signals below weigh each word by
+its rarity (pipeline/dedupe/fingerprint.weight), so that shared names, places and unusual terms
+count and shared function words do not, and look at sentences: a rewrite keeps the original's
+sentence plan (most of its sentences have a reworded counterpart), independent coverage only shares
+facts.
 
 Every score is kept with the link (article_matches.scores) so that a decision can be explained.
 """

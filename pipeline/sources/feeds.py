@@ -1,8 +1,8 @@
 """RSS/Atom feeds and news sitemaps: the article URLs a listing offers, canonicalised.
 
-Parsing only; fetching the listing (with conditional GET) is pipeline/crawl.py's job. A listing
-that cannot be parsed at all raises FetchError("bad_feed" / "bad_sitemap"); an entry without a
-usable link is skipped, since there is nothing to fetch.
+Parsing only; fetching the listing (with conditional GET) is pipeline/ingest/crawl.py's job. A
+listing that cannot be parsed at all raises FetchError("bad_feed" / "bad_sitemap"); an entry without
+a usable link is skipped, since there is nothing to fetch.
 """
 
 from __future__ import annotations

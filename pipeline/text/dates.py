@@ -1,6 +1,6 @@
 """Metadata read from text patterns: bylines, date lines, language.
 
-HTML inputs get their metadata from trafilatura/htmldate (pipeline/extract.py); text dumps have
+HTML inputs get their metadata from trafilatura/htmldate (pipeline/extract/); text dumps have
 no markup, so the cleaner hands the lines it moves out of the body to these parsers. dateparser
 would cover more languages but pulls in a large dependency and guesses on ordinary sentences;
 these patterns accept only lines that are wholly a date, which is what a dateline is.

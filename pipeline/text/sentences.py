@@ -1,9 +1,9 @@
 """Sentences of a clean text, and the ones dedupe leaves out.
 
-Both dedupe stages look at the same content: the rare-word LSH scheme (pipeline/fingerprint.py)
-and verification (pipeline/dedupe.py) skip sentences with calls to action, paywall, form and
-legal phrasing, or contact details, which outlets print under every story: shared, they would
-make unrelated stories of one outlet look alike.
+Both dedupe stages look at the same content: the rare-word LSH scheme
+(pipeline/dedupe/fingerprint.py) and verification (pipeline/dedupe/verify.py) skip sentences with
+calls to action, paywall, form and legal phrasing, or contact details, which outlets print under
+every story: shared, they would make unrelated stories of one outlet look alike.
 """
 
 from __future__ import annotations
