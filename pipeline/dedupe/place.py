@@ -80,7 +80,10 @@ class _Batch:
         self.in_batch = MemoryCandidateIndex(self.settings)
         shas = [p.article.body_sha256 for p in items]
         self.stored_exact = store.exact_body_matches(cur, shas)
-        wanted = {i for hits in self.stored_hits for i in hits} | set(self.stored_exact.values())
+        # Only a stored article in an item's own top ranks can be in the top ranks of the union
+        # with the batch's articles: the rows of the others are not needed.
+        ranked = {i for hits in self.stored_hits for i in rank_candidates(hits, self.settings)}
+        wanted = ranked | set(self.stored_exact.values())
         cached = [i for i in wanted if i in _DOC_CACHE]
         self.known: dict[int, _Known] = {}
         self.story: dict[int, int] = {}
