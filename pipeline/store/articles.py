@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from pipeline.models import Rejection
 from pipeline.store.database import Cursor
 
+# Any constant works; it only has to be the same for every process that places articles in one
+# database (the migrations' lock is another).
 DEDUPE_LOCK = 7_146_002
 
 
