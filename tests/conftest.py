@@ -14,6 +14,7 @@ import pytest
 
 from pipeline import store
 from pipeline.store import database
+from tests.support.http_server import LocalSite, serve
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLES = REPO / "data" / "samples"
@@ -76,3 +77,9 @@ def query(
     with conn, conn.cursor() as cur:
         cur.execute(sql, params)
         return cur.fetchall()
+
+
+@pytest.fixture
+def site() -> Iterator[LocalSite]:
+    """An HTTP server on 127.0.0.1 whose routes a test sets (tests/support/http_server.py)."""
+    yield from serve()

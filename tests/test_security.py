@@ -21,7 +21,7 @@ from pipeline.sources.config import SourceConfigError, parse_sources
 from pipeline.sources.fetch import Fetcher, FetchError, canonical_url, is_public_address, resolve
 from pipeline.store import Connection
 from tests.conftest import REPO, SAMPLES, create_database, drop_database, query
-from tests.support.http_server import LocalSite, Reply, article_text, serve
+from tests.support.http_server import LocalSite, Reply, article_text
 
 INJECTIONS = [
     "'); DROP TABLE articles; --",
@@ -299,11 +299,6 @@ def test_the_secret_scan_catches_secrets() -> None:
 
 
 # --- the fetcher and private addresses ----------------------------------------------------
-
-
-@pytest.fixture
-def site() -> Iterator[LocalSite]:
-    yield from serve()
 
 
 FAST = FetchSettings(timeout=0.5, min_interval=0.0, max_retries=0, backoff=0.01, max_redirects=3)

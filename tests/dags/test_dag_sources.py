@@ -13,7 +13,7 @@ from pipeline import store
 from pipeline.config import DATABASE_URL_ENV
 from tests.conftest import query
 from tests.support.airflow_stack import AIRFLOW, migrated_airflow_env
-from tests.support.http_server import LocalSite, article_html, rss, serve, static
+from tests.support.http_server import LocalSite, article_html, rss, static
 
 pytestmark = pytest.mark.slow
 
@@ -21,11 +21,6 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def airflow_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     yield migrated_airflow_env(tmp_path_factory.mktemp("airflow"), NEWSDEDUP_FETCH_MIN_INTERVAL="0")
-
-
-@pytest.fixture
-def site() -> Iterator[LocalSite]:
-    yield from serve()
 
 
 def _dags_test(env: dict[str, str], conf: dict[str, str | None]) -> str:

@@ -3,37 +3,28 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
+from dataclasses import replace
 
 import pytest
 
 from pipeline import store
-from pipeline.config import FetchSettings, Settings
+from pipeline.config import Settings
 from pipeline.ingest import crawl
 from pipeline.sources.config import Source
 from pipeline.sources.feeds import parse_feed, parse_sitemap
 from pipeline.sources.fetch import Fetcher
 from tests.conftest import query
-from tests.support.http_server import LocalSite, Reply, article_html, rss, serve, static
-
-SETTINGS = Settings(
-    fetch=FetchSettings(
-        user_agent="newsdedup-test/1",
-        timeout=0.5,
-        min_interval=0.0,
-        max_retries=2,
-        backoff=0.01,
-        max_backoff=0.1,
-        max_attempts=3,
-        allow_private_addresses=True,  # the test server is on 127.0.0.1
-    )
+from tests.support.http_server import (
+    HTML,
+    LOCAL_FETCH,
+    LocalSite,
+    Reply,
+    article_html,
+    rss,
+    static,
 )
-HTML = {"Content-Type": "text/html; charset=utf-8"}
 
-
-@pytest.fixture
-def site() -> Iterator[LocalSite]:
-    yield from serve()
+SETTINGS = Settings(fetch=replace(LOCAL_FETCH, max_backoff=0.1, max_attempts=3))
 
 
 def _feed(site: LocalSite, entries: list[tuple[str, str]], etag: str) -> None:

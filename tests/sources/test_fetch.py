@@ -4,31 +4,28 @@ from __future__ import annotations
 
 import gzip
 import itertools
-from collections.abc import Iterator
+from dataclasses import replace
 
 import pytest
 
 from pipeline.config import FetchSettings
 from pipeline.sources.fetch import Fetcher, FetchError, Validators, canonical_url
-from tests.support.http_server import LocalSite, Reply, article_html, serve, static
+from tests.support.http_server import (
+    HTML,
+    LOCAL_FETCH,
+    LocalSite,
+    Reply,
+    article_html,
+    static,
+)
 
-FAST = FetchSettings(
+FAST = replace(
+    LOCAL_FETCH,
     user_agent="newsdedup-test/1 (+https://example.invalid/bot)",
-    timeout=0.5,
-    min_interval=0.0,
-    max_retries=2,
-    backoff=0.01,
     max_backoff=0.2,
     max_redirects=3,
     max_body_bytes=50_000,
-    allow_private_addresses=True,  # the test server is on 127.0.0.1
 )
-HTML = {"Content-Type": "text/html; charset=utf-8"}
-
-
-@pytest.fixture
-def site() -> Iterator[LocalSite]:
-    yield from serve()
 
 
 def _fetcher(**changes: object) -> tuple[Fetcher, list[float]]:

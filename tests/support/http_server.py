@@ -15,6 +15,8 @@ from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from pipeline.config import FetchSettings
+
 
 @dataclass
 class Reply:
@@ -106,6 +108,19 @@ class LocalSite:
     def __exit__(self, *exc: object) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+# Fetching from the test server: no waits, short timeouts, retries that back off briefly, and
+# private addresses allowed (the server is on 127.0.0.1).
+LOCAL_FETCH = FetchSettings(
+    user_agent="newsdedup-test/1",
+    timeout=0.5,
+    min_interval=0.0,
+    max_retries=2,
+    backoff=0.01,
+    allow_private_addresses=True,
+)
+HTML = {"Content-Type": "text/html; charset=utf-8"}
 
 
 def serve() -> Iterator[LocalSite]:
