@@ -26,9 +26,9 @@ class ConfigError(ValueError):
     """A setting whose value cannot be used; the message names the variable and the value."""
 
 
-def env_str(name: str, default: str | None = None) -> str | None:
-    """The variable's value, or `default` when it is unset or empty."""
-    return os.environ.get(name) or default
+def env_str(name: str) -> str | None:
+    """The variable's value, or None when it is unset or empty."""
+    return os.environ.get(name) or None
 
 
 def env_int(name: str, default: int) -> int:

@@ -1,4 +1,4 @@
-"""Tokens, word rarity, MinHash signatures (datasketch) and the LSH band keys stored in Postgres.
+"""Word rarity, MinHash signatures (datasketch) and the LSH band keys stored in Postgres.
 
 Two signatures per article, one per dedupe question:
 - `words`: word n-gram shingles. Copies of one text (syndicated wire copy, republished pages)

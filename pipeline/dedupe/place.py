@@ -14,7 +14,7 @@ what placing the articles one by one would verify.
 
 from __future__ import annotations
 
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -76,14 +76,16 @@ class _Batch:
     ) -> None:
         self.settings = settings.dedupe
         self.keys: list[list[BucketKey]] = [bucket_keys(p.fingerprints) for p in items]
-        self.stored_hits = stored.shared_buckets(self.keys)  # per item, in placement order
+        # Per item, in placement order, the stored articles in its own top ranks: only those can
+        # be in the top ranks of the union with the batch's articles.
+        self.stored_hits = [
+            Counter({i: hits[i] for i in rank_candidates(hits, self.settings)})
+            for hits in stored.shared_buckets(self.keys)
+        ]
         self.in_batch = MemoryCandidateIndex(self.settings)
         shas = [p.article.body_sha256 for p in items]
         self.stored_exact = store.exact_body_matches(cur, shas)
-        # Only a stored article in an item's own top ranks can be in the top ranks of the union
-        # with the batch's articles: the rows of the others are not needed.
-        ranked = {i for hits in self.stored_hits for i in rank_candidates(hits, self.settings)}
-        wanted = ranked | set(self.stored_exact.values())
+        wanted = {i for hits in self.stored_hits for i in hits} | set(self.stored_exact.values())
         cached = [i for i in wanted if i in _DOC_CACHE]
         self.known: dict[int, _Known] = {}
         self.story: dict[int, int] = {}

@@ -20,7 +20,7 @@ from pipeline.dedupe.candidates import bucket_keys, rank_candidates
 from pipeline.dedupe.fingerprint import Fingerprint, fingerprint
 from pipeline.dedupe.verify import Candidate, Doc, cosine, merge_stories, place, prepare
 from pipeline.evaluation.synthetic import generate, load_sources
-from pipeline.store import MemoryCandidateIndex
+from pipeline.store import BucketKey, MemoryCandidateIndex
 
 SAME_STORY_MAX = 1.5  # datasets README: overall <= 1.5 is the same story ...
 DIFFERENT_STORY_MIN = 2.5  # ... and >= 2.5 a different story
@@ -42,14 +42,17 @@ class MemoryIndex:
         self.index = MemoryCandidateIndex(self.settings.dedupe)
 
     def candidates(self, fingerprints: Iterable[Fingerprint]) -> list[int]:
-        (shared,) = self.index.shared_buckets([bucket_keys(fingerprints)])
+        return self._ranked(bucket_keys(fingerprints))
+
+    def _ranked(self, keys: list[BucketKey]) -> list[int]:
+        (shared,) = self.index.shared_buckets([keys])
         return rank_candidates(shared, self.settings.dedupe)
 
     def add(self, text: str) -> int:
         article_id = len(self.docs) + 1
         doc = prepare(text)
-        fingerprints = fingerprint(text, self.settings.fingerprint, doc.weights)
-        found = self.candidates(fingerprints)
+        keys = bucket_keys(fingerprint(text, self.settings.fingerprint, doc.weights))
+        found = self._ranked(keys)
         self.candidates_seen[article_id] = set(found)
         placement = place(
             doc,
@@ -62,7 +65,7 @@ class MemoryIndex:
         if len(placement.story_ids) > 1:
             merge_stories(self.story, story, placement.story_ids)
         self.story[article_id] = story
-        self.index.add([(article_id, bucket_keys(fingerprints))])
+        self.index.add([(article_id, keys)])
         return article_id
 
     def were_candidates(self, a: int, b: int) -> bool:
