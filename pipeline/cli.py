@@ -16,11 +16,12 @@ import psycopg2
 from rich.console import Console
 
 from pipeline import store
-from pipeline.config import PROJECT_ROOT, Settings
+from pipeline.config import PROJECT_ROOT, Settings, file_settle_seconds
 from pipeline.dedupe import explain
 from pipeline.ingest.batch import ingest_files
+from pipeline.models import Rejection
 from pipeline.ops import report
-from pipeline.sources.files import discover_files
+from pipeline.sources.files import discover_files, is_supported
 from pipeline.store import database
 
 log = logging.getLogger(__name__)
@@ -39,7 +40,7 @@ def cmd_ingest(args: argparse.Namespace, console: Console) -> int:
     from pipeline.ingest.backfill import ingest_warcs
     from pipeline.ingest.crawl import process_pages
     from pipeline.sources.fetch import FetchError, canonical_url
-    from pipeline.sources.warc import discover_warcs, is_warc
+    from pipeline.sources.warc import is_warc
 
     settings = Settings.from_env()
     if args.allow_private_addresses:
@@ -48,12 +49,21 @@ def cmd_ingest(args: argparse.Namespace, console: Console) -> int:
     urls = [p for p in args.paths if p.startswith(("http://", "https://"))]
     local = [p for p in args.paths if p not in urls]
     try:
-        files = [f for f in discover_files(local) if not is_warc(f)] if local else []
-        warcs = discover_warcs(local) if local else []
+        found = discover_files(
+            local,
+            wanted=lambda path: is_supported(path) or is_warc(path),
+            follow_links_out=args.follow_links_out,
+            settle_seconds=file_settle_seconds(),
+        )
         urls = [canonical_url(u) for u in urls]
     except (FileNotFoundError, FetchError) as exc:
         console.print(f"[red]error:[/red] {exc}")
         return 2
+    warcs = [path for path in found.inputs if is_warc(path)]
+    files: list[Path | Rejection] = [path for path in found.inputs if not is_warc(path)]
+    files += found.skipped
+    for path in found.waiting:
+        console.print(f"[yellow]waiting:[/yellow] {path} was modified just now; run again later")
     url = database.resolve_database_url(args.database_url)
     conn = database.connect(url)
     store.apply_migrations(conn)
@@ -216,6 +226,10 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.add_argument(
         "--allow-private-addresses", action="store_true",
         help="fetch URLs on private, loopback or link-local addresses (refused by default)",
+    )  # fmt: skip
+    ingest.add_argument(
+        "--follow-links-out", action="store_true",
+        help="read symbolic links in a folder that lead out of it (skipped by default)",
     )  # fmt: skip
     ingest.set_defaults(handler=cmd_ingest)
 

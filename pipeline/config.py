@@ -81,6 +81,12 @@ def inbox() -> str:
     return env_str("NEWSDEDUP_INBOX") or str(SAMPLE_CORPUS)
 
 
+def file_settle_seconds() -> float:
+    """Seconds a file must go unmodified before it is read: a younger one may still be being
+    written, and waits for the next run (NEWSDEDUP_FILE_SETTLE_SECONDS, default 2)."""
+    return env_float("NEWSDEDUP_FILE_SETTLE_SECONDS", 2.0)
+
+
 def deadline_minutes() -> float:
     """Minutes after a DAG run is queued before the Deadline alert (NEWSDEDUP_DEADLINE_MINUTES)."""
     return env_float("NEWSDEDUP_DEADLINE_MINUTES", 60.0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 import uuid
@@ -15,6 +16,11 @@ import pytest
 from pipeline import store
 from pipeline.store import database
 from tests.support.http_server import LocalSite, serve
+
+# Tests write their inbox files a moment before they ingest them: they are whole, so they need
+# not wait out the settling time a live inbox gives files (config.file_settle_seconds; the
+# tests of that wait set it themselves). Set here so that subprocesses inherit it too.
+os.environ.setdefault("NEWSDEDUP_FILE_SETTLE_SECONDS", "0")
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLES = REPO / "data" / "samples"

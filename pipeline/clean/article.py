@@ -8,7 +8,7 @@ from collections.abc import Collection
 from pipeline.clean import clean_paragraphs
 from pipeline.clean.site import line_key
 from pipeline.extract.core import Extracted
-from pipeline.models import Article, InputError
+from pipeline.models import Article, InputError, Removal
 from pipeline.text.language import detect_language
 
 MIN_BODY_CHARS = 80
@@ -33,7 +33,12 @@ def build_article(extracted: Extracted, site_boilerplate: Collection[str] = froz
         body=body,
         body_sha256=hashlib.sha256(body.encode("utf-8")).hexdigest(),
         metadata=result.metadata,
-        removals=result.removals,
+        removals=[*result.removals, *_repairs(extracted)],
         site=extracted.site,
         site_lines=site_lines,
     )
+
+
+def _repairs(extracted: Extracted) -> list[Removal]:
+    """Invalid characters replaced at extraction, noted with what the cleaner removed."""
+    return [Removal("invalid_characters", extracted.repaired)] if extracted.repaired else []

@@ -315,3 +315,13 @@ def fingerprint(
         keys = band_keys(values, scheme.bands, scheme.rows) if len(hashed) else ()
         result.append(Fingerprint(scheme.key(settings), values, keys))
     return result
+
+
+def from_signature(key: str, signature: bytes, settings: FingerprintSettings) -> Fingerprint | None:
+    """A stored signature as the fingerprint it was (its band keys found again), or None when
+    `key` is not one of the current schemes."""
+    for scheme in schemes(settings):
+        if scheme.key(settings) == key:
+            values = np.frombuffer(signature, dtype="<u4").astype(np.uint64)
+            return Fingerprint(key, values, band_keys(values, scheme.bands, scheme.rows))
+    return None

@@ -42,20 +42,27 @@ class Prepared:
     doc: Doc  # what dedupe verification compares
 
 
-# Stored articles never change, so what verification computed for one stays valid: a per-process
-# cache keeps the dedupe lock from being held while the same candidates are prepared again.
+# What verification computed for a stored article stays valid while its text does: a
+# per-process cache keeps the dedupe lock from being held while the same candidates are
+# prepared again. An entry holds the body hash it was computed for, so a revision stored by any
+# process (pipeline/dedupe/revise.py) is never compared as its old text.
 # A Doc is large in memory (token counts, sentence word sets, screen), so the size bounds the
 # main process's memory. Stored screens spare most stored candidates their doc (screen.py), so
 # a small cache costs little time for much less memory (BENCHMARKS.md, "Figures behind the code").
-_DOC_CACHE: OrderedDict[int, Doc] = OrderedDict()
+_DOC_CACHE: OrderedDict[int, tuple[str, Doc]] = OrderedDict()
 DOC_CACHE_SIZE = 500
 
 
-def remember(article_id: int, doc: Doc) -> None:
-    _DOC_CACHE[article_id] = doc
+def remember(article_id: int, body_sha256: str, doc: Doc) -> None:
+    _DOC_CACHE[article_id] = (body_sha256, doc)
     _DOC_CACHE.move_to_end(article_id)
     while len(_DOC_CACHE) > DOC_CACHE_SIZE:
         _DOC_CACHE.popitem(last=False)
+
+
+def _cached_doc(article_id: int, body_sha256: str) -> Doc | None:
+    sha, doc = _DOC_CACHE.get(article_id, ("", None))
+    return doc if sha == body_sha256 else None
 
 
 @dataclass
@@ -92,7 +99,7 @@ class _Batch:
         for row in store.stored_for_placement(cur, sorted(wanted), cached, HASHING):
             screen = Screen.from_bytes(row.screen) if row.screen else None
             self.known[row.id] = _Known(
-                _DOC_CACHE.get(row.id), row.canonical_id, row.body_sha256, screen
+                _cached_doc(row.id, row.body_sha256), row.canonical_id, row.body_sha256, screen
             )
             self.story[row.id] = row.story_id
         self.first_with_body: dict[str, int] = {}
@@ -119,7 +126,7 @@ class _Batch:
         for article_id, title, body, published_at in store.stored_texts(cur, missing):
             doc = prepare(dedupe_text(title, body), published_at)
             self.known[article_id].doc = doc
-            remember(article_id, doc)
+            remember(article_id, self.known[article_id].body_sha256, doc)
         candidates = []
         for i in kept:
             known = self.known[i]
@@ -174,7 +181,7 @@ def place_batch(
     store.clear_rejections(cur, [p.article.source_uri for p in items])
     store.count_site_lines(cur, [(a.site, a.site_lines) for a in learned])
     for row, prepared in zip(rows, items, strict=True):
-        remember(row.article_id, prepared.doc)
+        remember(row.article_id, prepared.article.body_sha256, prepared.doc)
 
 
 def _new_row(

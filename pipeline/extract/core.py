@@ -6,12 +6,13 @@ whatever metadata the input carried, and pipeline.clean takes it from there.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from urllib.parse import urlparse
 
 from pipeline.extract.decode import check_is_text, decode, looks_like_html
 from pipeline.extract.html import html_paragraphs
 from pipeline.models import ArticleMetadata, Paragraph, RawInput
+from pipeline.text.characters import CharacterReport
 
 
 @dataclass
@@ -21,6 +22,7 @@ class Extracted:
     raw: RawInput
     paragraphs: list[Paragraph]
     metadata: ArticleMetadata
+    repaired: str = ""  # which invalid characters were replaced, and where (else empty)
 
     @property
     def site(self) -> str:
@@ -28,14 +30,39 @@ class Extracted:
 
 
 def extract(raw: RawInput) -> Extracted:
-    """Decode and extract one input; raises InputError for inputs to quarantine."""
-    text = decode(raw.data)
+    """Decode and extract one input; raises InputError for inputs to quarantine.
+
+    Text enters the pipeline here, from the bytes and from the values a page declares (JSON-LD
+    escapes, meta tags), so this is where invalid characters are replaced, once for every stage
+    after it (pipeline/text/characters.py)."""
+    report = CharacterReport()
+    text = report.valid_text(decode(raw.data), "text")
     check_is_text(text)
     if looks_like_html(raw, text):
         url = raw.source_uri if raw.source_uri.startswith(("http://", "https://")) else None
         html_blocks, metadata = html_paragraphs(text, url)
-        return Extracted(raw, list(html_blocks), _named(metadata, raw))
-    return Extracted(raw, list(split_text(text)), _named(ArticleMetadata(), raw))
+        paragraphs: list[Paragraph] = list(html_blocks)
+    else:
+        paragraphs, metadata = list(split_text(text)), ArticleMetadata()
+    valid = [_valid_paragraph(p, report) for p in paragraphs]
+    metadata = _valid_metadata(_named(metadata, raw), report)
+    return Extracted(raw, valid, metadata, report.describe() if report else "")
+
+
+def _valid_paragraph(paragraph: Paragraph, report: CharacterReport) -> Paragraph:
+    if isinstance(paragraph, str):
+        return report.valid_text(paragraph, "text")
+    return (report.valid_text(paragraph[0], "text"), paragraph[1])
+
+
+def _valid_metadata(metadata: ArticleMetadata, report: CharacterReport) -> ArticleMetadata:
+    for spec in fields(metadata):
+        value = getattr(metadata, spec.name)
+        if isinstance(value, str):
+            setattr(metadata, spec.name, report.valid_text(value, spec.name))
+        elif isinstance(value, list):
+            setattr(metadata, spec.name, [report.valid_text(v, spec.name) for v in value])
+    return metadata
 
 
 def _named(metadata: ArticleMetadata, raw: RawInput) -> ArticleMetadata:

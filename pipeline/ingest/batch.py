@@ -7,6 +7,7 @@ inserts, so the expensive text work of several workers runs in parallel.
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import logging
 import multiprocessing
@@ -25,12 +26,13 @@ from pipeline.clean.article import build_article
 from pipeline.config import Settings, ingest_workers
 from pipeline.dedupe.fingerprint import fingerprint
 from pipeline.dedupe.place import Prepared, place_batch
+from pipeline.dedupe.revise import revise_batch
 from pipeline.dedupe.verify import prepare
 from pipeline.extract.core import Extracted, extract
 from pipeline.ingest.timelimit import ItemTimeout, time_limit
 from pipeline.models import Article, InputError, RawInput, Rejection
 from pipeline.sources.files import read_file, source_uri_for
-from pipeline.store import Connection, RunCounts
+from pipeline.store import Connection, Cursor, RunCounts
 
 log = logging.getLogger(__name__)
 
@@ -178,12 +180,17 @@ def _start_batch(
     extracted: list[Extracted] = []
     rejections: list[Rejection] = []
     todo: list[tuple[RawInput, float]] = []
+    seen: set[tuple[str, str]] = set()
     for item in items:
         if isinstance(item, Rejection):
             rejections.append(item)
-        elif item.source_uri in known:
-            _count_known(item, known, counts, rejections)
-        else:
+        elif (
+            known.get(item.source_uri) == item.raw_sha256
+            or (item.source_uri, item.raw_sha256) in seen
+        ):
+            counts.unchanged += 1  # stored already, or a second name of one input
+        else:  # new, or other bytes at a stored URI: a revision once it is cleaned
+            seen.add((item.source_uri, item.raw_sha256))
             todo.append((item, settings.item_timeout))
     for result in _map(pool, _extract_one, todo):
         if isinstance(result, Rejection):
@@ -225,15 +232,11 @@ def _finish_batch(
     # is looked at again, so that the outcome is the one of loading the batches in turn.
     with conn, conn.cursor() as cur:
         pages = started.extracted
-        known = store.known_inputs(cur, [page.raw.source_uri for page in pages])
         boilerplate = store.site_boilerplate(
             cur, {page.site for page in pages}, settings.site_boilerplate_min_articles
         )
     fresh: list[Prepared] = []
     for page, prepared in zip(pages, results, strict=True):
-        if page.raw.source_uri in known:
-            _count_known(page.raw, known, counts, rejections)
-            continue
         site_lines = boilerplate.get(page.site, frozenset())
         changed = site_lines ^ started.boilerplate.get(page.site, frozenset())
         if _boilerplate_changes(prepared, changed):
@@ -244,19 +247,75 @@ def _finish_batch(
             fresh.append(prepared)
     # Earliest publication first, so that when a batch brings an original and its copies
     # together the original becomes canonical; source_uri breaks ties deterministically.
+    # The sort is stable: versions of one URI keep the order they arrived in.
     fresh.sort(key=lambda p: (p.article.metadata.published_at or _FAR_FUTURE, p.article.source_uri))
-    with conn, conn.cursor() as cur:
-        store.lock_for_dedupe(cur)
-        # Re-check under the lock: another worker may have stored some of these meanwhile.
-        known_now = store.known_inputs(cur, [p.article.source_uri for p in fresh])
-        new = [p for p in fresh if p.article.source_uri not in known_now]
-        counts.unchanged += len(fresh) - len(new)
-        place_batch(cur, run_id, new, settings, counts)
-        for rejection in rejections:
-            store.record_rejection(cur, rejection, run_id)
-        counts.rejected += len(rejections)
-        store.add_run_counts(cur, run_id, counts)
-    return counts
+    return _store(conn, run_id, fresh, rejections, settings, counts)
+
+
+def _store(
+    conn: Connection,
+    run_id: int,
+    fresh: Sequence[Prepared],
+    rejections: Sequence[Rejection],
+    settings: Settings,
+    before: RunCounts,
+) -> RunCounts:
+    """Place and store a batch's articles and record its rejections, in one transaction under
+    the dedupe lock; the run's counts gain `before` (what the batch counted so far) and what
+    this adds.
+
+    An article the database refuses (store.ROW_REFUSED) must cost that article only: the
+    batch is stored again in halves until the refused one is alone, and it is quarantined with
+    the database's reason. The other halves commit as they succeed, in order, so the outcome
+    is that of loading the batch without it.
+    """
+    counts = dataclasses.replace(before)
+    try:
+        with conn, conn.cursor() as cur:
+            store.lock_for_dedupe(cur)
+            # Known now, under the lock: another worker may have stored some of these meanwhile.
+            new, revisions = _new_and_revised(cur, fresh, counts)
+            place_batch(cur, run_id, new, settings, counts)
+            revise_batch(cur, run_id, revisions, settings, counts)
+            for rejection in rejections:
+                store.record_rejection(cur, rejection, run_id)
+            counts.rejected += len(rejections)
+            store.add_run_counts(cur, run_id, counts)
+        return counts
+    except store.ROW_REFUSED as exc:
+        if not fresh:
+            raise  # rejections are valid text by construction (store.record_rejection)
+        if len(fresh) > 1:
+            half = len(fresh) // 2
+            counts = _store(conn, run_id, fresh[:half], [], settings, RunCounts())
+            counts.add(_store(conn, run_id, fresh[half:], rejections, settings, before))
+            return counts
+        article = fresh[0].article
+        log.warning("the database refused %s: %s", article.source_uri, exc)
+        detail = "".join(traceback.format_exception_only(exc)).strip()
+        refused = Rejection(article.source_uri, "store_refused", detail, article.raw_sha256)
+        return _store(conn, run_id, [], [*rejections, refused], settings, before)
+
+
+def _new_and_revised(
+    cur: Cursor, fresh: Sequence[Prepared], counts: RunCounts
+) -> tuple[list[Prepared], list[Prepared]]:
+    """The articles to place as new, and those that are a later version of a stored one (or of
+    one placed in this batch): other bytes at a known URI."""
+    stored = store.known_inputs(cur, [p.article.source_uri for p in fresh])
+    new: list[Prepared] = []
+    revised: list[Prepared] = []
+    placed: set[str] = set()
+    for prepared in fresh:
+        uri = prepared.article.source_uri
+        if stored.get(uri) == prepared.article.raw_sha256:
+            counts.unchanged += 1
+        elif uri in stored or uri in placed:
+            revised.append(prepared)
+        else:
+            placed.add(uri)
+            new.append(prepared)
+    return new, revised
 
 
 def _boilerplate_changes(prepared: Prepared | Rejection, changed_lines: Collection[str]) -> bool:
@@ -269,44 +328,38 @@ def _boilerplate_changes(prepared: Prepared | Rejection, changed_lines: Collecti
     return any(key in changed_lines for key in prepared.article.site_lines)
 
 
-def _count_known(
-    item: RawInput, known: dict[str, str], counts: RunCounts, rejections: list[Rejection]
-) -> None:
-    if known[item.source_uri] == item.raw_sha256:
-        counts.unchanged += 1
-        return
-    # Updating a stored article in place would silently change what analysts already cite.
-    rejections.append(
-        Rejection(
-            item.source_uri,
-            "changed_since_loaded",
-            "this source was loaded before with other bytes; the stored version is kept",
-            item.raw_sha256,
-        )
-    )
-
-
 def ingest_files(
     conn: Connection,
     run_id: int,
-    files: Sequence[Path],
+    files: Sequence[Path | Rejection],
     settings: Settings,
     on_batch: Callable[[RunCounts], None] | None = None,
     workers: int | None = None,
 ) -> RunCounts:
-    """Load files in batches of settings.batch_size; return the counts of this call.
+    """Load files in batches of settings.batch_size; return the counts of this call. A
+    Rejection among them (a file discovery skipped) is recorded with the rest.
 
     `workers` processes do the text work (default: NEWSDEDUP_INGEST_WORKERS, else 1)."""
-    inputs = (read_path(path, settings) for path in files)
+    inputs = (read_path(f, settings) if isinstance(f, Path) else f for f in files)
     return ingest_items(conn, run_id, inputs, settings, on_batch, workers)
 
 
 def new_files(conn: Connection, files: Sequence[Path]) -> list[Path]:
-    """The files whose bytes are not stored yet (cheap pre-filter for schedulers)."""
+    """The files not stored yet, or modified since their article was stored (a rewrite, a
+    half-written file completed): a cheap pre-filter for schedulers, which reads no file.
+
+    Modification times decide, not hashes, so that an inbox's old files are not read again at
+    every poll; load_batch then compares the bytes, and stores a revision only if the text
+    changed. A file rewritten with an older time kept (`cp -p`) is not seen: name it to
+    `newsdedup ingest` to load it."""
     uris = [source_uri_for(p) for p in files]
     with conn, conn.cursor() as cur:
-        known = store.known_inputs(cur, uris)
-    return [p for p, uri in zip(files, uris, strict=True) if uri not in known]
+        stored = store.stored_at(cur, uris)
+    return [
+        path
+        for path, uri in zip(files, uris, strict=True)
+        if uri not in stored or path.stat().st_mtime > stored[uri].timestamp()
+    ]
 
 
 def ingest_items(

@@ -16,16 +16,16 @@ from datetime import datetime
 from pathlib import Path
 
 from pipeline import store
-from pipeline.config import Settings
+from pipeline.config import Settings, file_settle_seconds
 from pipeline.ingest.batch import ingest_items, load_batch, new_files, read_path
 from pipeline.models import RawInput, Rejection
 from pipeline.sources import state
 from pipeline.sources.config import Source
 from pipeline.sources.feeds import parse_feed, parse_sitemap
 from pipeline.sources.fetch import Fetcher, FetchError, Response, canonical_url, is_xml_type
-from pipeline.sources.files import discover_files
+from pipeline.sources.files import Found, discover_files, is_supported
 from pipeline.sources.state import DONE, REJECTED, RETRY, Listed, Outcome
-from pipeline.sources.warc import discover_warcs, file_sha256, read_records, unique_uris
+from pipeline.sources.warc import file_sha256, is_warc, read_records
 from pipeline.store import Connection, RunCounts
 
 log = logging.getLogger(__name__)
@@ -120,14 +120,35 @@ def discover(
         return state.due(
             conn, source.name, max_attempts=max_attempts, since=since, until=until, limit=limit
         )
+    wanted = is_warc if source.kind == "warc" else is_supported
+    found = discover_files(
+        [source.location],
+        wanted=wanted,
+        follow_links_out=source.follow_links_out,
+        settle_seconds=file_settle_seconds(),
+    )
+    _record_skipped(conn, source, found)
     if source.kind == "warc":
-        files = discover_warcs([source.location])
+        files = found.inputs
         if since or until:  # a date-range backfill rereads the archives; loaded pages are skipped
             return [str(p) for p in files][:limit]
         listed = [Listed(str(p), content_sha256=file_sha256(p)) for p in files]
         state.remember(conn, source.name, listed, kind="file")
         return state.due(conn, source.name, max_attempts=max_attempts, limit=limit, kind="file")
-    return [str(p) for p in new_files(conn, discover_files([source.location]))][:limit]
+    return [str(p) for p in new_files(conn, found.inputs)][:limit]
+
+
+def _record_skipped(conn: Connection, source: Source, found: Found) -> None:
+    """What a folder holds that is never read (links out, FIFOs, devices) is quarantined with
+    its reason, and what is still being written is logged: neither vanishes unseen."""
+    if found.skipped:
+        with conn, conn.cursor() as cur:
+            for rejection in found.skipped:
+                store.record_rejection(cur, rejection, None)
+    for path in found.waiting:
+        log.info(
+            "source %s: %s was modified just now; it waits for the next run", source.name, path
+        )
 
 
 def process(
@@ -294,7 +315,8 @@ def process_warcs(
 def _watch(
     items: Iterator[RawInput | Rejection], damage: list[Rejection]
 ) -> Iterator[RawInput | Rejection]:
-    for item in unique_uris(items):
-        if isinstance(item, Rejection) and item.reason == "bad_warc":
+    """Note damage to the file itself; a damaged record (file#offset=...) costs that record."""
+    for item in items:
+        if isinstance(item, Rejection) and item.reason == "bad_warc" and "#" not in item.source_uri:
             damage.append(item)
         yield item

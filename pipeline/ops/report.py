@@ -72,7 +72,7 @@ def print_run(console: Console, run_id: int, counts: RunCounts) -> None:
     console.print(
         f"[bold]ingest run {run_id}[/bold]: read {c.inputs_read}, loaded {c.loaded} "
         f"({c.merged} merged as duplicates, {c.same_story} joined a story), "
-        f"unchanged {c.unchanged}, rejected {c.rejected}"
+        f"revised {c.revised}, unchanged {c.unchanged}, rejected {c.rejected}"
     )
 
 

@@ -30,6 +30,7 @@ _FIELDS = {
     "max_items",
     "shard_size",
     "allow_private_addresses",
+    "follow_links_out",
 }
 
 
@@ -51,6 +52,9 @@ class Source:
     # server on 127.0.0.1). Off by default: a feed must not be able to point us at internal
     # services or cloud metadata endpoints.
     allow_private_addresses: bool = False
+    # Read symbolic links in an inbox or archive folder that lead out of it. Off by default: a
+    # link to /etc or /proc would load what the worker can read as if it were an article.
+    follow_links_out: bool = False
 
 
 def default_path() -> Path:
@@ -88,11 +92,13 @@ def _source(raw: dict[str, Any], defaults: dict[str, Any], base: Path) -> Source
             max_items=int(merged.get("max_items", Source.max_items)),
             shard_size=int(merged.get("shard_size", Source.shard_size)),
             allow_private_addresses=merged.get("allow_private_addresses", False),
+            follow_links_out=merged.get("follow_links_out", False),
         )
     except (TypeError, ValueError) as exc:
         raise SourceConfigError(f"source {name}: {exc}") from exc
-    if not isinstance(source.allow_private_addresses, bool):
-        raise SourceConfigError(f"source {name}: allow_private_addresses must be true or false")
+    for flag in ("allow_private_addresses", "follow_links_out"):
+        if not isinstance(getattr(source, flag), bool):
+            raise SourceConfigError(f"source {name}: {flag} must be true or false")
     if source.max_items < 1 or source.shard_size < 1:
         raise SourceConfigError(f"source {name}: max_items and shard_size must be at least 1")
     return source

@@ -8,6 +8,7 @@ a usable link is skipped, since there is nothing to fetch.
 from __future__ import annotations
 
 import calendar
+import io
 import logging
 import time
 from datetime import UTC, datetime
@@ -33,7 +34,9 @@ def _when(parsed: time.struct_time | None) -> datetime | None:
 def parse_feed(body: bytes, url: str, content_type: str | None = None) -> list[Listed]:
     """Entries of an RSS or Atom feed, relative links resolved against the feed's URL."""
     headers = {"content-location": url, "content-type": content_type or "application/xml"}
-    parsed = feedparser.parse(body, response_headers=headers)
+    # A stream, never the bytes themselves: feedparser opens bytes or a str that name a file
+    # as that file, so a feed whose body is "/dev/zero" or a local path would be read from disk.
+    parsed = feedparser.parse(io.BytesIO(body), response_headers=headers)
     if parsed.bozo and not parsed.entries:
         raise FetchError("bad_feed", f"{url}: {parsed.get('bozo_exception')}", retryable=False)
     listed: dict[str, Listed] = {}

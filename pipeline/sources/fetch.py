@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import http.client
 import ipaddress
+import re
 import socket
 import ssl
 import time
@@ -28,13 +29,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from email.message import Message
 from typing import Any
-from urllib.parse import urljoin, urlsplit, urlunsplit
+from urllib.parse import SplitResult, urljoin, urlsplit, urlunsplit
 
 from courlan import normalize_url
 
 from pipeline.config import FetchSettings
 from pipeline.models import InputError
 from pipeline.sources.files import decompress_gzip
+from pipeline.text.characters import valid_text
 
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _READ_CHUNK = 1 << 16
@@ -79,11 +81,35 @@ def canonical_url(url: str) -> str:
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
         raise FetchError("bad_url", f"not an http(s) URL: {url!r}", retryable=False)
     try:
+        _check_url(url.strip(), parts)
         normalized = normalize_url(parts)
+        clean = urlsplit(normalized)
+        _check_url(normalized, clean)
     except ValueError as exc:
         raise FetchError("bad_url", f"{url!r}: {exc}", retryable=False) from exc
-    clean = urlsplit(normalized)
     return urlunsplit((clean.scheme, clean.netloc, clean.path or "/", clean.query, ""))
+
+
+def _check_url(url: str, parts: SplitResult) -> None:
+    """Raise ValueError for what every later use of a URL would trip on: a port that is not a
+    number (urlsplit's .port raises only when asked, deep in a fetch), a host no DNS name or
+    address can be, or characters a URL and the database refuse."""
+    if valid_text(url) != url or any(c.isspace() or c in '<>"\\^`{|}' for c in url):
+        raise ValueError("characters a URL cannot hold")
+    parts.port  # noqa: B018 - raises ValueError for a port that is not a number in range
+    host = parts.hostname or ""
+    if host.startswith("[") or ":" in host:
+        ipaddress.IPv6Address(host.strip("[]").split("%", 1)[0])
+    elif not _HOST.fullmatch(host.encode("idna").decode("ascii")):
+        raise ValueError(f"not a host name: {host!r}")
+
+
+# Labels of letters, digits and hyphens (IDNA-encoded), dot-separated; an IPv4 address fits too.
+_HOST = re.compile(
+    r"(?=.{1,253}$)(?:[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?\.)*"
+    r"[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?\.?",
+    re.I,
+)
 
 
 def media_type(header: str | None) -> str | None:
@@ -114,9 +140,31 @@ def is_public_address(address: str) -> bool:
     """Whether an IP address is reachable on the public internet (not private, loopback,
     link-local, shared, reserved, unspecified or multicast)."""
     ip = ipaddress.ip_address(address.split("%", 1)[0])  # drop an IPv6 zone (fe80::1%eth0)
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped  # ::ffff:127.0.0.1 is 127.0.0.1
+    embedded = _embedded_ipv4(ip) if isinstance(ip, ipaddress.IPv6Address) else None
+    if embedded is not None:
+        ip = embedded
     return ip.is_global and not ip.is_multicast
+
+
+_NAT64 = (ipaddress.IPv6Network("64:ff9b::/96"), ipaddress.IPv6Network("64:ff9b:1::/48"))
+_IPV4_COMPATIBLE = ipaddress.IPv6Network("::/96")
+
+
+def _embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 one reaches: the mapped (::ffff:a.b.c.d), IPv4-compatible
+    (::a.b.c.d), NAT64 (64:ff9b::a.b.c.d), 6to4 (2002:aabb:ccdd::) and Teredo forms all lead
+    to an IPv4 host, which must be public for the address to be."""
+    if ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped
+    if ip.sixtofour is not None:
+        return ip.sixtofour
+    if ip.teredo is not None:
+        return ip.teredo[1]
+    if any(ip in network for network in _NAT64) or (
+        ip in _IPV4_COMPATIBLE and int(ip) > 1  # :: and ::1 are themselves not global
+    ):
+        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    return None
 
 
 def resolve(url: str, allow_private: bool) -> list[str]:

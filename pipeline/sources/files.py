@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import stat
+import time
 import zlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipeline.models import InputError, RawInput
+from pipeline.models import InputError, RawInput, Rejection
 
 SUPPORTED_SUFFIXES = (".txt", ".html", ".htm")
 GZIP_SUFFIX = ".gz"
@@ -21,27 +25,114 @@ def is_supported(path: Path) -> bool:
     return name.endswith(SUPPORTED_SUFFIXES)
 
 
-def discover_files(paths: Iterable[str | Path]) -> list[Path]:
-    """Expand files and folders into a sorted, de-duplicated list of supported input files.
+@dataclass
+class Found:
+    """What a walk of inbox folders found."""
 
-    Hidden files and folders (editor swap files, .git) are skipped; a path that does not exist
-    raises FileNotFoundError, since it is a mistake of the caller and not a bad input.
+    inputs: list[Path] = field(default_factory=list)  # regular files, once each, by real path
+    skipped: list[Rejection] = field(default_factory=list)  # there, but never an input: why
+    waiting: list[Path] = field(default_factory=list)  # written to just now: for the next run
+
+
+def discover_files(
+    paths: Iterable[str | Path],
+    *,
+    wanted: Callable[[Path], bool] | None = None,
+    follow_links_out: bool = False,
+    settle_seconds: float = 0.0,
+) -> Found:
+    """Expand files and folders into the input files they hold (`wanted` names: by default the
+    supported suffixes), sorted, each file once however many names it has.
+
+    A folder is an inbox: hidden files and folders (editor swap files, .git) are not looked at;
+    a symbolic link leading out of it is skipped unless `follow_links_out` (a link to
+    /proc/self/environ must not load the worker's secrets as an article), as are dangling links
+    and what is not a regular file (a FIFO would block the reader, a device never end). A file
+    modified less than `settle_seconds` ago is still being written: it waits for the next run.
+    A path given that does not exist raises FileNotFoundError: a mistake of the caller, not a
+    bad input.
     """
-    found: set[Path] = set()
+    wanted = wanted or is_supported
+    found = Found()
+    real: set[Path] = set()
+    now = time.time()
     for raw in paths:
-        path = Path(raw).expanduser().resolve()
-        if not path.exists():
+        given = Path(raw).expanduser().absolute()
+        if not os.path.lexists(given):
             raise FileNotFoundError(f"no such file or folder: {raw}")
-        if path.is_file():
-            found.add(path)
+        if given.is_dir():
+            root = given.resolve()
+            entries = (e for e in _walk(root, follow_links_out) if wanted(e))
+            for entry in entries:
+                checked = _inbox_entry(entry, root, follow_links_out)
+                if isinstance(checked, Rejection):
+                    found.skipped.append(checked)
+                elif checked not in real:
+                    real.add(checked)
+                    _settled(checked, now, settle_seconds, found)
+        else:  # named by the caller: followed wherever it leads
+            checked = _inbox_entry(given, None, True)
+            if isinstance(checked, Rejection):
+                found.skipped.append(checked)
+            elif checked not in real:
+                real.add(checked)
+                _settled(checked, now, settle_seconds, found)
+    found.inputs.sort()
+    return found
+
+
+def _walk(root: Path, follow_links: bool) -> Iterator[Path]:
+    """Every non-hidden file name under root (links to folders descended only if
+    `follow_links`, each real folder once, so that a link loop ends)."""
+    visited: set[Path] = set()
+    for folder, dirs, files in os.walk(root, followlinks=follow_links):
+        real = Path(folder).resolve()
+        if real in visited:
+            dirs[:] = []
             continue
-        for child in path.rglob("*"):
-            relative = child.relative_to(path)
-            if any(part.startswith(".") for part in relative.parts):
-                continue
-            if child.is_file() and is_supported(child):
-                found.add(child)
-    return sorted(found)
+        visited.add(real)
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        here = Path(folder)
+        for name in sorted(files):
+            if not name.startswith("."):
+                yield here / name
+
+
+def _inbox_entry(entry: Path, root: Path | None, follow_links_out: bool) -> Path | Rejection:
+    """The real path of the regular file `entry` names, or why it is skipped."""
+    uri = entry.as_uri()
+    try:
+        target = entry.resolve(strict=True)
+    except (OSError, RuntimeError) as exc:  # RuntimeError: a symlink loop
+        return Rejection(uri, "dangling_link", f"{entry} leads nowhere: {exc}")
+    if root is not None and not follow_links_out and not target.is_relative_to(root):
+        return Rejection(
+            uri, "link_outside_inbox",
+            f"{entry} links to {target}, outside {root} (follow_links_out is off)",
+        )  # fmt: skip
+    mode = target.stat().st_mode
+    if stat.S_ISDIR(mode):
+        return Rejection(uri, "not_a_regular_file", f"{entry} is a folder behind a link")
+    if not stat.S_ISREG(mode):
+        return Rejection(uri, "not_a_regular_file", f"{entry} is {_file_kind(mode)}")
+    return target
+
+
+def _file_kind(mode: int) -> str:
+    for test, kind in (
+        (stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"),
+    ):  # fmt: skip
+        if test(mode):
+            return kind
+    return "not a regular file"
+
+
+def _settled(path: Path, now: float, settle_seconds: float, found: Found) -> None:
+    if settle_seconds > 0 and now - path.stat().st_mtime < settle_seconds:
+        found.waiting.append(path)
+    else:
+        found.inputs.append(path)
 
 
 def source_uri_for(path: Path) -> str:
@@ -78,12 +169,27 @@ def decompress_gzip(data: bytes, max_bytes: int) -> bytes:
 
 
 def read_file(path: Path, max_bytes: int) -> RawInput:
-    """Read one input file; raises InputError for inputs that must be quarantined."""
-    size = path.stat().st_size
-    if size > max_bytes:
-        raise InputError("too_large", f"{size} bytes, limit {max_bytes}")
-    data = path.read_bytes()
+    """Read one input file; raises InputError for inputs that must be quarantined.
+
+    Opened without blocking and checked to be a regular file before a byte is read (whatever
+    discovery saw, the name may now be a FIFO); a file whose size or time changed while it was
+    read is still being written and is refused, for the next run to read whole."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    with os.fdopen(fd, "rb") as fh:
+        before = os.fstat(fd)
+        if not stat.S_ISREG(before.st_mode):
+            raise InputError("not_a_regular_file", f"{path} is {_file_kind(before.st_mode)}")
+        if before.st_size > max_bytes:
+            raise InputError("too_large", f"{before.st_size} bytes, limit {max_bytes}")
+        data = fh.read(max_bytes + 1)
+        after = os.fstat(fd)
     raw_sha256 = hashlib.sha256(data).hexdigest()
+    if len(data) > max_bytes:
+        raise InputError("too_large", f"more than {max_bytes} bytes", raw_sha256)
+    if (after.st_size, after.st_mtime_ns) != (before.st_size, before.st_mtime_ns) or len(
+        data
+    ) != after.st_size:
+        raise InputError("still_being_written", f"{path} changed while it was read", raw_sha256)
     if path.name.lower().endswith(GZIP_SUFFIX) or data[:2] == b"\x1f\x8b":
         try:
             data = decompress_gzip(data, max_bytes)

@@ -9,12 +9,14 @@ articles. A page record that is too large or has no usable URI becomes a Rejecti
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from datetime import datetime
 from pathlib import Path
+from typing import Any, BinaryIO
 
 from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
+from warcio.recordloader import ArcWarcRecordLoader
 
 from pipeline.models import RawInput, Rejection
 from pipeline.sources.fetch import FetchError, canonical_url, is_page_type, media_type
@@ -22,10 +24,23 @@ from pipeline.sources.fetch import FetchError, canonical_url, is_page_type, medi
 WARC_SUFFIXES = (".warc", ".warc.gz")
 
 
+class _TolerantLoader(ArcWarcRecordLoader):  # type: ignore[misc]
+    """warcio's loader, for a record without WARC-Target-URI: warcio's own raises AttributeError
+    from inside the iteration, which ends the archive there (issue 18). Such a record is read
+    without HTTP headers instead, and reported (_page)."""
+
+    def load_http_headers(self, rec_type: str, uri: str | None, stream: Any, length: Any) -> Any:
+        return super().load_http_headers(rec_type, uri or "", stream, length)
+
+
 class _CheckedIterator(ArchiveIterator):  # type: ignore[misc]
     """warcio stops quietly at a gzip stream cut short; note it before the reader is dropped."""
 
     damaged = False
+
+    def __init__(self, fh: BinaryIO) -> None:
+        super().__init__(fh)
+        self.loader = _TolerantLoader()
 
     def close(self) -> None:
         reader = getattr(self, "reader", None)
@@ -39,21 +54,6 @@ class _CheckedIterator(ArchiveIterator):  # type: ignore[misc]
 
 def is_warc(path: Path) -> bool:
     return path.name.lower().endswith(WARC_SUFFIXES)
-
-
-def discover_warcs(paths: Iterable[str | Path]) -> list[Path]:
-    """WARC files among the paths, folders searched recursively (hidden entries skipped)."""
-    found: set[Path] = set()
-    for raw in paths:
-        path = Path(raw).expanduser().resolve()
-        if not path.exists():
-            raise FileNotFoundError(f"no such file or folder: {raw}")
-        candidates = [path] if path.is_file() else path.rglob("*")
-        for child in candidates:
-            hidden = child != path and any(p.startswith(".") for p in child.relative_to(path).parts)
-            if child.is_file() and is_warc(child) and not hidden:
-                found.add(child)
-    return sorted(found)
 
 
 def file_sha256(path: Path) -> str:
@@ -83,36 +83,101 @@ def read_records(
 ) -> Iterator[RawInput | Rejection]:
     """The page records of one WARC file; on_progress gets the bytes of the file read so far.
 
-    A file that is not a WARC at all, or is cut off, yields a Rejection for the file (after the
-    records read before the damage), rather than failing the whole ingest.
+    Damage costs only what it touches: a record without a target URI, or cut short (it declares
+    more bytes than the file holds), is reported as `bad_warc` with its offset and the records
+    after it are read; a file that is not a WARC, or is cut off, yields a Rejection for the file
+    after the records read before the damage.
     """
     with path.open("rb") as fh:
-        records = _CheckedIterator(fh)
-        try:
-            for record in records:
-                if on_progress is not None:
-                    on_progress(fh.tell())
-                item = _page(record, path, max_bytes, since, until)
-                if item is not None:
-                    yield item
-        except (ArchiveLoadFailed, OSError, ValueError, EOFError) as exc:
-            yield Rejection(path.resolve().as_uri(), "bad_warc", f"{path.name}: {exc}")
-        else:
-            if records.damaged:
-                detail = f"{path.name}: truncated or damaged after {fh.tell()} bytes"
-                yield Rejection(path.resolve().as_uri(), "bad_warc", detail)
+        start: int | None = 0
+        while start is not None:
+            start = yield from _records_from(fh, start, path, max_bytes, since, until, on_progress)
         if on_progress is not None:
             on_progress(fh.tell())
 
 
+def _records_from(
+    fh: BinaryIO,
+    start: int,
+    path: Path,
+    max_bytes: int,
+    since: datetime | None,
+    until: datetime | None,
+    on_progress: Callable[[int], None] | None,
+) -> Generator[RawInput | Rejection, None, int | None]:
+    """Read records from offset `start`; returns where to read again after an uncompressed
+    record cut short (its length swallowed the records after it), else None."""
+    fh.seek(start)
+    records = _CheckedIterator(fh)
+    file_uri = path.resolve().as_uri()
+    try:
+        for record in records:
+            offset = records.offset
+            if on_progress is not None:
+                on_progress(fh.tell())
+            item = _page(record, path, max_bytes, since, until, offset)
+            if not _cut_short(record):
+                if item is not None:
+                    yield item
+            else:  # a page cut short is not the page: reported, never loaded
+                yield Rejection(
+                    f"{file_uri}#offset={offset}", "bad_warc",
+                    f"{path.name}: the record at offset {offset} declares "
+                    f"{record.length} bytes; the file ends before",
+                )  # fmt: skip
+                if records.reader.decompressor is None:  # gzip members end on their own
+                    return _next_record_start(fh, offset + 1)
+    except (ArchiveLoadFailed, OSError, ValueError, EOFError) as exc:
+        yield Rejection(file_uri, "bad_warc", f"{path.name}: {exc}")
+    else:
+        if records.damaged:
+            detail = f"{path.name}: truncated or damaged after {fh.tell()} bytes"
+            yield Rejection(file_uri, "bad_warc", detail)
+    return None
+
+
+def _cut_short(record: Any) -> bool:
+    """Whether the record's block ended before its Content-Length (the rest is read here)."""
+    stream = record.raw_stream
+    while stream.read(1 << 20):
+        pass
+    return bool(getattr(stream, "limit", 0))
+
+
+_RECORD_START = b"\nWARC/1."
+
+
+def _next_record_start(fh: BinaryIO, after: int) -> int | None:
+    """The offset of the next line that starts a WARC record, after `after`."""
+    fh.seek(after)
+    position, tail = after, b""
+    while chunk := fh.read(1 << 20):
+        found = (tail + chunk).find(_RECORD_START)
+        if found >= 0:
+            return position - len(tail) + found + 1
+        tail = chunk[-len(_RECORD_START) :]
+        position += len(chunk)
+    return None
+
+
 def _page(
-    record: object, path: Path, max_bytes: int, since: datetime | None, until: datetime | None
+    record: Any,
+    path: Path,
+    max_bytes: int,
+    since: datetime | None,
+    until: datetime | None,
+    offset: int,
 ) -> RawInput | Rejection | None:
     rec_type = getattr(record, "rec_type", None)
     if rec_type not in ("response", "resource"):
         return None
-    headers = record.rec_headers  # type: ignore[attr-defined]
-    http = record.http_headers  # type: ignore[attr-defined]
+    headers = record.rec_headers
+    http = record.http_headers
+    if not headers.get_header("WARC-Target-URI"):
+        return Rejection(
+            f"{path.resolve().as_uri()}#offset={offset}", "bad_warc",
+            f"{path.name}: the {rec_type} record at offset {offset} has no WARC-Target-URI",
+        )  # fmt: skip
     if rec_type == "response":
         if http is None or http.get_statuscode() != "200":
             return None
@@ -130,29 +195,8 @@ def _page(
     except FetchError as exc:
         record_id = headers.get_header("WARC-Record-ID") or "?"
         return Rejection(f"{path.resolve().as_uri()}#{record_id}", exc.reason, exc.detail)
-    body = record.content_stream().read(max_bytes + 1)  # type: ignore[attr-defined]
+    body = record.content_stream().read(max_bytes + 1)
     sha = hashlib.sha256(body).hexdigest()
     if len(body) > max_bytes:
         return Rejection(uri, "too_large", f"WARC record over {max_bytes} bytes", sha)
     return RawInput(uri, body, sha, content_type)
-
-
-def unique_uris(items: Iterable[RawInput | Rejection]) -> Iterator[RawInput | Rejection]:
-    """Drop repeats of one URI (re-crawls in one archive): one batch must not store a URI twice.
-
-    The first capture wins, as the earliest copy of a page; a later capture with other bytes is
-    reported, not silently dropped.
-    """
-    seen: dict[str, str] = {}
-    for item in items:
-        previous = seen.get(item.source_uri)
-        if previous is None:
-            seen[item.source_uri] = item.raw_sha256
-            yield item
-        elif previous != item.raw_sha256 and isinstance(item, RawInput):
-            yield Rejection(
-                item.source_uri + "#recapture",
-                "recaptured",
-                "the archive holds this URI again with other bytes; the first capture is kept",
-                item.raw_sha256,
-            )

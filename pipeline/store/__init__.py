@@ -13,6 +13,7 @@ from pipeline.store.articles import (
     register_schemes,
     rejections_of,
     site_boilerplate,
+    stored_at,
     use_schemes,
 )
 from pipeline.store.bulk import (
@@ -34,11 +35,20 @@ from pipeline.store.candidate_index import (
     MemoryCandidateIndex,
     PostgresCandidateIndex,
 )
-from pipeline.store.database import Connection, Cursor, query_rows
+from pipeline.store.database import ROW_REFUSED, Connection, Cursor, query_rows
 from pipeline.store.migrations import (
     MigrationError,
     apply_migrations,
     migration_files,
+)
+from pipeline.store.revisions import (
+    NewRevision,
+    StoredVersion,
+    add_revision,
+    record_same_content,
+    revisions_of,
+    stored_signatures,
+    stored_versions,
 )
 from pipeline.store.runs import (
     RunCounts,
@@ -50,6 +60,7 @@ from pipeline.store.runs import (
 
 __all__ = [
     "DEDUPE_LOCK",
+    "ROW_REFUSED",
     "BucketKey",
     "CandidateIndex",
     "Connection",
@@ -58,10 +69,13 @@ __all__ = [
     "MemoryCandidateIndex",
     "MigrationError",
     "NewArticle",
+    "NewRevision",
     "PostgresCandidateIndex",
     "RunCounts",
     "StaleFingerprints",
     "StoredRow",
+    "StoredVersion",
+    "add_revision",
     "add_run_counts",
     "apply_migrations",
     "clear_rejections",
@@ -78,12 +92,17 @@ __all__ = [
     "next_article_ids",
     "query_rows",
     "record_rejection",
+    "record_same_content",
     "register_schemes",
     "rejections_of",
+    "revisions_of",
     "run_counts",
     "site_boilerplate",
     "start_run",
+    "stored_at",
     "stored_for_placement",
+    "stored_signatures",
     "stored_texts",
+    "stored_versions",
     "use_schemes",
 ]

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from pipeline.models import Rejection
 from pipeline.store.database import Cursor
+from pipeline.text.characters import valid_text
 
 # Any constant works; it only has to be the same for every process that places articles in one
 # database (the migrations' lock is another).
@@ -22,14 +24,27 @@ def known_inputs(cur: Cursor, uris: Sequence[str]) -> dict[str, str]:
     return dict(cur.fetchall())
 
 
-def record_rejection(cur: Cursor, rejection: Rejection, run_id: int) -> None:
+def stored_at(cur: Cursor, uris: Sequence[str]) -> dict[str, datetime]:
+    """source_uri -> when the version stored of each of these inputs was stored."""
+    cur.execute(
+        """SELECT source_uri, COALESCE(revised_at, ingested_at) FROM articles
+           WHERE source_uri = ANY(%s)""",
+        (list(uris),),
+    )
+    return dict(cur.fetchall())
+
+
+def record_rejection(cur: Cursor, rejection: Rejection, run_id: int | None) -> None:
+    """Quarantine one input. Its URI and detail may quote the bad input itself (an exception's
+    message, a file name), so they are made valid text here, where they enter the database."""
+    uri, detail = valid_text(rejection.source_uri), valid_text(rejection.detail)
     cur.execute(
         """INSERT INTO rejected_inputs (source_uri, raw_sha256, reason, detail, run_id)
            VALUES (%s, %s, %s, %s, %s)
            ON CONFLICT (source_uri, raw_sha256) DO UPDATE
            SET attempts = rejected_inputs.attempts + 1, rejected_at = now(),
                reason = EXCLUDED.reason, detail = EXCLUDED.detail, run_id = EXCLUDED.run_id""",
-        (rejection.source_uri, rejection.raw_sha256, rejection.reason, rejection.detail, run_id),
+        (uri, rejection.raw_sha256, rejection.reason, detail, run_id),
     )
 
 

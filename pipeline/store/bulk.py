@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -138,11 +138,7 @@ def insert_articles(cur: Cursor, rows: Sequence[NewArticle], run_id: int, hashin
         cur,
         "article_removals",
         "article_id, position, rule, removed",
-        (
-            (r.article_id, i, removal.rule, removal.text)
-            for r in rows
-            for i, removal in enumerate(r.article.removals)
-        ),
+        (line for r in rows for line in removal_rows(r.article_id, r.article)),
     )
     insert_signatures(cur, [(r.article_id, *signature) for r in rows for signature in r.signatures])
     insert_screens(cur, [(r.article_id, r.screen) for r in rows], hashing)
@@ -180,8 +176,14 @@ def insert_signatures(cur: Cursor, rows: Iterable[tuple[int, str, bytes]]) -> No
     copy_rows(cur, "article_fingerprints", "article_id, scheme, signature", rows)
 
 
-def _article_values(row: NewArticle, run_id: int) -> tuple[Any, ...]:
-    article = row.article
+def removal_rows(article_id: int, article: Article) -> Iterator[tuple[int, int, str, str]]:
+    """article_removals rows: what the cleaner removed from the article, in order."""
+    for position, removal in enumerate(article.removals):
+        yield article_id, position, removal.rule, removal.text
+
+
+def metadata_json(article: Article) -> str:
+    """articles.metadata: what the page declared beyond the columns, and the article's site."""
     meta = article.metadata
     extra = {
         key: value
@@ -192,10 +194,16 @@ def _article_values(row: NewArticle, run_id: int) -> tuple[Any, ...]:
         )
         if value
     }
+    return json.dumps(extra)
+
+
+def _article_values(row: NewArticle, run_id: int) -> tuple[Any, ...]:
+    article = row.article
+    meta = article.metadata
     return (
         row.article_id, article.source_uri, meta.outlet, meta.title, list(meta.authors),
         meta.published_at, meta.language, article.body, article.raw_sha256, article.body_sha256,
-        row.canonical_id, row.story_id, run_id, json.dumps(extra),
+        row.canonical_id, row.story_id, run_id, metadata_json(article),
     )  # fmt: skip
 
 

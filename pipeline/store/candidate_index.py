@@ -120,6 +120,25 @@ class PostgresCandidateIndex:
             _bucket_lines(entries, self.scheme_ids),
         )
 
+    def remove(self, entries: Sequence[IndexEntry]) -> None:
+        """Take articles out of the buckets they were added to (a revised article's old text)."""
+        rows = [
+            (self.scheme_ids[scheme], band, bucket, article_id)
+            for article_id, keys in entries
+            for scheme, band, bucket in keys
+            if scheme in self.scheme_ids
+        ]
+        if not rows:
+            return
+        self.cur.execute(
+            """DELETE FROM lsh_buckets l
+               USING unnest(%s::smallint[], %s::smallint[], %s::bigint[], %s::bigint[])
+                     AS gone(scheme_id, band, bucket, article_id)
+               WHERE (l.scheme_id, l.band, l.bucket, l.article_id)
+                   = (gone.scheme_id, gone.band, gone.bucket, gone.article_id)""",
+            tuple(int_array(column) for column in zip(*rows, strict=True)),
+        )
+
 
 def _bucket_lines(entries: Iterable[IndexEntry], scheme_ids: Mapping[str, int]) -> Iterator[str]:
     for article_id, keys in entries:

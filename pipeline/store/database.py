@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import psycopg2
+import psycopg2.errors
 import psycopg2.extensions
 from psycopg2 import sql
 
@@ -23,6 +24,18 @@ log = logging.getLogger(__name__)
 
 Connection = psycopg2.extensions.connection
 Cursor = psycopg2.extensions.cursor
+
+# What the database raises for the content of one row (a value it cannot hold, a constraint or
+# a trigger refusing it) rather than for its own state: the error one article can cause, and
+# that placing the batch without that article avoids (pipeline/ingest/batch.py). A lost
+# connection (OperationalError) is not among them: every row would fail the same way.
+ROW_REFUSED: tuple[type[Exception], ...] = (
+    psycopg2.DataError,
+    psycopg2.IntegrityError,
+    psycopg2.errors.RaiseException,
+    UnicodeEncodeError,
+    ValueError,  # psycopg2's "A string literal cannot contain NUL (0x00) characters"
+)
 
 EMBEDDED_DATABASE = "newsdedup"
 # Connection extras that are libpq options (Airflow Connections carry them in `extra`).

@@ -15,6 +15,7 @@ class RunCounts:
     same_story: int = 0
     unchanged: int = 0
     rejected: int = 0
+    revised: int = 0  # stored articles whose content changed: stored as a new revision
 
     def add(self, other: RunCounts) -> None:
         for name in self.__dataclass_fields__:
@@ -39,7 +40,7 @@ def add_run_counts(cur: Cursor, run_id: int, counts: RunCounts) -> None:
         """UPDATE ingest_runs SET inputs_read = inputs_read + %(inputs_read)s,
                loaded = loaded + %(loaded)s, merged = merged + %(merged)s,
                same_story = same_story + %(same_story)s, unchanged = unchanged + %(unchanged)s,
-               rejected = rejected + %(rejected)s
+               rejected = rejected + %(rejected)s, revised = revised + %(revised)s
            WHERE id = %(run_id)s""",
         {**counts.as_dict(), "run_id": run_id},
     )
@@ -48,7 +49,7 @@ def add_run_counts(cur: Cursor, run_id: int, counts: RunCounts) -> None:
 def run_counts(conn: Connection, run_id: int) -> RunCounts:
     with conn, conn.cursor() as cur:
         cur.execute(
-            """SELECT inputs_read, loaded, merged, same_story, unchanged, rejected
+            """SELECT inputs_read, loaded, merged, same_story, unchanged, rejected, revised
                FROM ingest_runs WHERE id = %s""",
             (run_id,),
         )
@@ -63,7 +64,7 @@ def finish_run(conn: Connection, run_id: int, error: str | None = None) -> RunCo
         cur.execute(
             """UPDATE ingest_runs SET finished_at = now(), status = %s, error = %s
                WHERE id = %s
-               RETURNING inputs_read, loaded, merged, same_story, unchanged, rejected""",
+               RETURNING inputs_read, loaded, merged, same_story, unchanged, rejected, revised""",
             ("failed" if error else "succeeded", error, run_id),
         )
         row = cur.fetchone()

@@ -20,6 +20,7 @@ from airflow.api_fastapi.auth.managers.models.resource_details import (
 )
 from airflow.api_fastapi.core_api.security import get_user
 from fastapi import Depends, FastAPI, HTTPException, Query, Request, status
+from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from newsdedup_ops import db
@@ -30,9 +31,14 @@ from pipeline.store import Connection
 URL_PREFIX = "/news"
 DAG_ID = "news_ingest"
 
+# FastAPI's own schema and docs routes answer anyone: they are off, and served below behind
+# the same login as every other route.
 app = FastAPI(
     title="newsdedup: News ingest monitoring",
     description="What each news_ingest run ingested, merged and rejected (needs an Airflow login).",
+    openapi_url=None,
+    docs_url=None,
+    redoc_url=None,
 )
 
 
@@ -119,3 +125,22 @@ def duplicate_groups(_: Reader, conn: NewsDb, limit: Limit = 10) -> list[Any]:
 def page(_: Reader, conn: NewsDb, days: Days = 30) -> HTMLResponse:
     """The page the "News ingest" entry of the Airflow UI shows."""
     return HTMLResponse(render_page(monitoring.overview(conn, days=days, limit=20), days))
+
+
+@app.get("/openapi.json", include_in_schema=False)
+def openapi_schema(_: Reader) -> JSONResponse:
+    return JSONResponse(app.openapi())
+
+
+def _schema_url(request: Request) -> str:
+    return f"{request.scope.get('root_path', '')}/openapi.json"
+
+
+@app.get("/docs", include_in_schema=False)
+def swagger_docs(_: Reader, request: Request) -> HTMLResponse:
+    return get_swagger_ui_html(openapi_url=_schema_url(request), title=f"{app.title}: API")
+
+
+@app.get("/redoc", include_in_schema=False)
+def redoc_docs(_: Reader, request: Request) -> HTMLResponse:
+    return get_redoc_html(openapi_url=_schema_url(request), title=f"{app.title}: API")

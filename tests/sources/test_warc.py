@@ -139,7 +139,9 @@ def test_damaged_archive_keeps_what_was_read(tmp_path: Path, db: store.Connectio
     assert reasons == ["bad_warc"]
 
 
-def test_recaptures_of_one_uri_load_once(tmp_path: Path, db: store.Connection) -> None:
+def test_recaptures_of_one_uri_are_one_article_with_a_revision_per_new_text(
+    tmp_path: Path, db: store.Connection
+) -> None:
     archive = tmp_path / "re.warc.gz"
     page = f"{SITE}/news/777"
     write_warc(
@@ -148,8 +150,23 @@ def test_recaptures_of_one_uri_load_once(tmp_path: Path, db: store.Connection) -
     )  # fmt: skip
     run_id = store.start_run(db, "test")
     counts = crawl.process_warcs(db, run_id, None, [str(archive)], Settings())
+    assert (counts.loaded, counts.unchanged, counts.revised, counts.rejected) == (1, 1, 1, 0)
+    assert query(db, "SELECT count(*), max(revision) FROM articles") == [(1, 2)]
+    assert query(db, "SELECT revision FROM article_history ORDER BY revision") == [(1,), (2,)]
+
+
+def test_a_recapture_loads_when_the_first_capture_was_rejected(
+    tmp_path: Path, db: store.Connection
+) -> None:
+    archive = tmp_path / "wall.warc.gz"
+    page = f"{SITE}/news/778"
+    wall = b"<html><body><p>Please accept cookies to continue.</p></body></html>"
+    write_warc(archive, [(page, wall), (page, article_html(9))], noise=False)
+    run_id = store.start_run(db, "test")
+    counts = crawl.process_warcs(db, run_id, None, [str(archive)], Settings())
     assert (counts.loaded, counts.rejected) == (1, 1)
-    assert query(db, "SELECT reason FROM rejected_inputs") == [("recaptured",)]
+    assert query(db, "SELECT source_uri, revision FROM articles") == [(page, 1)]
+    assert query(db, "SELECT reason FROM rejected_inputs") == [("no_article",)]
 
 
 def test_configured_archive_folder_is_read_once_per_file_version(
