@@ -312,7 +312,11 @@ PAGE = Reply(200, b"<html><body><p>hello</p></body></html>", {"Content-Type": "t
         ("192.168.1.1", False), ("169.254.169.254", False), ("100.64.0.1", False),
         ("0.0.0.0", False), ("224.0.0.1", False), ("::1", False), ("fe80::1%eth0", False),
         ("fc00::1", False), ("::ffff:127.0.0.1", False), ("::ffff:10.0.0.1", False),
+        ("::127.0.0.1", False), ("64:ff9b::7f00:1", False), ("64:ff9b:1::a00:1", False),
+        ("2002:7f00:1::", False), ("2002:a00:1::1", False),
+        ("2001:0:4136:e378:8000:63bf:80ff:fffe", False),  # Teredo, client 127.0.0.1
         ("8.8.8.8", True), ("93.184.215.14", True), ("2606:4700:4700::1111", True),
+        ("64:ff9b::808:808", True), ("2002:808:808::1", True),  # NAT64 and 6to4 of 8.8.8.8
     ],
 )  # fmt: skip
 def test_public_addresses(address: str, public: bool) -> None:
