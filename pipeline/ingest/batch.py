@@ -264,7 +264,7 @@ def _store(
     the dedupe lock; the run's counts gain `before` (what the batch counted so far) and what
     this adds.
 
-    An article the database refuses (store.ROW_REFUSED) must cost that article only: the
+    An article the database refuses (store.is_row_refused) must cost that article only: the
     batch is stored again in halves until the refused one is alone, and it is quarantined with
     the database's reason. The other halves commit as they succeed, in order, so the outcome
     is that of loading the batch without it.
@@ -282,8 +282,8 @@ def _store(
             counts.rejected += len(rejections)
             store.add_run_counts(cur, run_id, counts)
         return counts
-    except store.ROW_REFUSED as exc:
-        if not fresh:
+    except Exception as exc:
+        if not store.is_row_refused(exc) or not fresh:
             raise  # rejections are valid text by construction (store.record_rejection)
         if len(fresh) > 1:
             half = len(fresh) // 2

@@ -117,9 +117,15 @@ def discover(
     max_attempts = settings.fetch.max_attempts
     if source.kind in ("feed", "sitemap"):
         list_new(conn, source, fetcher or fetcher_for(source, settings))
-        return state.due(
+        due = state.due(
             conn, source.name, max_attempts=max_attempts, since=since, until=until, limit=limit
         )
+        if since or until:  # a backfill of a date range fetches what is missing, nothing more
+            return due
+        return due + state.due_rechecks(
+            conn, source.name, window_hours=source.refetch_hours,
+            every_minutes=source.refetch_every_minutes, limit=limit - len(due), exclude=due,
+        )  # fmt: skip
     wanted = is_warc if source.kind == "warc" else is_supported
     found = discover_files(
         [source.location],
@@ -183,13 +189,19 @@ def with_outlet(
 
 
 def _fetch(
-    fetcher: Fetcher, url: str, outlet: str | None = None
-) -> tuple[RawInput | Rejection, bool]:
-    """The page as a RawInput, or a Rejection and whether a later run may succeed."""
+    conn: Connection, fetcher: Fetcher, url: str, outlet: str | None, stored: bool
+) -> tuple[RawInput | Rejection | None, bool]:
+    """The page as a RawInput, or a Rejection and whether a later run may succeed; None when a
+    page stored before answers 304 to the validators it gave last time."""
+    validators = state.load_validators(conn, url) if stored else None
     try:
-        response = fetcher.get(url)
+        response = fetcher.get(url, validators=validators)
     except FetchError as exc:
         return Rejection(url, exc.reason, exc.detail), exc.retryable
+    if response.not_modified:
+        return None, False
+    if response.validators.etag or response.validators.last_modified:
+        state.save_validators(conn, response.final_url, response.status, response.validators)
     digest = hashlib.sha256(response.body).hexdigest()
     page = RawInput(response.final_url, response.body, digest, response.content_type, outlet)
     return page, False
@@ -223,18 +235,22 @@ def _process_page_batch(
 ) -> RunCounts:
     with conn, conn.cursor() as cur:
         known = store.known_inputs(cur, list(urls))
-    outcomes = [Outcome(u, DONE, "already_loaded") for u in urls if u in known]
+    outcomes: list[Outcome] = []
     fetched: list[tuple[str, RawInput | Rejection, bool]] = []
     taken: set[str] = set()
     for url in urls:
-        if url in known:  # the same article reached from another source or listing: no fetch
-            continue
-        item, retryable = _fetch(fetcher, url, outlet)
-        if item.source_uri in taken:  # two listed URLs redirect to one page: load it once
+        # A stored page (a recheck, or one reached from another listing) is asked for
+        # conditionally: an unchanged page costs a 304, a changed one becomes a revision.
+        item, retryable = _fetch(conn, fetcher, url, outlet, stored=url in known)
+        if item is None:
+            outcomes.append(Outcome(url, DONE, "not_modified"))
+        elif isinstance(item, Rejection) and url in known:  # the stored version stays
+            outcomes.append(Outcome(url, DONE, item.reason, item.detail))
+        elif item.source_uri in taken:  # two listed URLs redirect to one page: load it once
             outcomes.append(Outcome(url, DONE, "same_page_as", item.source_uri))
-            continue
-        taken.add(item.source_uri)
-        fetched.append((url, item, retryable))
+        else:
+            taken.add(item.source_uri)
+            fetched.append((url, item, retryable))
     counts = RunCounts()
     if fetched:
         counts = load_batch(conn, run_id, [item for _, item, _ in fetched], settings)

@@ -31,6 +31,8 @@ _FIELDS = {
     "shard_size",
     "allow_private_addresses",
     "follow_links_out",
+    "refetch_hours",
+    "refetch_every_minutes",
 }
 
 
@@ -55,6 +57,11 @@ class Source:
     # Read symbolic links in an inbox or archive folder that lead out of it. Off by default: a
     # link to /etc or /proc would load what the worker can read as if it were an article.
     follow_links_out: bool = False
+    # Feeds and sitemaps: pages published in the last `refetch_hours` are fetched again (a
+    # conditional GET) when not fetched for `refetch_every_minutes`, so that corrections and
+    # updates are stored as revisions. 0 hours turns it off.
+    refetch_hours: float = 48.0
+    refetch_every_minutes: float = 60.0
 
 
 def default_path() -> Path:
@@ -93,12 +100,18 @@ def _source(raw: dict[str, Any], defaults: dict[str, Any], base: Path) -> Source
             shard_size=int(merged.get("shard_size", Source.shard_size)),
             allow_private_addresses=merged.get("allow_private_addresses", False),
             follow_links_out=merged.get("follow_links_out", False),
+            refetch_hours=float(merged.get("refetch_hours", Source.refetch_hours)),
+            refetch_every_minutes=float(
+                merged.get("refetch_every_minutes", Source.refetch_every_minutes)
+            ),
         )
     except (TypeError, ValueError) as exc:
         raise SourceConfigError(f"source {name}: {exc}") from exc
     for flag in ("allow_private_addresses", "follow_links_out"):
         if not isinstance(getattr(source, flag), bool):
             raise SourceConfigError(f"source {name}: {flag} must be true or false")
+    if source.refetch_hours < 0 or source.refetch_every_minutes < 0:
+        raise SourceConfigError(f"source {name}: refetch_hours and refetch_every_minutes >= 0")
     if source.max_items < 1 or source.shard_size < 1:
         raise SourceConfigError(f"source {name}: max_items and shard_size must be at least 1")
     return source

@@ -105,6 +105,34 @@ def due(
         return [key for (key,) in cur.fetchall()]
 
 
+def due_rechecks(
+    conn: Connection,
+    source: str,
+    *,
+    window_hours: float,
+    every_minutes: float,
+    limit: int,
+    exclude: Sequence[str] = (),
+) -> list[str]:
+    """Pages stored from this source that were published (else first listed) in the last
+    `window_hours` and not fetched for `every_minutes`: fetched again, conditionally, so that
+    a correction or an update becomes a revision. Least recently fetched first."""
+    if window_hours <= 0 or limit <= 0:
+        return []
+    with conn, conn.cursor() as cur:
+        cur.execute(
+            """SELECT item_key FROM source_items
+               WHERE source = %s AND kind = 'page' AND status = 'done'
+                 AND COALESCE(published_at, first_seen) > now() - make_interval(secs => %s)
+                 AND (last_attempt IS NULL OR last_attempt < now() - make_interval(secs => %s))
+                 AND item_key <> ALL(%s)
+               ORDER BY last_attempt NULLS FIRST, item_key
+               LIMIT %s""",
+            (source, window_hours * 3600, every_minutes * 60, list(exclude), limit),
+        )
+        return [key for (key,) in cur.fetchall()]
+
+
 def record(
     conn: Connection, source: str, outcomes: Sequence[Outcome], run_id: int, max_attempts: int
 ) -> None:

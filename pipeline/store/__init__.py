@@ -35,7 +35,7 @@ from pipeline.store.candidate_index import (
     MemoryCandidateIndex,
     PostgresCandidateIndex,
 )
-from pipeline.store.database import ROW_REFUSED, Connection, Cursor, query_rows
+from pipeline.store.database import Connection, Cursor, is_row_refused, query_rows
 from pipeline.store.migrations import (
     MigrationError,
     apply_migrations,
@@ -60,7 +60,6 @@ from pipeline.store.runs import (
 
 __all__ = [
     "DEDUPE_LOCK",
-    "ROW_REFUSED",
     "BucketKey",
     "CandidateIndex",
     "Connection",
@@ -85,6 +84,7 @@ __all__ = [
     "insert_articles",
     "insert_screens",
     "insert_signatures",
+    "is_row_refused",
     "known_inputs",
     "lock_for_dedupe",
     "merge_stories",

@@ -29,13 +29,23 @@ Cursor = psycopg2.extensions.cursor
 # a trigger refusing it) rather than for its own state: the error one article can cause, and
 # that placing the batch without that article avoids (pipeline/ingest/batch.py). A lost
 # connection (OperationalError) is not among them: every row would fail the same way.
-ROW_REFUSED: tuple[type[Exception], ...] = (
+_ROW_ERRORS: tuple[type[Exception], ...] = (
     psycopg2.DataError,
     psycopg2.IntegrityError,
     psycopg2.errors.RaiseException,
     UnicodeEncodeError,
     ValueError,  # psycopg2's "A string literal cannot contain NUL (0x00) characters"
 )
+
+
+def is_row_refused(exc: BaseException) -> bool:
+    """Whether `exc` is the database refusing what one row holds (see _ROW_ERRORS). A COPY
+    whose data could not be encoded is cancelled by psycopg2 (QueryCanceled, like a statement
+    timeout, which is not a row's fault): told apart by its message."""
+    if isinstance(exc, psycopg2.errors.QueryCanceled):
+        return str(exc).startswith("COPY from stdin failed")
+    return isinstance(exc, _ROW_ERRORS)
+
 
 EMBEDDED_DATABASE = "newsdedup"
 # Connection extras that are libpq options (Airflow Connections carry them in `extra`).

@@ -48,7 +48,8 @@ def _json_ld_page(field_json: str) -> bytes:
 POISONS = {
     "nul_in_author": '"headline":"Story number 7","author":{"@type":"Person","name":"Ann\\u0000Lee"}',
     "surrogate_in_headline": '"headline":"Bridge \\ud800 opens","author":"Ann Lee"',
-    "nul_in_publisher": '"headline":"Story number 7","publisher":{"name":"Daily\\u0000Post"}',
+    "surrogates_in_authors": '"headline":"Story number 7","author":[{"name":"Ann \\udc80Lee"},'
+    '{"name":"Bo\\ud800 Ek"}]',
     "noncharacter_in_headline": '"headline":"Bridge \\uffff opens"',
 }
 
@@ -72,12 +73,9 @@ def test_one_poisoned_page_among_300_good_ones_loads_with_a_note_and_costs_nothi
         """SELECT a.source_uri, r.removed FROM articles a
            JOIN article_removals r ON r.article_id = a.id AND r.rule = 'invalid_characters'""",
     )
-    # What was replaced is noted (a NUL some metadata parsers drop themselves leaves nothing
-    # to note), and only on the poisoned page.
-    assert all(uri.endswith("poisoned.html") for uri, _ in notes)
-    if poison != "nul_in_publisher":
-        assert len(notes) == 1
-        assert any(kind in notes[0][1] for kind in ("NUL", "lone surrogate", "noncharacter"))
+    # What was replaced is noted, on the poisoned page only.
+    assert [uri.rsplit("/", 1)[1] for uri, _ in notes] == ["poisoned.html"]
+    assert any(kind in notes[0][1] for kind in ("NUL", "lone surrogate", "noncharacter"))
     assert _ingest(database_url, inbox) == 0  # and a rerun is a no-op, not a failure
     assert _stored(db) == GOOD + 1
 

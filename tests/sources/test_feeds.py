@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
+import time
 from dataclasses import replace
+from email.utils import formatdate
+from pathlib import Path
 
 import pytest
 
@@ -78,7 +81,9 @@ def test_two_runs_fetch_each_article_once_and_pick_up_new_entries(
     assert (second.inputs_read, second.loaded) == (0, 0)
     feed_hits = site.hits("/feed.xml")
     assert feed_hits[1].headers.get("if-none-match") == '"v1"'
-    assert query(db, "SELECT last_status FROM http_validators") == [(304,)]
+    assert query(
+        db, "SELECT last_status FROM http_validators WHERE url = %s", (site.url("/feed.xml"),)
+    ) == [(304,)]
 
     _feed(site, [(f"g{i}", f"/a{i}") for i in range(4)], '"v2"')  # one entry added
     third = _run(db, source)
@@ -235,3 +240,85 @@ def test_cli_ingests_a_url(
     assert main(["ingest", "--database-url", database_url, "--allow-private-addresses", url]) == 0
     assert query(db, "SELECT source_uri FROM articles") == [(site.url("/cli"),)]
     assert main(["ingest", "--database-url", database_url, "http://"]) == 2  # no host: an error
+
+
+def _fresh_feed(site: LocalSite, links: list[str]) -> None:
+    """A feed whose entries were published just now (rss() dates its entries 2021)."""
+    when = formatdate(time.time(), usegmt=True)
+    items = "".join(
+        f"<item><guid>{link}</guid><link>{link}</link><pubDate>{when}</pubDate></item>"
+        for link in links
+    )
+    body = (
+        f'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>{items}</channel></rss>'
+    )
+    site.routes["/feed.xml"] = static(body.encode(), "application/rss+xml")
+
+
+def test_a_page_updated_after_it_was_loaded_is_fetched_again_and_stored_as_revision_2(
+    site: LocalSite, db: store.Connection
+) -> None:
+    site.routes["/a0"] = static(article_html(0), "text/html", '"p1"')
+    site.routes["/a1"] = static(article_html(1), "text/html", '"q1"')
+    _fresh_feed(site, ["/a0", "/a1"])
+    source = replace(_source(site), refetch_every_minutes=0)
+    assert _run(db, source).loaded == 2
+    ids = dict(query(db, "SELECT source_uri, id FROM articles"))
+
+    second = _run(db, source)  # rechecked: both answer 304 to their validators
+    assert (second.loaded, second.revised, second.unchanged) == (0, 0, 2)
+    assert site.hits("/a0")[-1].headers.get("if-none-match") == '"p1"'
+
+    corrected = article_html(0).replace(
+        b"</article>",
+        b"<p>Correction: the vote was 7-2, not 6-3 as first reported by this outlet.</p></article>",
+    )
+    site.routes["/a0"] = static(corrected, "text/html", '"p2"')
+    third = _run(db, source)
+    assert (third.loaded, third.revised, third.unchanged) == (0, 1, 1)
+    rows = query(db, "SELECT source_uri, id, revision, body FROM canonical_articles")
+    assert {uri: (i, rev) for uri, i, rev, _ in rows} == {
+        site.url("/a0"): (ids[site.url("/a0")], 2), site.url("/a1"): (ids[site.url("/a1")], 1)
+    }  # fmt: skip
+    assert any("Correction: the vote" in body for *_, body in rows)
+    assert query(db, "SELECT change FROM article_history WHERE revision = 2") == [
+        ("paragraph: 1 added",)
+    ]
+
+    old = replace(source, refetch_hours=0)  # off: a stored page is never fetched again
+    before = len(site.hits("/a0"))
+    _run(db, old)
+    assert len(site.hits("/a0")) == before
+
+
+def test_a_link_or_redirect_with_a_bad_port_costs_that_item_only(
+    site: LocalSite, db: store.Connection
+) -> None:
+    for i in range(3):
+        site.routes[f"/a{i}"] = static(article_html(i), "text/html")
+    bad = f"http://127.0.0.1:{site.base.rsplit(':', 1)[1]}\u00e9/x"
+    site.routes["/r"] = Reply(301, b"", {"Location": bad})
+    _fresh_feed(site, ["/a0", "/a1", "/a2", "/r", bad])
+    source = _source(site)
+    first = _run(db, source)
+    assert (first.loaded, first.rejected) == (3, 1)
+    assert _states(db)["r"] == ("rejected", "bad_url")
+    again = _run(db, source)  # nothing left behind to fail the next run either
+    assert (again.loaded, again.rejected) == (0, 0)
+
+
+@pytest.mark.parametrize("body", [b"/dev/zero", b"FEED_FILE"])
+def test_a_feed_whose_body_names_a_file_is_never_read_from_disk(
+    site: LocalSite, db: store.Connection, tmp_path: Path, body: bytes
+) -> None:
+    local = tmp_path / "local-feed.xml"
+    local.write_bytes(rss("http://elsewhere.test", [("g", "/secret-page")]))
+    site.routes["/feed.xml"] = static(
+        body.replace(b"FEED_FILE", str(local).encode()), "application/rss+xml"
+    )
+    counts = _run(db, _source(site))
+    assert (counts.inputs_read, counts.loaded) == (0, 0)
+    assert query(db, "SELECT item_key FROM source_items WHERE kind = 'page'") == []
+    assert query(db, "SELECT status, reason FROM source_items WHERE kind = 'listing'") == [
+        ("retry", "bad_feed")
+    ]
