@@ -67,7 +67,22 @@ def html_paragraphs(html: str, url: str | None) -> tuple[list[tuple[str, str]], 
     paragraphs = with_standfirst(with_declared_body(found, declared_body(page)), standfirst(page))
     if not paragraphs:
         raise InputError("no_article", "trafilatura found no main text in this page")
-    return paragraphs, metadata_from_page(page, url, document.as_dict())
+    return paragraphs, metadata_from_page(page, url, _textual(document.as_dict()))
+
+
+def _textual(document: dict[str, Any]) -> dict[str, Any]:
+    """trafilatura's metadata with every value a string, a list of strings or None: it copies
+    JSON-LD values through as the page typed them, and a headline that is a number or an object
+    must cost the page its title, not the page."""
+
+    def text(value: Any) -> Any:
+        if value is None or isinstance(value, str):
+            return value
+        if isinstance(value, list):
+            return [v for v in value if isinstance(v, str)]
+        return None
+
+    return {key: text(value) for key, value in document.items()}
 
 
 def with_standfirst(paragraphs: list[tuple[str, str]], shown: str | None) -> list[tuple[str, str]]:

@@ -107,6 +107,8 @@ def _records_from(
 ) -> Generator[RawInput | Rejection, None, int | None]:
     """Read records from offset `start`; returns where to read again after an uncompressed
     record cut short (its length swallowed the records after it), else None."""
+    fh.seek(0)
+    compressed = fh.read(2) == b"\x1f\x8b"  # gzip members end on their own: no resync
     fh.seek(start)
     records = _CheckedIterator(fh)
     file_uri = path.resolve().as_uri()
@@ -116,32 +118,52 @@ def _records_from(
             if on_progress is not None:
                 on_progress(fh.tell())
             item = _page(record, path, max_bytes, since, until, offset)
-            if not _cut_short(record):
+            problem = _length_problem(records, record)
+            if problem is None:
                 if item is not None:
                     yield item
-            else:  # a page cut short is not the page: reported, never loaded
-                yield Rejection(
-                    f"{file_uri}#offset={offset}", "bad_warc",
-                    f"{path.name}: the record at offset {offset} declares "
-                    f"{record.length} bytes; the file ends before",
-                )  # fmt: skip
-                if records.reader.decompressor is None:  # gzip members end on their own
-                    return _next_record_start(fh, offset + 1)
+                continue
+            # A record whose length is wrong is not its page: reported, never loaded.
+            detail = f"{path.name}: the record at offset {offset} declares {record.length} bytes; "
+            yield Rejection(f"{file_uri}#offset={offset}", "bad_warc", detail + problem)
+            if not compressed:
+                return _next_record_start(fh, offset + 1)
     except (ArchiveLoadFailed, OSError, ValueError, EOFError) as exc:
         yield Rejection(file_uri, "bad_warc", f"{path.name}: {exc}")
     else:
-        if records.damaged:
-            detail = f"{path.name}: truncated or damaged after {fh.tell()} bytes"
+        # A cut inside a record's headers ends warcio's reading as if the file ended there.
+        left_over = not compressed and _has_data_after(fh, records.offset)
+        if records.damaged or left_over:
+            detail = f"{path.name}: truncated or damaged after {records.offset} bytes"
             yield Rejection(file_uri, "bad_warc", detail)
     return None
 
 
-def _cut_short(record: Any) -> bool:
-    """Whether the record's block ended before its Content-Length (the rest is read here)."""
+def _has_data_after(fh: BinaryIO, offset: int) -> bool:
+    fh.seek(offset)
+    while chunk := fh.read(1 << 16):
+        if chunk.strip():
+            return True
+    return False
+
+
+def _length_problem(records: _CheckedIterator, record: Any) -> str | None:
+    """What is wrong with the record's Content-Length, if anything: the block ends before it
+    (the file is cut short, or the length is impossible), or no record separator follows it
+    (the length is wrong, and what it covers runs into the next record). Reads the record to
+    its end, as warcio would before the next one."""
     stream = record.raw_stream
     while stream.read(1 << 20):
         pass
-    return bool(getattr(stream, "limit", 0))
+    if record.format.startswith("warc") and record.rec_headers.get_header("Content-Length") is None:
+        return "no Content-Length: its headers are cut short"
+    if getattr(stream, "limit", 0):
+        return "the file ends before"
+    errors = records.err_count
+    records.read_to_end()
+    if records.err_count > errors:
+        return "its block does not end there"
+    return None
 
 
 _RECORD_START = b"\nWARC/1."

@@ -227,6 +227,55 @@ def huge_text(rng: random.Random) -> tuple[bytes, str, Expect]:
     return text.encode()[: OVERSIZE_LIMIT - 10], "txt", Expect("huge_text", "either")
 
 
+# What a JSON-LD value may hold that a database cannot (JSON escapes: the page bytes are
+# valid UTF-8), and the shapes malformed metadata takes where a string is expected.
+_POISON_ESCAPES = ["\\u0000", "\\ud800", "\\udfff", "\\ud83d", "\\uffff", "\\ufdd0",
+                   "\\u0007", "\\u001b", "\\ud83d\\ude00"]  # fmt: skip
+_ODD_VALUES = ["null", "42", "-1e309", "true", "[]", "{}", '[null, 7, {"name": []}]',
+               '{"@type": "Person"}', '"' + "x" * 5000 + '"', '{"name": {"name": {"name": 1}}}',
+               '"2024-02-30T25:61:00Z"', '"yesterday"', '"0000-00-00"']  # fmt: skip
+_JSON_LD_FIELDS = ["headline", "name", "author", "publisher", "datePublished", "dateModified",
+                   "inLanguage", "url", "mainEntityOfPage", "articleBody", "description"]  # fmt: skip
+
+
+def poisoned_json_ld(rng: random.Random) -> tuple[bytes, str, Expect]:
+    """A good article whose JSON-LD strings carry NUL, lone surrogates, noncharacters or
+    controls (as escapes): it must load, those characters replaced."""
+
+    def poisoned(text: str) -> str:
+        cut = rng.randrange(len(text) + 1)
+        return text[:cut] + rng.choice(_POISON_ESCAPES) + text[cut:]
+
+    fields = rng.sample(_JSON_LD_FIELDS, rng.randint(1, 4))
+    values = {f: '"' + poisoned(rng.choice(["Ann Lee", "Bridge opens", "2024-03-01"])) + '"'
+              for f in fields}  # fmt: skip
+    if "author" in values and rng.random() < 0.5:
+        values["author"] = '[{"@type": "Person", "name": ' + values["author"] + "}]"
+    return _json_ld_page(rng, values), "html", Expect("poisoned_json_ld", "load")
+
+
+def malformed_metadata(rng: random.Random) -> tuple[bytes, str, Expect]:
+    """A good article whose metadata has the wrong types, impossible dates or broken JSON."""
+    fields = rng.sample(_JSON_LD_FIELDS, rng.randint(1, 5))
+    values = {f: rng.choice(_ODD_VALUES) for f in fields}
+    page = _json_ld_page(rng, values)
+    if rng.random() < 0.2:  # JSON-LD that is not JSON at all
+        page = page.replace(b'"@type"', b"'@type", 1)
+    return page, "html", Expect("malformed_metadata", "load")
+
+
+def _json_ld_page(rng: random.Random, values: dict[str, str]) -> bytes:
+    body = ", ".join(f'"{k}": {v}' for k, v in values.items())
+    script = ('<script type="application/ld+json">{"@context": "https://schema.org", '
+              f'"@type": "NewsArticle", {body}}}</script>')  # fmt: skip
+    meta = "".join(
+        f'<meta property="{p}" content="{rng.choice(["", "&#0;", "x" * 300, "2024-13-45"])}">'
+        for p in rng.sample(["og:title", "article:published_time", "og:site_name", "author"], 2)
+    )
+    page = _html(_english(rng)).replace("</head>", meta + script + "</head>")
+    return page.encode()
+
+
 # Share of the corpus per class: good articles a third, junk the rest.
 CLASSES: dict[str, tuple[float, _Generator]] = {
     "good_english": (0.16, good_english),
@@ -245,6 +294,8 @@ CLASSES: dict[str, tuple[float, _Generator]] = {
     "malformed_html": (0.07, malformed_html),
     "no_article": (0.06, no_article),
     "huge_text": (0.03, huge_text),
+    "poisoned_json_ld": (0.04, poisoned_json_ld),
+    "malformed_metadata": (0.04, malformed_metadata),
 }
 
 
