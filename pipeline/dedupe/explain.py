@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from pipeline import store
@@ -26,6 +27,9 @@ class ArticleInfo:
     source_uri: str
     canonical_id: int
     story_id: int
+    revision: int = 1
+    # (revision, fetched_at, body_sha256, what changed) when the article was revised
+    revisions: list[tuple[int, str, str, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -56,7 +60,8 @@ def explain(
 ) -> Explanation:
     with conn, conn.cursor() as cur:
         cur.execute(
-            """SELECT id, title, source_uri, canonical_id, story_id, body, published_at
+            """SELECT id, title, source_uri, canonical_id, story_id, body, published_at,
+                      revision
                FROM articles WHERE id = ANY(%s)""",
             ([first_id, second_id],),
         )
@@ -73,28 +78,45 @@ def explain(
         )
         names = [c.name for c in cur.description or []]
         links = [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+        history = {i: store.revisions_of(cur, i) for i in (first_id, second_id)}
     a, b = rows[first_id], rows[second_id]
     comparison = compare(
         prepare(dedupe_text(a[1], a[5]), a[6]), prepare(dedupe_text(b[1], b[5]), b[6])
     )
     return Explanation(
-        first=ArticleInfo(*a[:5]),
-        second=ArticleInfo(*b[:5]),
+        first=_info(a, history[first_id]),
+        second=_info(b, history[second_id]),
         comparison=comparison,
         decision=classify(comparison.scores, settings),
         stored_links=links,
     )
 
 
+def _info(row: tuple[Any, ...], revisions: list[tuple[int, str, str, str]]) -> ArticleInfo:
+    article_id, title, source_uri, canonical_id, story_id, _, _, revision = row
+    return ArticleInfo(article_id, title, source_uri, canonical_id, story_id, revision, revisions)
+
+
 def _describe(info: ArticleInfo) -> str:
     role = "canonical" if info.canonical_id == info.id else f"duplicate of {info.canonical_id}"
     title = info.title or "(no title)"
-    return f"{info.id} [{role}, story {info.story_id}] {title} — {info.source_uri}"
+    revised = f", revision {info.revision}" if info.revision > 1 else ""
+    return f"{info.id} [{role}, story {info.story_id}{revised}] {title} — {info.source_uri}"
 
 
 def print_explanation(console: Console, exp: Explanation) -> None:
-    console.print(f"[bold]A[/bold] {_describe(exp.first)}", highlight=False)
-    console.print(f"[bold]B[/bold] {_describe(exp.second)}", highlight=False)
+    # escaped: "[canonical, story 3]" would otherwise be read as rich markup and vanish
+    console.print(f"[bold]A[/bold] {escape(_describe(exp.first))}", highlight=False)
+    console.print(f"[bold]B[/bold] {escape(_describe(exp.second))}", highlight=False)
+    for name, info in (("A", exp.first), ("B", exp.second)):
+        for revision, fetched_at, _, change in info.revisions:
+            said = change or "first text loaded"
+            console.print(f"  {name} revision {revision} ({fetched_at}): {said}", highlight=False)
+    if exp.first.revisions or exp.second.revisions:
+        console.print(
+            "Stored links were decided on the texts of their time; 'Compared now' compares the "
+            "latest revisions."
+        )
     console.print(f"[bold]In the database:[/bold] {exp.grouped_as}")
     if not exp.stored_links:
         through = exp.grouped_as != "not grouped"

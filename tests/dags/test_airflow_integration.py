@@ -110,6 +110,13 @@ def test_the_plugin_api_needs_an_airflow_login(stack: Stack) -> None:
         assert bad.status_code in (401, 403)
         page = anonymous.get("/news/", headers={"Accept": "text/html"})
         assert page.status_code == 307 and "/auth/login" in page.headers["location"]
+        for route in ("/news/openapi.json", "/news/docs", "/news/redoc"):  # the schema too
+            assert anonymous.get(route).status_code == 401, route
+    with stack.client() as api:
+        schema = api.get("/news/openapi.json")
+        assert schema.status_code == 200 and "/api/overview" in schema.json()["paths"]
+        docs = api.get("/news/docs")
+        assert docs.status_code == 200 and "/news/openapi.json" in docs.text
     # The UI's own cookie works too (what the iframe of the external view sends).
     cookie = httpx.get(
         f"{stack.base_url}/news/api/runs", cookies={"_token": stack.token()}, timeout=60

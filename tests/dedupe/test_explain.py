@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from pipeline import store
@@ -54,3 +56,26 @@ def test_explain_an_unknown_id(
 ) -> None:
     assert main(["explain", str(ids["000"]), "999999", "--database-url", database_url]) == 2
     assert "no article with id 999999" in capsys.readouterr().out
+
+
+def test_explain_shows_the_revisions_of_a_revised_article(
+    database_url: str, db: store.Connection, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.support.http_server import article_html
+
+    page, other = tmp_path / "page.html", tmp_path / "other.html"
+    page.write_bytes(article_html(60))
+    other.write_bytes(article_html(61))
+    assert main(["ingest", "--database-url", database_url, str(tmp_path)]) == 0
+    page.write_bytes(
+        article_html(60).replace(
+            b"</article>",
+            b"<p>Update: the mayor resigned on Friday evening, her office said.</p></article>",
+        )
+    )
+    assert main(["ingest", "--database-url", database_url, str(page)]) == 0
+    ids = dict(query(db, "SELECT regexp_replace(source_uri, '^.*/', ''), id FROM articles"))
+    out = _explain(database_url, ids["page.html"], ids["other.html"], capsys)
+    assert "revision 2]" in out
+    assert "A revision 1" in out and "first text loaded" in out
+    assert "A revision 2" in out and "paragraph: 1 added" in out
