@@ -170,9 +170,9 @@ def test_inbox_trees_of_links_are_walked_to_an_end_and_every_name_is_accounted_f
             assert set(files) <= set(found.inputs), seed
             # A name is skipped under the path it was reached by (through a folder link, say).
             skipped = {_real_name(r.source_uri) for r in found.skipped}
-            for folder, _, names in os.walk(root, followlinks=False):
+            for here, _, names in os.walk(root, followlinks=False):
                 for name in names:
-                    entry = Path(folder) / name
+                    entry = Path(here) / name
                     if not is_supported(entry):
                         continue
                     accounted = _real_name(entry.as_uri()) in skipped or (

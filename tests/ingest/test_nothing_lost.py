@@ -46,7 +46,7 @@ def _json_ld_page(field_json: str) -> bytes:
 
 
 POISONS = {
-    "nul_in_author": '"headline":"Story number 7","author":{"@type":"Person","name":"Ann\\u0000Lee"}',
+    "nul_in_author": '"headline":"Story number 7","author":{"name":"Ann\\u0000Lee"}',
     "surrogate_in_headline": '"headline":"Bridge \\ud800 opens","author":"Ann Lee"',
     "surrogates_in_authors": '"headline":"Story number 7","author":[{"name":"Ann \\udc80Lee"},'
     '{"name":"Bo\\ud800 Ek"}]',

@@ -231,11 +231,15 @@ def huge_text(rng: random.Random) -> tuple[bytes, str, Expect]:
 # valid UTF-8), and the shapes malformed metadata takes where a string is expected.
 _POISON_ESCAPES = ["\\u0000", "\\ud800", "\\udfff", "\\ud83d", "\\uffff", "\\ufdd0",
                    "\\u0007", "\\u001b", "\\ud83d\\ude00"]  # fmt: skip
-_ODD_VALUES = ["null", "42", "-1e309", "true", "[]", "{}", '[null, 7, {"name": []}]',
-               '{"@type": "Person"}', '"' + "x" * 5000 + '"', '{"name": {"name": {"name": 1}}}',
-               '"2024-02-30T25:61:00Z"', '"yesterday"', '"0000-00-00"']  # fmt: skip
-_JSON_LD_FIELDS = ["headline", "name", "author", "publisher", "datePublished", "dateModified",
-                   "inLanguage", "url", "mainEntityOfPage", "articleBody", "description"]  # fmt: skip
+_ODD_VALUES = [
+    "null", "42", "-1e309", "true", "[]", "{}", '[null, 7, {"name": []}]', '{"@type": "Person"}',
+    '"' + "x" * 5000 + '"', '{"name": {"name": {"name": 1}}}', '"2024-02-30T25:61:00Z"',
+    '"yesterday"', '"0000-00-00"',
+]  # fmt: skip
+_JSON_LD_FIELDS = [
+    "headline", "name", "author", "publisher", "datePublished", "dateModified", "inLanguage",
+    "url", "mainEntityOfPage", "articleBody", "description",
+]  # fmt: skip
 
 
 def poisoned_json_ld(rng: random.Random) -> tuple[bytes, str, Expect]:
