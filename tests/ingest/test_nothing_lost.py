@@ -15,6 +15,9 @@ from warcio.warcwriter import WARCWriter
 
 from pipeline import store
 from pipeline.cli import main
+from pipeline.config import Settings
+from pipeline.ingest import crawl
+from pipeline.sources.config import Source
 from tests.conftest import query
 from tests.support.http_server import article_html
 
@@ -280,3 +283,30 @@ def test_an_uncompressed_archive_cut_short_or_lying_about_a_length_loads_its_goo
     assert "declares" in rows[0][2]
     lengths = [len(body) for (body,) in query(db, "SELECT body FROM articles")]
     assert max(lengths) < 2 * min(lengths)  # no record swallowed the ones after it
+
+
+def test_an_inbox_source_reads_only_new_or_rewritten_files_and_a_rewrite_is_a_revision(
+    db: store.Connection, tmp_path: Path
+) -> None:
+    inbox = _good_inbox(tmp_path / "inbox", 3)
+    (inbox / "link.html").symlink_to("/etc/passwd")
+    source = Source(name="box", kind="inbox", location=str(inbox))
+    settings = Settings()
+
+    def run() -> tuple[list[str], store.RunCounts]:
+        run_id = store.start_run(db, "test")
+        keys = crawl.discover(db, source, settings)
+        crawl.process(db, run_id, source, keys, settings)
+        return [Path(k).name for k in keys], store.finish_run(db, run_id)
+
+    keys, counts = run()
+    assert (sorted(keys), counts.loaded) == (["good000.html", "good001.html", "good002.html"], 3)
+    assert query(db, "SELECT reason FROM rejected_inputs") == [("link_outside_inbox",)]
+    assert run()[0] == []  # nothing new: no file is read again
+    rewritten = inbox / "good001.html"
+    rewritten.write_bytes(article_html(77))
+    later = time.time() + 5  # modified after its article was stored, whatever the clocks' grain
+    os.utime(rewritten, (later, later))
+    keys, counts = run()
+    assert (keys, counts.loaded, counts.revised) == (["good001.html"], 0, 1)
+    assert query(db, "SELECT count(*), max(revision) FROM articles") == [(3, 2)]
