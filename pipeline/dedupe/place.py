@@ -41,6 +41,10 @@ class Prepared:
     fingerprints: list[Fingerprint]
     doc: Doc  # what dedupe verification compares
 
+    def signatures(self) -> list[tuple[str, bytes]]:
+        """(scheme key, MinHash signature) of each fingerprint, as stored."""
+        return [(fp.scheme, fp.signature_bytes()) for fp in self.fingerprints]
+
 
 # What verification computed for a stored article stays valid while its text does: a
 # per-process cache keeps the dedupe lock from being held while the same candidates are
@@ -201,7 +205,7 @@ def _new_row(
         prepared.article,
         known.canonical_id,
         batch.story[article_id],
-        [(fp.scheme, fp.signature_bytes()) for fp in prepared.fingerprints],
+        prepared.signatures(),
         prepared.doc.screen.to_bytes(),
         links,
     )

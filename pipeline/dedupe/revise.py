@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pipeline import store
 from pipeline.config import Settings
 from pipeline.dedupe.candidates import bucket_keys
-from pipeline.dedupe.fingerprint import Fingerprint, from_signature, scheme_keys
+from pipeline.dedupe.fingerprint import from_signature, scheme_keys
 from pipeline.dedupe.place import Prepared
 from pipeline.dedupe.screen import HASHING
 from pipeline.store import Cursor, PostgresCandidateIndex, RunCounts
@@ -46,13 +46,9 @@ def revise_batch(
         index.remove([(stored.article_id, bucket_keys(old))])
         change = describe_change(stored.title, stored.body, article.metadata.title, article.body)
         revision = store.NewRevision(
-            stored, article, change, _signatures(prepared.fingerprints),
+            stored, article, change, prepared.signatures(),
             prepared.doc.screen.to_bytes(),
         )  # fmt: skip
         store.add_revision(cur, revision, run_id, HASHING)
         index.add([(stored.article_id, bucket_keys(prepared.fingerprints))])
         counts.revised += 1
-
-
-def _signatures(fingerprints: Sequence[Fingerprint]) -> list[tuple[str, bytes]]:
-    return [(fp.scheme, fp.signature_bytes()) for fp in fingerprints]

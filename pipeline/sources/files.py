@@ -54,7 +54,7 @@ def discover_files(
     """
     wanted = wanted or is_supported
     found = Found()
-    real: set[Path] = set()
+    seen: set[Path] = set()
     now = time.time()
     for raw in paths:
         given = Path(raw).expanduser().absolute()
@@ -62,21 +62,20 @@ def discover_files(
             raise FileNotFoundError(f"no such file or folder: {raw}")
         if given.is_dir():
             root = given.resolve()
-            entries = (e for e in _walk(root, follow_links_out) if wanted(e))
-            for entry in entries:
-                checked = _inbox_entry(entry, root, follow_links_out)
-                if isinstance(checked, Rejection):
-                    found.skipped.append(checked)
-                elif checked not in real:
-                    real.add(checked)
-                    _settled(checked, now, settle_seconds, found)
+            checked = [
+                _inbox_entry(entry, root, follow_links_out)
+                for entry in _walk(root, follow_links_out)
+                if wanted(entry)
+            ]
         else:  # named by the caller: followed wherever it leads
-            checked = _inbox_entry(given, None, True)
-            if isinstance(checked, Rejection):
-                found.skipped.append(checked)
-            elif checked not in real:
-                real.add(checked)
-                _settled(checked, now, settle_seconds, found)
+            checked = [_inbox_entry(given, None, True)]
+        for item in checked:
+            if isinstance(item, Rejection):
+                found.skipped.append(item)
+            elif item not in seen:
+                seen.add(item)
+                fresh = settle_seconds > 0 and now - item.stat().st_mtime < settle_seconds
+                (found.waiting if fresh else found.inputs).append(item)
     found.inputs.sort()
     return found
 
@@ -126,13 +125,6 @@ def _file_kind(mode: int) -> str:
         if test(mode):
             return kind
     return "not a regular file"
-
-
-def _settled(path: Path, now: float, settle_seconds: float, found: Found) -> None:
-    if settle_seconds > 0 and now - path.stat().st_mtime < settle_seconds:
-        found.waiting.append(path)
-    else:
-        found.inputs.append(path)
 
 
 def source_uri_for(path: Path) -> str:
