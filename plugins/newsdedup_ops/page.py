@@ -27,8 +27,11 @@ LABELS = {
 }
 RUN_HEADERS = [
     "Run", "Started (UTC)", "Status", "Read", "Ingested", "Canonical", "Duplicates",
-    "Same story", "Rejected", "Dup. rate", "Error",
+    "Same story", "Revised", "Rejected", "Dup. rate", "Error",
 ]  # fmt: skip
+RUN_COUNTS = (
+    "inputs_read", "ingested", "canonical", "duplicates", "same_story", "revised", "rejected",
+)  # fmt: skip
 DAY_HEADERS = [
     "Day", "Runs", "Failed", "Ingested", "Canonical", "Duplicates", "Same story", "Rejected",
     "Dup. rate",
@@ -210,11 +213,7 @@ def _run_rows(runs: list[dict[str, Any]]) -> list[list[str]]:
                 esc(run["run_id"]),
                 short_time(run["started_at"]),
                 f'<span class="status-{status}">{status}</span>',
-                *(
-                    f'<span class="n">{esc(run[k])}</span>'
-                    for k in ("inputs_read", "ingested", "canonical", "duplicates")
-                ),
-                *(f'<span class="n">{esc(run[k])}</span>' for k in ("same_story", "rejected")),
+                *(f'<span class="n">{esc(run[k])}</span>' for k in RUN_COUNTS),
                 pct(run["duplicate_rate"]),
                 esc(run["error"] or ""),
             ]
