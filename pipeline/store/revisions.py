@@ -101,8 +101,10 @@ def add_revision(cur: Cursor, row: NewRevision, run_id: int, hashing: str) -> in
             stored.article_id,
         ),
     )  # fmt: skip
-    for table in ("article_removals", "article_fingerprints", "article_screens"):
-        cur.execute(f"DELETE FROM {table} WHERE article_id = %s", (stored.article_id,))
+    # What the old text left: replaced below by the new text's.
+    cur.execute("DELETE FROM article_removals WHERE article_id = %s", (stored.article_id,))
+    cur.execute("DELETE FROM article_fingerprints WHERE article_id = %s", (stored.article_id,))
+    cur.execute("DELETE FROM article_screens WHERE article_id = %s", (stored.article_id,))
     copy_rows(
         cur, "article_removals", "article_id, position, rule, removed",
         removal_rows(stored.article_id, article),
