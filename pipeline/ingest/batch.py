@@ -245,11 +245,20 @@ def _finish_batch(
             rejections.append(prepared)
         else:
             fresh.append(prepared)
-    # Earliest publication first, so that when a batch brings an original and its copies
-    # together the original becomes canonical; source_uri breaks ties deterministically.
-    # The sort is stable: versions of one URI keep the order they arrived in.
-    fresh.sort(key=lambda p: (p.article.metadata.published_at or _FAR_FUTURE, p.article.source_uri))
-    return _store(conn, run_id, fresh, rejections, settings, counts)
+    return _store(conn, run_id, _placement_order(fresh), rejections, settings, counts)
+
+
+def _placement_order(fresh: list[Prepared]) -> list[Prepared]:
+    """Earliest publication first, so that when a batch brings an original and its copies
+    together the original becomes canonical (source_uri breaks ties deterministically). The
+    versions of one URI stay together in the order they arrived, which decides the first and
+    the order of its revisions (whatever dates each version shows)."""
+    first: dict[str, tuple[datetime, str]] = {}
+    for p in fresh:
+        uri = p.article.source_uri
+        first.setdefault(uri, (p.article.metadata.published_at or _FAR_FUTURE, uri))
+    order = sorted(range(len(fresh)), key=lambda i: (first[fresh[i].article.source_uri], i))
+    return [fresh[i] for i in order]
 
 
 def _store(

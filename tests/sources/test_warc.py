@@ -18,7 +18,7 @@ from pipeline.ingest import crawl
 from pipeline.sources.warc import read_records
 from pipeline.store import database
 from tests.conftest import create_database, drop_database, query
-from tests.support.http_server import article_html
+from tests.support.http_server import article_html, article_text
 
 SITE = "http://archive.example"
 PAGES = 120  # two records each (request, response) plus noise: a few hundred records
@@ -153,6 +153,26 @@ def test_recaptures_of_one_uri_are_one_article_with_a_revision_per_new_text(
     assert (counts.loaded, counts.unchanged, counts.revised, counts.rejected) == (1, 1, 1, 0)
     assert query(db, "SELECT count(*), max(revision) FROM articles") == [(1, 2)]
     assert query(db, "SELECT revision FROM article_history ORDER BY revision") == [(1,), (2,)]
+
+
+def test_the_later_capture_is_the_later_revision_whatever_date_it_shows(
+    tmp_path: Path, db: store.Connection
+) -> None:
+    archive = tmp_path / "dated.warc.gz"
+    page = f"{SITE}/news/779"
+
+    def dated(seed: int, day: str) -> bytes:
+        meta = f'<meta property="article:published_time" content="2024-03-{day}T09:00:00Z">'
+        return article_html(seed).replace(b"</head>", meta.encode() + b"</head>")
+
+    write_warc(archive, [(page, dated(10, "05")), (page, dated(11, "01"))], noise=False)
+    run_id = store.start_run(db, "test")
+    counts = crawl.process_warcs(db, run_id, None, [str(archive)], Settings())
+    assert (counts.loaded, counts.revised) == (1, 1)
+    (body,) = query(db, "SELECT body FROM articles")[0]
+    assert article_text(11)[0] in body  # the capture read last shows
+    first = query(db, "SELECT body FROM article_history WHERE revision = 1")[0][0]
+    assert article_text(10)[0] in first
 
 
 def test_a_recapture_loads_when_the_first_capture_was_rejected(
