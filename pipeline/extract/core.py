@@ -35,9 +35,10 @@ def extract(raw: RawInput) -> Extracted:
     Text enters the pipeline here, from the bytes and from the values a page declares (JSON-LD
     escapes, meta tags), so this is where invalid characters are replaced, once for every stage
     after it (pipeline/text/characters.py)."""
+    text = decode(raw.data)
+    check_is_text(text)  # on the text as it came: its control characters tell binary data
     report = CharacterReport()
-    text = report.valid_text(decode(raw.data), "text")
-    check_is_text(text)
+    text = report.valid_text(text, "text")
     if looks_like_html(raw, text):
         url = raw.source_uri if raw.source_uri.startswith(("http://", "https://")) else None
         html_blocks, metadata = html_paragraphs(text, url)
