@@ -41,4 +41,4 @@ def build_article(extracted: Extracted, site_boilerplate: Collection[str] = froz
 
 def _repairs(extracted: Extracted) -> list[Removal]:
     """Invalid characters replaced at extraction, noted with what the cleaner removed."""
-    return [Removal("invalid_characters", extracted.repaired)] if extracted.repaired else []
+    return [Removal("repaired_characters", extracted.repaired)] if extracted.repaired else []

@@ -1,10 +1,13 @@
-"""Characters no stored text may hold, and what is done with them.
+"""Characters no stored text may hold, and text decoded twice: what is done with them.
 
 PostgreSQL refuses NUL in text and UTF-8 refuses lone surrogates (JSON's "\\ud800" escape, a
 file name that was not UTF-8); other controls and Unicode's noncharacters are junk a page
 carries by mistake. One value holding one of them used to fail the COPY of a whole batch
-(issue 18). They are replaced where text enters the pipeline (pipeline.extract), so that every
-later stage, and the database, only ever see valid text.
+(issue 18). Mojibake ("CafÃ© â€” councilâ€™s": UTF-8 read as windows-1252 somewhere upstream)
+is repaired with ftfy's fix_encoding, which undoes only such decoding mistakes (quotes,
+ligatures and the rest of the text stay as they are). Both are done where text enters the
+pipeline (pipeline.extract), so that every later stage, and the database, see the text once
+and valid.
 """
 
 from __future__ import annotations
@@ -12,6 +15,8 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+
+from ftfy import fix_encoding
 
 # C0 controls but tab, newline, form feed and carriage return (which are whitespace); lone
 # surrogates; the 66 noncharacters (U+FDD0-U+FDEF, U+xFFFE and U+xFFFF of each plane).
@@ -41,10 +46,11 @@ class CharacterReport:
     fields: set[str] = field(default_factory=set)
 
     def valid_text(self, value: str, where: str) -> str:
-        """`value` with each invalid character replaced by U+FFFD (NUL and other controls are
-        dropped: they never stand for a letter, while a surrogate or noncharacter may)."""
+        """`value` with mojibake repaired and each invalid character replaced by U+FFFD (NUL
+        and other controls are dropped: they never stand for a letter, while a surrogate or
+        noncharacter may)."""
         if _INVALID.search(value) is None:
-            return value
+            return self._without_mojibake(value, where)
         self.fields.add(where)
 
         def replace(match: re.Match[str]) -> str:
@@ -52,7 +58,16 @@ class CharacterReport:
             self.found[kind] += 1
             return "" if kind in ("NUL", "control character") else REPLACEMENT
 
-        return _INVALID.sub(replace, value)
+        return self._without_mojibake(_INVALID.sub(replace, value), where)
+
+    def _without_mojibake(self, value: str, where: str) -> str:
+        if value.isascii():  # mojibake needs a non-ASCII character: most lines have none
+            return value
+        fixed: str = fix_encoding(value)
+        if fixed != value:
+            self.found["mojibake repair"] += 1
+            self.fields.add(where)
+        return fixed
 
     def __bool__(self) -> bool:
         return bool(self.found)

@@ -74,7 +74,7 @@ def test_one_poisoned_page_among_300_good_ones_loads_with_a_note_and_costs_nothi
     notes = query(
         db,
         """SELECT a.source_uri, r.removed FROM articles a
-           JOIN article_removals r ON r.article_id = a.id AND r.rule = 'invalid_characters'""",
+           JOIN article_removals r ON r.article_id = a.id AND r.rule = 'repaired_characters'""",
     )
     # What was replaced is noted, on the poisoned page only.
     assert [uri.rsplit("/", 1)[1] for uri, _ in notes] == ["poisoned.html"]
