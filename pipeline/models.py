@@ -29,7 +29,8 @@ class Removal:
 class ArticleMetadata:
     title: str | None = None
     authors: list[str] = field(default_factory=list)
-    published_at: datetime | None = None
+    published_at: datetime | None = None  # in the offset the page states (UTC when none)
+    updated_at: datetime | None = None  # the page's own "modified" date, when it states one
     outlet: str | None = None
     language: str | None = None
     canonical_url: str | None = None

@@ -10,7 +10,7 @@ import io
 import json
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import psycopg2.extras
@@ -131,7 +131,8 @@ def insert_articles(cur: Cursor, rows: Sequence[NewArticle], run_id: int, hashin
         cur,
         "articles",
         "id, source_uri, outlet, title, authors, published_at, language, body, raw_sha256, "
-        "body_sha256, canonical_id, story_id, run_id, metadata",
+        "body_sha256, canonical_id, story_id, run_id, metadata, published_day, "
+        "published_utc_offset, updated_at",
         (_article_values(r, run_id) for r in rows),
     )
     copy_rows(
@@ -204,7 +205,16 @@ def _article_values(row: NewArticle, run_id: int) -> tuple[Any, ...]:
         row.article_id, article.source_uri, meta.outlet, meta.title, list(meta.authors),
         meta.published_at, meta.language, article.body, article.raw_sha256, article.body_sha256,
         row.canonical_id, row.story_id, run_id, metadata_json(article),
+        *page_day(meta.published_at), meta.updated_at,
     )  # fmt: skip
+
+
+def page_day(published_at: datetime | None) -> tuple[date | None, str | None]:
+    """(published_day, published_utc_offset): the day and the offset the page states."""
+    if published_at is None:
+        return None, None
+    offset = published_at.utcoffset() or timedelta(0)
+    return published_at.date(), f"{int(offset.total_seconds() // 60)} minutes"
 
 
 def clear_rejections(cur: Cursor, uris: Sequence[str]) -> None:

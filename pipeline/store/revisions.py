@@ -12,6 +12,7 @@ from pipeline.store.bulk import (
     insert_screens,
     insert_signatures,
     metadata_json,
+    page_day,
     removal_rows,
 )
 from pipeline.store.database import Cursor
@@ -91,11 +92,16 @@ def add_revision(cur: Cursor, row: NewRevision, run_id: int, hashing: str) -> in
     cur.execute(
         """UPDATE articles SET revision = %s, revised_at = now(), title = %s,
                authors = CASE WHEN cardinality(%s::text[]) > 0 THEN %s::text[] ELSE authors END,
-               published_at = COALESCE(published_at, %s), language = %s, body = %s,
+               published_day = CASE WHEN published_at IS NULL THEN %s ELSE published_day END,
+               published_utc_offset = CASE WHEN published_at IS NULL THEN %s::interval
+                                           ELSE published_utc_offset END,
+               published_at = COALESCE(published_at, %s), updated_at = %s,
+               language = %s, body = %s,
                raw_sha256 = %s, body_sha256 = %s, metadata = %s::jsonb
            WHERE id = %s""",
         (
-            revision, meta.title, list(meta.authors), list(meta.authors), meta.published_at,
+            revision, meta.title, list(meta.authors), list(meta.authors),
+            *page_day(meta.published_at), meta.published_at, meta.updated_at,
             meta.language, article.body, article.raw_sha256, article.body_sha256,
             metadata_json(article),
             stored.article_id,

@@ -229,3 +229,25 @@ def test_score_metadata_counts_only_docs_with_gold() -> None:
     assert (score.gold["authors"], score.hits["authors"]) == (1, 1)
     assert score.rate("title") == 0.5 and score.rate("date") == 1.0
     assert score.misses == [("title", "2", "A title", "Other")]
+
+
+def test_updated_at_comes_from_structured_data_only_and_never_precedes_publication() -> None:
+    stamped = page(
+        '<meta property="article:published_time" content="2024-03-01T22:00:00-04:00">'
+        '<meta property="article:modified_time" content="2024-03-02T08:30:00-04:00">'
+    )
+    meta = metadata_from_html(stamped, "https://x.test/a", {})
+    assert meta.published_at == datetime(2024, 3, 1, 22, tzinfo=EDT)
+    assert meta.updated_at == datetime(2024, 3, 2, 8, 30, tzinfo=EDT)
+    json_ld_only = page(json_ld({"@type": "NewsArticle", "datePublished": "2024-03-01T10:00:00Z",
+                                 "dateModified": "2024-03-03T10:00:00Z"}))  # fmt: skip
+    assert metadata_from_html(json_ld_only, None, {}).updated_at == datetime(
+        2024, 3, 3, 10, tzinfo=UTC
+    )
+    backwards = page(
+        '<meta property="article:published_time" content="2024-03-01T10:00:00Z">'
+        '<meta property="article:modified_time" content="2001-01-01T00:00:00Z">'
+    )
+    assert metadata_from_html(backwards, None, {}).updated_at is None
+    written_only = page(body="<p>Updated March 9, 2024 at 10:00</p>")
+    assert metadata_from_html(written_only, None, {}).updated_at is None

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -331,3 +332,26 @@ def test_placement_runs_with_rarer_full_collections_and_restores_the_thresholds(
     assert counts.loaded == len(files)
     assert during and all(threshold[0] > before[0] for threshold in during)
     assert gc.get_threshold() == before
+
+
+def test_the_page_s_own_day_offset_and_modified_date_are_stored(
+    database_url: str, db: store.Connection, tmp_path: Path
+) -> None:
+    from tests.support.http_server import article_html
+
+    stamps = (
+        '<meta property="article:published_time" content="2024-03-01T22:00:00-04:00">'
+        '<meta property="article:modified_time" content="2024-03-02T08:30:00-04:00">'
+    )
+    (tmp_path / "late.html").write_bytes(
+        article_html(31).replace(b"</head>", stamps.encode() + b"</head>")
+    )
+    _ingest(database_url, tmp_path)
+    rows = query(
+        db,
+        """SELECT published_day, published_utc_offset, (published_at AT TIME ZONE 'UTC')::date,
+                  updated_at AT TIME ZONE 'UTC' FROM canonical_articles""",
+    )
+    assert rows == [
+        (date(2024, 3, 1), timedelta(hours=-4), date(2024, 3, 2), datetime(2024, 3, 2, 12, 30))
+    ]

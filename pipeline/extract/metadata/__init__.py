@@ -18,7 +18,7 @@ from typing import Any
 from urllib.parse import urljoin, urlparse
 
 from pipeline.extract.metadata.authors import clean_author_names, find_authors, name_key
-from pipeline.extract.metadata.dates import parse_timestamp, published_at
+from pipeline.extract.metadata.dates import parse_timestamp, published_at, updated_at
 from pipeline.extract.metadata.page import (
     Page,
     declared_body,
@@ -54,10 +54,12 @@ def metadata_from_html(html: str, url: str | None, document: dict[str, Any]) -> 
 def metadata_from_page(page: Page, url: str | None, document: dict[str, Any]) -> ArticleMetadata:
     outlet = _outlet(page, document, url)
     canonical = _canonical_url(page, document, url)
+    published = published_at(page, document)
     return ArticleMetadata(
         title=_title(page, document, outlet),
         authors=find_authors(page, document, outlet),
-        published_at=published_at(page, document),
+        published_at=published,
+        updated_at=updated_at(page, published),
         outlet=outlet,
         canonical_url=canonical,
     )

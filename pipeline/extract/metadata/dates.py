@@ -1,4 +1,4 @@
-"""The publication date of a page, and the stamp parsing behind it.
+"""The publication and modification dates of a page, and the stamp parsing behind them.
 
 `published_at` tries structured data (JSON-LD datePublished, date <meta> tags, itemprop,
 <time pubdate>), then <time> elements, the dateline under the headline and trafilatura's guess.
@@ -43,6 +43,16 @@ _DATE_META = (
     "datecreated",
     "date",
 )
+# <meta> names/properties carrying the page's own modification date.
+_MODIFIED_META = (
+    "article:modified_time",
+    "og:article:modified_time",
+    "og:updated_time",
+    "datemodified",
+    "dc.date.modified",
+    "dcterms.modified",
+    "article:modified",
+)
 _MAX_OFFSET = timedelta(hours=14)
 _OFFSET_STEP = timedelta(minutes=15)
 _DATELINE_WINDOW = 400  # characters after the headline where a dateline may stand
@@ -69,6 +79,25 @@ def published_at(page: Page, document: dict[str, Any]) -> datetime | None:
     byline = [st for st in map(_parse_stamp, _byline_dates(page)) if st][:1]
     fallback = [*times[:1], *dateline, *byline, _parse_stamp(str(document.get("date") or ""))]
     return next((_aware(st[0]) for st in fallback if st), None)
+
+
+def updated_at(page: Page, published: datetime | None) -> datetime | None:
+    """When the page says it was last modified, from structured data only (a modification
+    date written in the text is too often another story's). None when it states none, or one
+    before the publication date (a template's default)."""
+    stamps = [
+        *(str(v) for article in page.articles for v in as_list(article.get("dateModified"))),
+        *(value for key in _MODIFIED_META for value in page.meta.get(key, [])),
+        *(
+            node.get("content") or node.get("datetime") or node_text(node)
+            for node in page.tree.xpath("//*[@itemprop='dateModified']")
+        ),
+        *(str(v) for obj in page.pages for v in as_list(obj.get("dateModified"))),
+    ]
+    found = next((_aware(st[0]) for st in map(_parse_stamp, stamps) if st and st[1]), None)
+    if found is None or (published is not None and found < _aware(published)):
+        return None
+    return found
 
 
 def _structured_dates(page: Page) -> Iterator[str]:
