@@ -106,7 +106,8 @@ def _records_from(
     on_progress: Callable[[int], None] | None,
 ) -> Generator[RawInput | Rejection, None, int | None]:
     """Read records from offset `start`; returns where to read again after an uncompressed
-    record cut short (its length swallowed the records after it), else None."""
+    record whose length is wrong (what it declares may cover the records after it), else
+    None."""
     fh.seek(0)
     compressed = fh.read(2) == b"\x1f\x8b"  # gzip members end on their own: no resync
     fh.seek(start)
