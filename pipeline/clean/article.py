@@ -40,5 +40,5 @@ def build_article(extracted: Extracted, site_boilerplate: Collection[str] = froz
 
 
 def _repairs(extracted: Extracted) -> list[Removal]:
-    """Invalid characters replaced at extraction, noted with what the cleaner removed."""
+    """What extraction replaced or repaired in the text, noted with what the cleaner removed."""
     return [Removal("repaired_characters", extracted.repaired)] if extracted.repaired else []

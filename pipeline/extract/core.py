@@ -22,7 +22,7 @@ class Extracted:
     raw: RawInput
     paragraphs: list[Paragraph]
     metadata: ArticleMetadata
-    repaired: str = ""  # which invalid characters were replaced, and where (else empty)
+    repaired: str = ""  # what was replaced or repaired in the text, and where (else empty)
 
     @property
     def site(self) -> str:
@@ -33,8 +33,8 @@ def extract(raw: RawInput) -> Extracted:
     """Decode and extract one input; raises InputError for inputs to quarantine.
 
     Text enters the pipeline here, from the bytes and from the values a page declares (JSON-LD
-    escapes, meta tags), so this is where invalid characters are replaced, once for every stage
-    after it (pipeline/text/characters.py)."""
+    escapes, meta tags), so this is where invalid characters are replaced and mojibake is
+    repaired, once for every stage after it (pipeline/text/characters.py)."""
     text = decode(raw.data)
     check_is_text(text)  # on the text as it came: its control characters tell binary data
     report = CharacterReport()

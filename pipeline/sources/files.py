@@ -110,8 +110,6 @@ def _inbox_entry(entry: Path, root: Path | None, follow_links_out: bool) -> Path
             f"{entry} links to {target}, outside {root} (follow_links_out is off)",
         )  # fmt: skip
     mode = target.stat().st_mode
-    if stat.S_ISDIR(mode):
-        return Rejection(uri, "not_a_regular_file", f"{entry} is a folder behind a link")
     if not stat.S_ISREG(mode):
         return Rejection(uri, "not_a_regular_file", f"{entry} is {_file_kind(mode)}")
     return target
@@ -119,7 +117,7 @@ def _inbox_entry(entry: Path, root: Path | None, follow_links_out: bool) -> Path
 
 def _file_kind(mode: int) -> str:
     for test, kind in (
-        (stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"),
+        (stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"),
         (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"),
     ):  # fmt: skip
         if test(mode):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -135,12 +135,7 @@ def insert_articles(cur: Cursor, rows: Sequence[NewArticle], run_id: int, hashin
         "published_utc_offset, updated_at",
         (_article_values(r, run_id) for r in rows),
     )
-    copy_rows(
-        cur,
-        "article_removals",
-        "article_id, position, rule, removed",
-        (line for r in rows for line in removal_rows(r.article_id, r.article)),
-    )
+    insert_removals(cur, [(r.article_id, r.article) for r in rows])
     insert_signatures(cur, [(r.article_id, *signature) for r in rows for signature in r.signatures])
     insert_screens(cur, [(r.article_id, r.screen) for r in rows], hashing)
     matches = [
@@ -177,10 +172,18 @@ def insert_signatures(cur: Cursor, rows: Iterable[tuple[int, str, bytes]]) -> No
     copy_rows(cur, "article_fingerprints", "article_id, scheme, signature", rows)
 
 
-def removal_rows(article_id: int, article: Article) -> Iterator[tuple[int, int, str, str]]:
-    """article_removals rows: what the cleaner removed from the article, in order."""
-    for position, removal in enumerate(article.removals):
-        yield article_id, position, removal.rule, removal.text
+def insert_removals(cur: Cursor, rows: Iterable[tuple[int, Article]]) -> None:
+    """article_removals rows of (article id, article): what the cleaner removed, in order."""
+    copy_rows(
+        cur,
+        "article_removals",
+        "article_id, position, rule, removed",
+        (
+            (article_id, position, removal.rule, removal.text)
+            for article_id, article in rows
+            for position, removal in enumerate(article.removals)
+        ),
+    )
 
 
 def metadata_json(article: Article) -> str:

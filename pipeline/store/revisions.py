@@ -8,12 +8,11 @@ from dataclasses import dataclass
 
 from pipeline.models import Article
 from pipeline.store.bulk import (
-    copy_rows,
+    insert_removals,
     insert_screens,
     insert_signatures,
     metadata_json,
     page_day,
-    removal_rows,
 )
 from pipeline.store.database import Cursor
 
@@ -111,10 +110,7 @@ def add_revision(cur: Cursor, row: NewRevision, run_id: int, hashing: str) -> in
     cur.execute("DELETE FROM article_removals WHERE article_id = %s", (stored.article_id,))
     cur.execute("DELETE FROM article_fingerprints WHERE article_id = %s", (stored.article_id,))
     cur.execute("DELETE FROM article_screens WHERE article_id = %s", (stored.article_id,))
-    copy_rows(
-        cur, "article_removals", "article_id, position, rule, removed",
-        removal_rows(stored.article_id, article),
-    )  # fmt: skip
+    insert_removals(cur, [(stored.article_id, article)])
     insert_signatures(cur, [(stored.article_id, *signature) for signature in row.signatures])
     insert_screens(cur, [(stored.article_id, row.screen)], hashing)
     return revision
