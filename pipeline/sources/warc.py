@@ -17,6 +17,7 @@ from typing import Any, BinaryIO
 from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 from warcio.recordloader import ArcWarcRecordLoader
+from warcio.statusandheaders import StatusAndHeadersParserException
 
 from pipeline.models import RawInput, Rejection
 from pipeline.sources.fetch import FetchError, canonical_url, is_page_type, media_type
@@ -129,7 +130,13 @@ def _records_from(
             yield Rejection(f"{file_uri}#offset={offset}", "bad_warc", detail + problem)
             if not compressed:
                 return _next_record_start(fh, offset + 1)
-    except (ArchiveLoadFailed, OSError, ValueError, EOFError) as exc:
+    except (
+        ArchiveLoadFailed,
+        StatusAndHeadersParserException,
+        OSError,
+        ValueError,
+        EOFError,
+    ) as exc:
         yield Rejection(file_uri, "bad_warc", f"{path.name}: {exc}")
     else:
         # A cut inside a record's headers ends warcio's reading as if the file ended there.
@@ -156,7 +163,7 @@ def _length_problem(records: _CheckedIterator, record: Any) -> str | None:
     stream = record.raw_stream
     while stream.read(1 << 20):
         pass
-    if record.format.startswith("warc") and record.rec_headers.get_header("Content-Length") is None:
+    if record.format.startswith("warc") and not record.rec_headers.get_header("Content-Length"):
         return "no Content-Length: its headers are cut short"
     if getattr(stream, "limit", 0):
         return "the file ends before"
