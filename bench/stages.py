@@ -17,6 +17,7 @@ from typing import Any
 
 from pipeline.clean.article import build_article
 from pipeline.config import Settings
+from pipeline.dedupe.compared import dedupe_text
 from pipeline.dedupe.fingerprint import fingerprint, word_shingles
 from pipeline.dedupe.verify import prepare
 from pipeline.extract.core import extract
@@ -31,7 +32,8 @@ def clean_texts(raws: Sequence[RawInput]) -> list[str]:
     bodies = []
     for raw in raws:
         with contextlib.suppress(InputError):
-            bodies.append(build_article(extract(raw)).dedupe_text)
+            article = build_article(extract(raw))
+            bodies.append(dedupe_text(article.metadata.title, article.body))
     return bodies
 
 

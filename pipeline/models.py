@@ -19,10 +19,12 @@ class RawInput:
 
 @dataclass(frozen=True)
 class Removal:
-    """One piece of text the cleaner dropped, and the rule that dropped it (for audits)."""
+    """One piece of text the cleaner dropped, and the rule that dropped it (for audits).
+    `applied` is False when the rule fired but its removal was not kept (see Article.audit)."""
 
     rule: str
     text: str
+    applied: bool = True
 
 
 @dataclass
@@ -48,18 +50,11 @@ class Article:
     metadata: ArticleMetadata
     removals: list[Removal] = field(default_factory=list)
     site: str = ""  # whose learned boilerplate applies (pipeline/clean/site.py)
+    # Why an operator should look at this article's cleaning (pipeline/clean/article.py), or
+    # None; and the share of the extracted text's characters that cleaning removed.
+    audit: str | None = None
+    removed_share: float = 0.0
     site_lines: dict[str, str] = field(default_factory=dict)  # line key -> text, to count
-
-    @property
-    def dedupe_text(self) -> str:
-        return dedupe_text(self.metadata.title, self.body)
-
-
-def dedupe_text(title: str | None, body: str) -> str:
-    """What dedupe fingerprints and compares: the title, then the body. A headline names the
-    story in a few rare words that rewrites and independent reports tend to keep; without it
-    same-story recall on the dev pairs falls from 0.78 to 0.69 (`newsdedup eval dedupe`)."""
-    return f"{title}\n\n{body}" if title else body
 
 
 @dataclass(frozen=True)

@@ -12,16 +12,21 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 
-from pipeline.clean.head import HeadReader
-from pipeline.clean.rules import RULES, Line
+from pipeline.clean.head import HEAD_RULES, HeadReader
+from pipeline.clean.rules import ROW_RULES, RULES, Line, strip_embed_links
 from pipeline.clean.site import line_key
 from pipeline.models import ArticleMetadata, Paragraph, Removal
 from pipeline.text.lines import ends_sentence, normalise_line, strip_markdown
 from pipeline.text.words import word_count
 
-__all__ = ["CleanResult", "clean_paragraphs"]
+__all__ = ["RULE_NAMES", "CleanResult", "clean_paragraphs"]
 
 MIN_BODY_WORDS = 12
+SITE_BOILERPLATE = "site_boilerplate"
+# Every name a removal can carry, in the order the cleaner applies them.
+RULE_NAMES: tuple[str, ...] = tuple(
+    dict.fromkeys([*HEAD_RULES, *RULES, *ROW_RULES, SITE_BOILERPLATE])
+)
 
 
 @dataclass
@@ -47,11 +52,28 @@ def _lines(paragraphs: Sequence[Paragraph]) -> list[Line]:
     return lines
 
 
-def _apply_rules(lines: list[Line], title: str | None, removals: list[Removal]) -> list[Line]:
+def _without_embed_links(lines: list[Line], removals: list[Removal]) -> list[Line]:
+    kept: list[Line] = []
+    for line in lines:
+        text, links = strip_embed_links(line.text)
+        removals.extend(Removal("social_embed", link) for link in links)
+        if text:
+            kept.append(Line(text, line.kind))
+    return kept
+
+
+def _apply_rules(
+    lines: list[Line], title: str | None, removals: list[Removal], disabled: Collection[str]
+) -> list[Line]:
     named: dict[int, str] = {}
-    for name, rule in RULES.items():
-        for index in rule(lines, title):
-            named.setdefault(index, name)
+    for rules, is_row in ((RULES, False), (ROW_RULES, True)):
+        positions = [i for i, line in enumerate(lines) if (line.kind == "row") == is_row]
+        seen = [lines[i] for i in positions]
+        for name, rule in rules.items():
+            if name in disabled:
+                continue
+            for index in rule(seen, title):
+                named.setdefault(positions[index], name)
     removals.extend(Removal(named[i], lines[i].text) for i in sorted(named))
     return [line for i, line in enumerate(lines) if i not in named]
 
@@ -61,15 +83,15 @@ def _drop_site_boilerplate(
 ) -> list[Line]:
     kept: list[Line] = []
     for line in lines:
-        if known and line_key(line.text) in known:
-            removals.append(Removal("site_boilerplate", line.text))
+        if known and line.kind != "row" and line_key(line.text) in known:
+            removals.append(Removal(SITE_BOILERPLATE, line.text))
         else:
             kept.append(line)
     return kept
 
 
 def _continues(previous: Line, line: Line) -> bool:
-    if previous.kind != line.kind or line.kind == "head" or ends_sentence(previous.text):
+    if previous.kind != line.kind or line.kind in ("head", "row") or ends_sentence(previous.text):
         return False
     if word_count(previous.text) < MIN_BODY_WORDS:
         return False
@@ -94,18 +116,36 @@ def clean_paragraphs(
     paragraphs: Sequence[Paragraph],
     metadata: ArticleMetadata | None = None,
     site_boilerplate: Collection[str] = frozenset(),
+    disabled: Collection[str] = frozenset(),
 ) -> CleanResult:
     """Clean one article given as paragraphs; metadata found on the way fills `metadata`.
 
     `site_boilerplate` holds the line keys (pipeline.clean.site.line_key) its site is known
-    to repeat across articles.
+    to repeat across articles. `disabled` names rules (RULE_NAMES) not to apply: the
+    evaluation switches each off in turn to measure what it is worth.
     """
     metadata = metadata or ArticleMetadata()
-    head = HeadReader(_lines(paragraphs), metadata)
+    removals: list[Removal] = []
+    lines = _lines(paragraphs)
+    if "social_embed" not in disabled:
+        lines = _without_embed_links(lines, removals)
+    head = HeadReader(lines, metadata, disabled)
     head.read()
-    removals = head.removals
-    lines = _apply_rules(head.lines, metadata.title, removals)
-    site_lines = [line.text for line in lines]
-    lines = _drop_site_boilerplate(lines, site_boilerplate, removals)
+    removals += head.removals
+    lines = _apply_rules(head.lines, metadata.title, removals, disabled)
+    site_lines = [line.text for line in lines if line.kind != "row"]
+    if SITE_BOILERPLATE not in disabled:
+        lines = _drop_site_boilerplate(lines, site_boilerplate, removals)
     lines = _rejoin_broken(lines)
-    return CleanResult([line.text for line in lines], metadata, removals, site_lines)
+    return CleanResult(_paragraphs(lines), metadata, removals, site_lines)
+
+
+def _paragraphs(lines: list[Line]) -> list[str]:
+    """One paragraph a line, but the rows of one table together, one row a line."""
+    paragraphs: list[str] = []
+    for i, line in enumerate(lines):
+        if line.kind == "row" and i and lines[i - 1].kind == "row":
+            paragraphs[-1] += "\n" + line.text
+        else:
+            paragraphs.append(line.text)
+    return paragraphs

@@ -5,22 +5,42 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Collection
 
-from pipeline.clean import clean_paragraphs
+from pipeline.clean import RULE_NAMES, clean_paragraphs
 from pipeline.clean.site import line_key
 from pipeline.extract.core import Extracted
-from pipeline.models import Article, InputError, Removal
+from pipeline.models import Article, ArticleMetadata, InputError, Removal
 from pipeline.text.language import detect_language
 
 MIN_BODY_CHARS = 80
+# Cleaning that removed more than this share of the extracted characters is listed for audit.
+AUDIT_REMOVED_SHARE = 0.5
+KEPT_EXTRACTED = "kept_extracted"
+MOST_REMOVED = "most_removed"
 
 
-def build_article(extracted: Extracted, site_boilerplate: Collection[str] = frozenset()) -> Article:
-    """Clean extracted paragraphs into an article; raises InputError when no article is left."""
+def build_article(
+    extracted: Extracted,
+    site_boilerplate: Collection[str] = frozenset(),
+    disabled: Collection[str] = frozenset(),
+) -> Article:
+    """Clean extracted paragraphs into an article.
+
+    An article is never lost to cleaning: when the rules would leave less than an article, the
+    extracted text is kept as it came (audit 'kept_extracted', the rules' removals recorded as
+    not applied). Only a page whose extractor found no article text raises InputError."""
     raw = extracted.raw
-    result = clean_paragraphs(extracted.paragraphs, extracted.metadata, site_boilerplate)
-    body = result.body
+    result = clean_paragraphs(extracted.paragraphs, extracted.metadata, site_boilerplate, disabled)
+    # The same lines with no rule applied: what the extractor found, as the body shows text.
+    uncleaned = clean_paragraphs(extracted.paragraphs, ArticleMetadata(), (), RULE_NAMES).body
+    body, removals, audit = result.body, result.removals, None
     if len(body) < MIN_BODY_CHARS:
-        raise InputError("no_article", f"only {len(body)} characters of text after cleaning")
+        if len(uncleaned) < MIN_BODY_CHARS:
+            raise InputError("no_article", f"only {len(uncleaned)} characters of article text")
+        body, audit = uncleaned, KEPT_EXTRACTED
+        removals = [Removal(r.rule, r.text, applied=False) for r in removals]
+    removed_share = max(0.0, 1 - len(body) / len(uncleaned)) if uncleaned else 0.0
+    if audit is None and removed_share > AUDIT_REMOVED_SHARE:
+        audit = MOST_REMOVED
     result.metadata.language = result.metadata.language or detect_language(body)
     site_lines: dict[str, str] = {}
     for line in result.site_lines:
@@ -33,9 +53,11 @@ def build_article(extracted: Extracted, site_boilerplate: Collection[str] = froz
         body=body,
         body_sha256=hashlib.sha256(body.encode("utf-8")).hexdigest(),
         metadata=result.metadata,
-        removals=[*result.removals, *_repairs(extracted)],
+        removals=[*removals, *_repairs(extracted)],
         site=extracted.site,
         site_lines=site_lines,
+        audit=audit,
+        removed_share=round(removed_share, 4),
     )
 
 

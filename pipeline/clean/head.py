@@ -6,6 +6,7 @@ it, so text dumps get the same title, authors and date that HTML pages carry in 
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 
 from pipeline.clean import patterns as pat
@@ -19,20 +20,26 @@ from pipeline.text.words import comparable, word_count
 HEAD_SIZE = 6
 BODY_PARAGRAPH_WORDS = 24
 SOURCE_LINE_MAX_WORDS = 15
+HEAD_RULES = ("repeated_title", "byline", "dateline", "standfirst_credit", "source_line")
 
 
 class HeadReader:
     """Takes metadata lines off the top of `lines`, recording each as a removal."""
 
-    def __init__(self, lines: list[Line], metadata: ArticleMetadata) -> None:
+    def __init__(
+        self, lines: list[Line], metadata: ArticleMetadata, disabled: Collection[str] = ()
+    ) -> None:
         self.lines = lines
         self.metadata = metadata
         self.removals: list[Removal] = []
+        self.disabled = disabled
 
     def read(self) -> None:
-        self._take_title()
+        if "repeated_title" not in self.disabled:
+            self._take_title()
         self._take_head_lines()
-        self._take_source_lines()
+        if "source_line" not in self.disabled:
+            self._take_source_lines()
 
     def _drop(self, index: int, rule: str) -> None:
         self.removals.append(Removal(rule, self.lines[index].text))
@@ -80,21 +87,28 @@ class HeadReader:
     def _take_credit_suffix(self, line: Line) -> None:
         """A standfirst that ends ' / Agency' or ' | Agency' carries the story's credit."""
         match = pat.CREDIT_SUFFIX.search(line.text)
-        if match and ends_sentence(line.text[: match.start()]):
+        if (
+            match
+            and "standfirst_credit" not in self.disabled
+            and ends_sentence(line.text[: match.start()])
+        ):
             self.metadata.credit = self.metadata.credit or match.group("credit").strip()
             self.removals.append(Removal("standfirst_credit", match.group(0).strip()))
             line.text = line.text[: match.start()].rstrip()
 
     def _take_byline_or_date(self, index: int) -> bool:
         text = self.lines[index].text
-        byline = parse_byline(text)
+        if self.lines[index].kind == "row":
+            return False
+        takes_bylines, takes_dates = "byline" not in self.disabled, "dateline" not in self.disabled
+        byline = parse_byline(text) if takes_bylines else None
         if byline is not None:
             names, date = byline
             self._set_authors(names)
             self._set_date(date)
             self._drop(index, "byline")
             return True
-        date = parse_date(text)
+        date = parse_date(text) if takes_dates else None
         if date is not None:
             self._set_date(date)
             self._drop(index, "dateline")
@@ -105,7 +119,11 @@ class HeadReader:
             for j in (index - 1, index + 1)
             if 0 <= j < len(self.lines)
         )
-        if looks_like_person_name(names_part) and (trailing_date or neighbour_is_date):
+        if (
+            takes_bylines
+            and looks_like_person_name(names_part)
+            and (trailing_date or neighbour_is_date)
+        ):
             self._set_authors([names_part])
             self._set_date(trailing_date)
             self._drop(index, "byline")

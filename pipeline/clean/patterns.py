@@ -60,7 +60,12 @@ CREDIT_TAIL = re.compile(
 EMBED_SIGNATURE = re.compile(
     r"^[—–-]{1,2}\s*.{1,80}\(@\w+\)\s*" + MONTH + r"\s*\d{1,2},\s*\d{4}$", re.I
 )
-EMBED_LINK = re.compile(r"pic\.twitter\.com/|https?://t\.co/", re.I)
+EMBED_LINK = re.compile(r"\s*(?:pic\.twitter\.com|https?://t\.co)/\w+", re.I)
+EMBED_CHROME = re.compile(
+    r"^(?:view (?:this|the) (?:post|profile|tweet|video) on \w+|view on (?:twitter|x|instagram|"
+    r"facebook|tiktok|threads|youtube)|a post shared by .{1,80}|watch on youtube)\W*$",
+    re.I,
+)
 
 INTERFACE = re.compile(
     r"^(?:dismiss|accept(?: all)?(?: cookies)?|reject(?: all)?|close|ok|got it|share|tweet|email|"
@@ -83,19 +88,30 @@ CALL_TO_ACTION = re.compile(
     r"\b(?:here|now|today)\W*$",
     re.I,
 )
+# Words only the publisher's own furniture uses: its newsletter, its cookie banner, its comments.
 PROMPT = re.compile(
-    r"\b(?:subscribe|subscription|subscriber|newsletters?|sign(?:ing)?[ -]?up|sign[ -]?in|"
-    r"log[ -]?in|cookies?|privacy policy|terms of (?:use|service)|share (?:this|on)|follow us|"
-    r"download (?:our|the) app|get the [\w ]{1,30} app|join the conversation|leave a comment|"
+    r"\b(?:newsletters?|privacy policy|terms of (?:use|service)|share (?:this|on)|follow us|"
+    r"download our app|join the conversation|leave a comment|"
     r"comments? (?:are|is) (?:closed|moderated)|unsubscribe|disable (?:your )?ad ?block|"
-    r"create (?:an|your|a free) account|become a (?:member|subscriber|patron)|membership|"
-    r"donate|support (?:our|independent|local) journalism|inbox|unlock|premium|"
-    r"register (?:now|for free|here)|privacy notice|e-?mail address|"
-    r"(?:forgot|reset|enter|confirm|create|choose) (?:your |a (?:new )?)?password|"
+    r"support (?:our|independent|local) journalism|inbox|"
+    r"register (?:now|for free|here)|privacy notice|accept (?:all )?cookies|"
+    r"cookie (?:policy|settings)|"
     r"password (?:must|should|needs to)|"
     r"follow (?:the |our )?[\w ]{1,40} on (?:facebook|twitter|x|instagram|snapchat|youtube|"
     r"threads|tiktok|linkedin|whatsapp))\b",
     re.I,
+)
+# Words an article about a product uses too ("Sign up for a Hulu ad-free account for $11.99"):
+# furniture only when the publisher speaks (PUBLISHER_VOICE) or the line is a bare label.
+PRODUCT_PROMPT = re.compile(
+    r"\b(?:subscribe|subscription|subscriber|sign(?:ing)?[ -]?up|sign[ -]?in|log[ -]?in|cookies?|"
+    r"download (?:the|our) app|get the [\w ]{1,30} app|create (?:an|your|a free) account|"
+    r"become a (?:member|subscriber|patron)|membership|donate|unlock|premium|e-?mail address|"
+    r"(?:forgot|reset|enter|confirm|create|choose) (?:your |a (?:new )?)?password)\b",
+    re.I,
+)
+PUBLISHER_VOICE = re.compile(
+    r"\b(?:our|us|we|we['’](?:re|ve|ll))\b|\bthis (?:site|website|page|article|story)\b", re.I
 )
 # Sign-up forms: the consent to terms under an e-mail field, and the field's question. An
 # article quoting such terms paraphrases them ("users must accept ...") rather than addressing
@@ -114,11 +130,12 @@ PASSWORD_RULE = re.compile(
     r"special characters?|symbols?)\s*\(.{1,12}\)$|^(?:at least|minimum(?: of)?) \d+ characters\b",
     re.I,
 )
-# A pitch opens with its call to action or a rhetorical question, then names what it sells.
+# A pitch opens with a rhetorical question or a promise, then names what it sells. (An opening
+# imperative, "Sign up for ...", is no sign: an article about a product gives the same advice.)
 PITCH_OPENING = re.compile(
-    r"^(?:want (?:more|to)|like (?:this|what)|(?:sign|signing) up|subscribe|follow|join|"
-    r"don['’]?t miss|get (?:the|our|more)|to (?:learn|read|see|find out) more|for more\b|"
-    r"never miss|stay (?:up to date|informed|in the know)|love (?:this|our))",
+    r"^(?:want (?:more|to)|like (?:this|what)|don['’]?t miss|get more|"
+    r"to (?:learn|read|see|find out) more|for more\b|never miss|"
+    r"stay (?:up to date|informed|in the know)|love (?:this|our))",
     re.I,
 )
 COMMENTS = re.compile(r"\b(?:comments?|commenting|discussion)\b", re.I)

@@ -21,6 +21,7 @@ from pipeline.text.lines import (
     is_prose,
     upper_share,
 )
+from pipeline.text.tables import row_cells
 from pipeline.text.words import comparable, content_words, word_count
 
 
@@ -36,6 +37,8 @@ _STOP_WORDS = frozenset(
 )
 SHORT_LINE_WORDS = 25
 PROMPT_MAX_WORDS = 30
+# A line this short is a label or a button ("Already a subscriber?", "Sign in").
+LABEL_MAX_WORDS = 4
 PITCH_MAX_WORDS = 45
 CONSENT_MAX_WORDS = 60
 END_MATTER_LINE_WORDS = 40
@@ -52,9 +55,18 @@ def no_letters(lines: Sequence[Line], _title: str | None) -> set[int]:
     return _indices(lines, lambda text: not re.search(r"[^\W\d_]", text))
 
 
-def table_row(lines: Sequence[Line], _title: str | None) -> set[int]:
-    """Table rows: scores, listings and share bars laid out in cells, not article prose."""
-    return {i for i, line in enumerate(lines) if line.kind == "row"}
+def table_furniture(rows: Sequence[Line], _title: str | None) -> set[int]:
+    """Rows of a table that is page furniture: a share bar or menu laid out in cells (every
+    cell is a label a single-line rule names), or a row with nothing to read (a separator).
+    Any other row is article text: standings, prices, results (pipeline/text/tables.py)."""
+
+    def test(text: str) -> bool:
+        cells = [cell for cell in row_cells(text) if cell]
+        if not any(ch.isalnum() for ch in text) or not cells:
+            return True
+        return all(is_furniture(Line(cell)) for cell in cells)
+
+    return _indices(rows, test)
 
 
 def _title_variants(title: str) -> list[list[str]]:
@@ -68,27 +80,37 @@ def _contains(short: list[str], long: list[str]) -> bool:
     return f" {' '.join(short)} " in f" {' '.join(long)} "
 
 
-def repeated_title(lines: Sequence[Line], title: str | None) -> set[int]:
-    """The headline shown again near the top: equal to the title or to a part of it, one
-    containing the other with most words in common, or a reworded headline that shares most
-    of its content words with the title."""
+def _repeats_title(tokens: list[str], variants: list[list[str]]) -> bool:
+    """Equal to the title or a part of it, or one containing the other, most words shared."""
+    for variant in variants:
+        short, long = sorted((tokens, variant), key=len)
+        if tokens == variant or (_contains(short, long) and len(short) >= 0.8 * len(long)):
+            return True
+    return False
+
+
+def _title_repeats(lines: Sequence[Line], title: str | None) -> set[int]:
     if not title:
         return set()
     variants = _title_variants(title)
+    return {
+        i
+        for i, line in enumerate(lines[:TITLE_WINDOW])
+        if (tokens := comparable(line.text).split()) and _repeats_title(tokens, variants)
+    }
+
+
+def repeated_title(lines: Sequence[Line], title: str | None) -> set[int]:
+    """The headline shown again near the top (_title_repeats), or, in the first three lines,
+    a reworded headline that shares most of its content words with the title."""
+    if not title:
+        return set()
+    found = _title_repeats(lines, title)
     title_words = {w for w in comparable(title).split() if w not in _STOP_WORDS}
-    found: set[int] = set()
-    for i, line in enumerate(lines[:TITLE_WINDOW]):
-        tokens = comparable(line.text).split()
-        if not tokens:
-            continue
-        for variant in variants:
-            short, long = sorted((tokens, variant), key=len)
-            if tokens == variant or (_contains(short, long) and len(short) >= 0.8 * len(long)):
-                found.add(i)
-        line_words = {w for w in tokens if w not in _STOP_WORDS}
+    for i, line in enumerate(lines[:3]):
+        line_words = {w for w in comparable(line.text).split() if w not in _STOP_WORDS}
         if (
-            i < 3
-            and len(title_words) >= 3
+            len(title_words) >= 3
             and line_words
             and word_count(line.text) <= 30
             and not line.text.rstrip().endswith(".")
@@ -98,14 +120,25 @@ def repeated_title(lines: Sequence[Line], title: str | None) -> set[int]:
     return found
 
 
+def _before_prose(lines: Sequence[Line]) -> int:
+    """Where the article's first sentence of prose is (the end of the lines, if nowhere)."""
+    return next((i for i, line in enumerate(lines) if is_prose(line.text, 12)), len(lines))
+
+
 def navigation(lines: Sequence[Line], _title: str | None) -> set[int]:
-    def test(text: str) -> bool:
+    """PREV/NEXT and skip links anywhere; a breadcrumb trail ('News > World > Europe') only
+    above the article's first sentence and not as a heading the page marked, since a list of
+    names with slashes ('Hip Hop / Rap / Grime') inside an article is its text."""
+    head = _before_prose(lines)
+
+    def test(i: int, line: Line) -> bool:
+        text = line.text
         if pat.NAVIGATION.match(text) or pat.NAVIGATION_CI.match(text):
             return True
-        crumbs = bool(pat.BREADCRUMB.match(text))
+        crumbs = i < head and line.kind != "head" and bool(pat.BREADCRUMB.match(text))
         return crumbs and word_count(text) <= 12 and not ends_sentence(text)
 
-    return _indices(lines, test)
+    return {i for i, line in enumerate(lines) if test(i, line)}
 
 
 def related_link(lines: Sequence[Line], _title: str | None) -> set[int]:
@@ -122,13 +155,14 @@ def related_link(lines: Sequence[Line], _title: str | None) -> set[int]:
 
 
 def related_headline(lines: Sequence[Line], title: str | None) -> set[int]:
-    """A bare headline line naming the same story as a related-link line is that link's teaser."""
+    """A bare headline line naming the same story as a related-link line is that link's
+    teaser; a heading the page marked is the article's own, whatever words it shares."""
     links = related_link(lines, title)
     targets = [content_words(re.sub(r"^[^:|–—-]*[:|–—-]", "", lines[i].text)) for i in links]
     found: set[int] = set()
     for i, line in enumerate(lines):
         terms = content_words(line.text)
-        if i in links or not is_headline_like(line.text) or len(terms) < 3:
+        if i in links or line.kind == "head" or not is_headline_like(line.text) or len(terms) < 3:
             continue
         if any(len(terms & target) >= 0.6 * len(terms) for target in targets):
             found.add(i)
@@ -156,16 +190,18 @@ def caption(lines: Sequence[Line], _title: str | None) -> set[int]:
 
 
 def social_embed(lines: Sequence[Line], _title: str | None) -> set[int]:
-    """Embedded posts: the '— Name (@handle) Month D, YYYY' signature and the post above it."""
-    found: set[int] = set()
-    for i, line in enumerate(lines):
-        if pat.EMBED_SIGNATURE.match(line.text):
-            found.add(i)
-            if i > 0 and word_count(lines[i - 1].text) <= 60:
-                found.add(i - 1)
-        elif pat.EMBED_LINK.search(line.text) and word_count(line.text) <= 60:
-            found.add(i)
-    return found
+    """An embedded post's chrome: the '— Name (@handle) Month D, YYYY' signature under it and
+    'View this post on Instagram' lines. The post's own text stays: an article quotes the
+    post as its source (its links go in pipeline.clean, see strip_embed_links)."""
+    return _indices(
+        lines, lambda text: bool(pat.EMBED_SIGNATURE.match(text) or pat.EMBED_CHROME.match(text))
+    )
+
+
+def strip_embed_links(text: str) -> tuple[str, list[str]]:
+    """A line without the short links an embedded post carries (pic.twitter.com/..., t.co)."""
+    found = [match.group(0).strip() for match in pat.EMBED_LINK.finditer(text)]
+    return (pat.EMBED_LINK.sub("", text).strip(), found) if found else (text, [])
 
 
 def interface_text(lines: Sequence[Line], _title: str | None) -> set[int]:
@@ -180,6 +216,14 @@ def interface_text(lines: Sequence[Line], _title: str | None) -> set[int]:
     return _indices(lines, test)
 
 
+def _is_prompt(text: str) -> bool:
+    if pat.PROMPT.search(text):
+        return True
+    return bool(pat.PRODUCT_PROMPT.search(text)) and (
+        word_count(text) <= LABEL_MAX_WORDS or bool(pat.PUBLISHER_VOICE.search(text))
+    )
+
+
 def prompt(lines: Sequence[Line], _title: str | None) -> set[int]:
     """Newsletter, subscription, cookie, app and comment prompts, and sign-up form consent."""
 
@@ -187,9 +231,9 @@ def prompt(lines: Sequence[Line], _title: str | None) -> set[int]:
         count = word_count(text)
         if count <= CONSENT_MAX_WORDS and pat.CONSENT.search(text):
             return True
-        if count <= PITCH_MAX_WORDS and pat.PITCH_OPENING.match(text) and pat.PROMPT.search(text):
-            return True
-        if count <= PROMPT_MAX_WORDS and pat.PROMPT.search(text):
+        if count <= PITCH_MAX_WORDS and pat.PITCH_OPENING.match(text):
+            return bool(pat.PROMPT.search(text) or pat.PRODUCT_PROMPT.search(text))
+        if count <= PROMPT_MAX_WORDS and _is_prompt(text):
             return not ends_sentence(text) or count <= 20
         return count <= 15 and bool(pat.COMMENTS.search(text)) and not pat.NEWS_COMMENT.search(text)
 
@@ -273,8 +317,10 @@ def lead_metadata(lines: Sequence[Line], _title: str | None) -> set[int]:
 
 
 def trailing_non_prose(lines: Sequence[Line], _title: str | None) -> set[int]:
-    """From the end back to the last sentence of prose: link lists, tags, labels. At most 40%
-    of the article, so that a page of short lines is not emptied."""
+    """From the end back to the last sentence of prose, a run of at least two short lines that
+    are not prose: link lists, tags, labels. A single closing line is as often the article's
+    own (a credit, a contact, a last fragment) and is left to the rules that know its wording.
+    At most 40% of the article, so that a page of short lines is not emptied."""
     found: set[int] = set()
     for i in range(len(lines) - 1, -1, -1):
         text = lines[i].text
@@ -282,7 +328,7 @@ def trailing_non_prose(lines: Sequence[Line], _title: str | None) -> set[int]:
             found.add(i)
             continue
         break
-    return found if len(found) <= 0.4 * len(lines) else set()
+    return found if 2 <= len(found) <= 0.4 * len(lines) else set()
 
 
 def _is_card_headline(text: str) -> bool:
@@ -323,20 +369,22 @@ def end_matter(lines: Sequence[Line], _title: str | None) -> set[int]:
 
 def before_headline(lines: Sequence[Line], title: str | None) -> set[int]:
     """Lines above the headline's repeat at the top of the text: section labels and teasers
-    of other stories that the extractor took in with the article."""
-    repeats = [i for i in repeated_title(lines, title) if i > 0]
+    of other stories that the extractor took in with the article. Only a repeat of the
+    headline itself marks the spot (a line that merely shares its words may be a standfirst's
+    neighbour), and the page's standfirst is never above it."""
+    repeats = [i for i in _title_repeats(lines, title) if i > 0]
     if not repeats:
         return set()
     start = min(repeats)
     if any(is_prose(line.text) and word_count(line.text) >= 25 for line in lines[:start]):
         return set()
-    return set(range(start))
+    return {i for i in range(start) if lines[i].kind != "lead"}
 
 
-# Order decides which name an audit shows when several rules match one line.
+# Rules for the lines of prose (every line but table rows). Order decides which name an audit
+# shows when several rules match one line.
 RULES: dict[str, Rule] = {
     "lone_punctuation": no_letters,
-    "table_row": table_row,
     "repeated_title": repeated_title,
     "before_headline": before_headline,
     "navigation": navigation,
@@ -365,3 +413,8 @@ SINGLE_LINE_RULES = (navigation, related_link, interface_text, prompt, copyright
 
 def is_furniture(line: Line) -> bool:
     return any(rule([line], None) for rule in SINGLE_LINE_RULES)
+
+
+# Rules for table rows, which the prose rules never see: a row is short, has no full stop and
+# sits among other such lines, the very shape the prose rules take for furniture.
+ROW_RULES: dict[str, Rule] = {"table_furniture": table_furniture}

@@ -16,8 +16,8 @@ from rich.table import Table
 
 from pipeline import store
 from pipeline.config import DedupeSettings
+from pipeline.dedupe.compared import dedupe_text
 from pipeline.dedupe.verify import SCORE_NAMES, Comparison, Decision, classify, compare, prepare
-from pipeline.models import dedupe_text
 
 
 @dataclass

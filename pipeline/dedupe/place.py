@@ -21,10 +21,11 @@ from dataclasses import dataclass
 from pipeline import store
 from pipeline.config import Settings
 from pipeline.dedupe.candidates import bucket_keys, rank_candidates
+from pipeline.dedupe.compared import dedupe_text
 from pipeline.dedupe.fingerprint import Fingerprint, scheme_keys
 from pipeline.dedupe.screen import HASHING, Screen, may_link
 from pipeline.dedupe.verify import Candidate, Doc, Placement, merge_stories, place, prepare
-from pipeline.models import Article, dedupe_text
+from pipeline.models import Article
 from pipeline.store import (
     BucketKey,
     CandidateIndex,

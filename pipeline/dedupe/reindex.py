@@ -14,10 +14,10 @@ from collections.abc import Callable
 from pipeline import store
 from pipeline.config import Settings
 from pipeline.dedupe.candidates import bucket_keys
+from pipeline.dedupe.compared import dedupe_text
 from pipeline.dedupe.fingerprint import fingerprint, scheme_keys
 from pipeline.dedupe.screen import HASHING
 from pipeline.dedupe.verify import prepare
-from pipeline.models import dedupe_text
 from pipeline.store import Connection, PostgresCandidateIndex
 
 

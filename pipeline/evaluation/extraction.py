@@ -15,10 +15,11 @@ measures the general rules alone.
 
 from __future__ import annotations
 
+import copy
 import gzip
 import hashlib
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,7 +34,7 @@ from pipeline.evaluation.metadata import FIELDS, MetadataScore, score_metadata
 from pipeline.evaluation.metric import Score, score
 from pipeline.extract.core import Extracted, extract
 from pipeline.extract.decode import decode
-from pipeline.models import ArticleMetadata, InputError, RawInput
+from pipeline.models import Article, ArticleMetadata, InputError, RawInput
 
 TRAFILATURA_DEFAULT = "trafilatura (default)"
 TRAFILATURA_PRECISION = "trafilatura (favor_precision)"
@@ -83,7 +84,7 @@ def _read(path: Path) -> bytes:
 
 
 @dataclass
-class _PageRun:
+class PageRun:
     """What the worker processes compute for one page (the expensive, order-free part)."""
 
     page: GoldPage
@@ -93,7 +94,7 @@ class _PageRun:
     error: str | None = None
 
 
-def _run_page(page: GoldPage) -> _PageRun:
+def _run_page(page: GoldPage) -> PageRun:
     import trafilatura
 
     data = _read(page.html_path)
@@ -107,9 +108,9 @@ def _run_page(page: GoldPage) -> _PageRun:
         content_type="text/html",
     )
     try:
-        return _PageRun(page, default, precision, extract(raw))
+        return PageRun(page, default, precision, extract(raw))
     except InputError as exc:
-        return _PageRun(page, default, precision, None, exc.reason)
+        return PageRun(page, default, precision, None, exc.reason)
 
 
 @dataclass
@@ -120,50 +121,86 @@ class DatasetReport:
     failures: list[tuple[str, str]] = field(default_factory=list)  # (page id, reason)
 
 
-def _clean_all(runs: Sequence[_PageRun], learn_sites: bool) -> tuple[list[str], list[Any]]:
+@dataclass
+class Cleaned:
+    """The pipeline's result for every page of a set, in order: its article, or None."""
+
+    articles: list[Article | None]
+    errors: list[str | None]
+
+    @property
+    def bodies(self) -> list[str]:
+        return [article.body if article else "" for article in self.articles]
+
+
+def clean_all(
+    runs: Sequence[PageRun], learn_sites: bool = True, disabled: Collection[str] = ()
+) -> Cleaned:
+    """Clean every extracted page in order, learning site boilerplate as ingestion does."""
     sites = SiteBoilerplate()
-    bodies: list[str] = []
-    metadata: list[ArticleMetadata] = []
+    cleaned = Cleaned([], [])
     for run in runs:
         if run.extracted is None:
-            bodies.append("")
-            metadata.append(ArticleMetadata())
+            cleaned.articles.append(None)
+            cleaned.errors.append(run.error)
             continue
         site = run.extracted.site
+        known = sites.known(site) if learn_sites else ()
         try:
-            article = build_article(run.extracted, sites.known(site) if learn_sites else ())
+            article = build_article(copy.deepcopy(run.extracted), known, disabled)
         except InputError as exc:
-            run.error = exc.reason
-            bodies.append("")
-            metadata.append(run.extracted.metadata)
+            cleaned.articles.append(None)
+            cleaned.errors.append(exc.reason)
             continue
         if learn_sites:
             sites.learn(site, line_keys(article.site_lines.values()))
-        bodies.append(article.body)
-        metadata.append(article.metadata)
-    return bodies, metadata
+        cleaned.articles.append(article)
+        cleaned.errors.append(None)
+    return cleaned
+
+
+def extract_all(directory: Path, workers: int = 2) -> list[PageRun]:
+    """trafilatura's two modes and the pipeline's extraction for every page (in processes)."""
+    pages = load_pages(directory)
+    with ProcessPoolExecutor(max_workers=max(1, workers)) as pool:
+        return list(pool.map(_run_page, pages, chunksize=4))
+
+
+def score_runs(runs: Sequence[PageRun], cleaned: Cleaned) -> Score:
+    return score(zip((run.page.text for run in runs), cleaned.bodies, strict=True))
+
+
+def score_trafilatura(runs: Sequence[PageRun], favor_precision: bool) -> Score:
+    texts = (r.trafilatura_precision if favor_precision else r.trafilatura_default for r in runs)
+    return score(zip((run.page.text for run in runs), texts, strict=True))
 
 
 def evaluate(directory: Path, workers: int = 2, learn_sites: bool = True) -> DatasetReport:
-    pages = load_pages(directory)
-    with ProcessPoolExecutor(max_workers=max(1, workers)) as pool:
-        runs = list(pool.map(_run_page, pages, chunksize=4))
-    bodies, metadata = _clean_all(runs, learn_sites)
-    golds = [run.page.text for run in runs]
+    runs = extract_all(directory, workers)
+    cleaned = clean_all(runs, learn_sites)
     scores = {
-        TRAFILATURA_DEFAULT: score(zip(golds, (r.trafilatura_default for r in runs), strict=True)),
-        TRAFILATURA_PRECISION: score(
-            zip(golds, (r.trafilatura_precision for r in runs), strict=True)
-        ),
-        PIPELINE: score(zip(golds, bodies, strict=True)),
+        TRAFILATURA_DEFAULT: score_trafilatura(runs, favor_precision=False),
+        TRAFILATURA_PRECISION: score_trafilatura(runs, favor_precision=True),
+        PIPELINE: score_runs(runs, cleaned),
     }
-    records = [(meta, run.page.record) for meta, run in zip(metadata, runs, strict=True)]
-    with_gold = [(meta, record) for meta, record in records if record is not None]
+    metadata = [
+        article.metadata if article else (run.extracted.metadata if run.extracted else None)
+        for article, run in zip(cleaned.articles, runs, strict=True)
+    ]
+    with_gold = [
+        (meta or ArticleMetadata(), run.page.record)
+        for meta, run in zip(metadata, runs, strict=True)
+        if run.page.record is not None
+    ]
     return DatasetReport(
         name=directory.name,
         scores=scores,
         metadata=score_metadata(with_gold) if with_gold else None,
-        failures=[(run.page.id, run.error) for run in runs if run.error],
+        failures=[
+            (run.page.id, error)
+            for run, error in zip(runs, cleaned.errors, strict=True)
+            if error is not None
+        ],
     )
 
 

@@ -7,7 +7,8 @@ from typing import Any
 
 from pipeline.extract.metadata import declared_body, metadata_from_page, parse_page, standfirst
 from pipeline.models import ArticleMetadata, InputError
-from pipeline.text.words import comparable, words
+from pipeline.text.tables import render_row
+from pipeline.text.words import comparable, word_count, words
 
 # A declared body this long that the extracted text barely contains means the extractor
 # took another block (see with_declared_body).
@@ -15,19 +16,30 @@ DECLARED_BODY_MIN_WORDS = 150
 
 DECLARED_BODY_SEEN_SHARE = 0.1
 
-_LEAF_BLOCKS = {"p": "p", "head": "head", "item": "item", "row": "row", "code": "p"}
+_LEAF_BLOCKS = {"p": "p", "head": "head", "item": "item", "code": "p"}
+# A table cell with this much text is a page laid out in a table, not a table of data.
+LAYOUT_CELL_WORDS = 40
 
 
 def _block_text(element: Any) -> list[str]:
     """The lines of one block; a <lb/> inside it is a line break the page meant."""
-    if element.tag == "row":
-        cells = (" ".join("".join(cell.itertext()).split()) for cell in element)
-        return [" | ".join(cell for cell in cells if cell)]
     parts: list[str] = [element.text or ""]
     for child in element:
         parts.append("\n" if child.tag == "lb" else "".join(child.itertext()))
         parts.append(child.tail or "")
     return [line for line in "".join(parts).split("\n") if line.strip()]
+
+
+def _row_blocks(row: Any) -> list[tuple[str, str]]:
+    """A table row as one '| cell | cell |' line (pipeline/text/tables.py), or, when the table
+    only lays the page out (a single cell, or a cell holding running text), as the paragraphs
+    of its cells: some sites set a whole article inside a <table>."""
+    cells = [lines for lines in map(_block_text, row) if lines]
+    if len(cells) == 1 or any(word_count(" ".join(c)) >= LAYOUT_CELL_WORDS for c in cells):
+        return [(line, "p") for lines in cells for line in lines]
+    return (
+        [(render_row(" ".join(" ".join(lines).split()) for lines in cells), "row")] if cells else []
+    )
 
 
 def blocks(container: Any, inherited: str | None = None) -> list[tuple[str, str]]:
@@ -38,6 +50,9 @@ def blocks(container: Any, inherited: str | None = None) -> list[tuple[str, str]
     """
     found: list[tuple[str, str]] = []
     for element in container:
+        if element.tag == "row":
+            found.extend(_row_blocks(element))
+            continue
         kind = _LEAF_BLOCKS.get(element.tag)
         if kind is not None:
             found.extend((line, inherited or kind) for line in _block_text(element))

@@ -24,6 +24,7 @@ from typing import TypeVar
 from pipeline import store
 from pipeline.clean.article import build_article
 from pipeline.config import Settings, ingest_workers
+from pipeline.dedupe.compared import dedupe_text
 from pipeline.dedupe.fingerprint import fingerprint
 from pipeline.dedupe.place import Prepared, place_batch
 from pipeline.dedupe.revise import revise_batch
@@ -90,7 +91,7 @@ def prepare_article(
 
 
 def _text_work(article: Article, settings: Settings) -> Prepared:
-    text = article.dedupe_text
+    text = dedupe_text(article.metadata.title, article.body)
     doc = prepare(text, article.metadata.published_at)
     return Prepared(article, fingerprint(text, settings.fingerprint, doc.weights), doc)
 

@@ -97,6 +97,17 @@ def removals_by_rule(conn: Connection) -> list[dict[str, Any]]:
     )
 
 
+def cleaning_audit(conn: Connection, limit: int = 20) -> list[dict[str, Any]]:
+    """Articles whose cleaning to check (sql/013): kept as extracted, or mostly removed."""
+    return query_rows(
+        conn,
+        """SELECT id, source_uri, outlet, title, reason, removed_share, body_chars,
+                  ingested_at, rules
+           FROM cleaning_audit ORDER BY ingested_at DESC, id DESC LIMIT %s""",
+        (limit,),
+    )
+
+
 def boilerplate_lines(conn: Connection, limit: int = 15) -> list[dict[str, Any]]:
     """The lines sites repeat most (learned boilerplate), most frequent first."""
     return query_rows(
@@ -118,6 +129,7 @@ class Overview:
     rejections: list[dict[str, Any]] = field(default_factory=list)
     duplicate_groups: list[dict[str, Any]] = field(default_factory=list)
     removals: list[dict[str, Any]] = field(default_factory=list)
+    audit: list[dict[str, Any]] = field(default_factory=list)
     boilerplate: list[dict[str, Any]] = field(default_factory=list)
     totals: dict[str, Any] = field(default_factory=dict)
 
@@ -149,6 +161,7 @@ def overview(conn: Connection, days: int = 30, limit: int = 20) -> Overview:
         rejections=latest_rejections(conn, limit),
         duplicate_groups=largest_duplicate_groups(conn, min(limit, 10)),
         removals=removals_by_rule(conn),
+        audit=cleaning_audit(conn, limit),
         boilerplate=boilerplate_lines(conn, 15),
         totals=totals(conn),
     )

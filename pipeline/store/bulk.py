@@ -132,7 +132,7 @@ def insert_articles(cur: Cursor, rows: Sequence[NewArticle], run_id: int, hashin
         "articles",
         "id, source_uri, outlet, title, authors, published_at, language, body, raw_sha256, "
         "body_sha256, canonical_id, story_id, run_id, metadata, published_day, "
-        "published_utc_offset, updated_at",
+        "published_utc_offset, updated_at, removed_share, cleaning_audit",
         (_article_values(r, run_id) for r in rows),
     )
     insert_removals(cur, [(r.article_id, r.article) for r in rows])
@@ -177,9 +177,9 @@ def insert_removals(cur: Cursor, rows: Iterable[tuple[int, Article]]) -> None:
     copy_rows(
         cur,
         "article_removals",
-        "article_id, position, rule, removed",
+        "article_id, position, rule, removed, applied",
         (
-            (article_id, position, removal.rule, removal.text)
+            (article_id, position, removal.rule, removal.text, removal.applied)
             for article_id, article in rows
             for position, removal in enumerate(article.removals)
         ),
@@ -208,7 +208,7 @@ def _article_values(row: NewArticle, run_id: int) -> tuple[Any, ...]:
         row.article_id, article.source_uri, meta.outlet, meta.title, list(meta.authors),
         meta.published_at, meta.language, article.body, article.raw_sha256, article.body_sha256,
         row.canonical_id, row.story_id, run_id, metadata_json(article),
-        *page_day(meta.published_at), meta.updated_at,
+        *page_day(meta.published_at), meta.updated_at, article.removed_share, article.audit,
     )  # fmt: skip
 
 

@@ -96,13 +96,14 @@ def add_revision(cur: Cursor, row: NewRevision, run_id: int, hashing: str) -> in
                                            ELSE published_utc_offset END,
                published_at = COALESCE(published_at, %s), updated_at = %s,
                language = %s, body = %s,
-               raw_sha256 = %s, body_sha256 = %s, metadata = %s::jsonb
+               raw_sha256 = %s, body_sha256 = %s, metadata = %s::jsonb,
+               removed_share = %s, cleaning_audit = %s
            WHERE id = %s""",
         (
             revision, meta.title, list(meta.authors), list(meta.authors),
             *page_day(meta.published_at), meta.published_at, meta.updated_at,
             meta.language, article.body, article.raw_sha256, article.body_sha256,
-            metadata_json(article),
+            metadata_json(article), article.removed_share, article.audit,
             stored.article_id,
         ),
     )  # fmt: skip

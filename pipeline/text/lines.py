@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from pipeline.text.tables import ROW
 from pipeline.text.words import word_count
 
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
@@ -16,7 +17,7 @@ _MD_HEADING = re.compile(r"^#{1,6}\s+")
 # The block kind a line's Markdown marks, the first that matches.
 _MD_BLOCKS = (
     ("head", _MD_HEADING),
-    ("row", re.compile(r"^\|.*\|$")),
+    ("row", ROW),
     ("item", re.compile(r"^[-*•]\s+")),
 )
 # What is undone, in order: the heading mark, links (their text stays), emphasis, escapes.

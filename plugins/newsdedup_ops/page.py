@@ -39,6 +39,12 @@ DAY_HEADERS = [
 LINE_COLOURS = ["#1971c2", "#e8590c", "#2b8a3e", "#9c36b5", "#c92a2a", "#0c8599", "#5c940d"]
 
 
+AUDIT_REASONS = {
+    "kept_extracted": "cleaning left too little: extracted text kept",
+    "most_removed": "cleaning removed more than half",
+}
+
+
 def esc(value: Any) -> str:
     return escape("" if value is None else str(value))
 
@@ -347,6 +353,23 @@ def render_page(view: Overview, days: int) -> str:
                 for r in view.removals
             ],
             "The cleaner has removed nothing yet.",
+        )
+        + "<h3>Cleaning to audit</h3>"
+        + table(
+            "cleaning_audit",
+            ["Article", "Title", "Outlet", "Why", "Removed", "Rules that fired"],
+            [
+                [
+                    esc(a["id"]),
+                    esc(a["title"]),
+                    esc(a["outlet"]),
+                    esc(AUDIT_REASONS.get(a["reason"], a["reason"])),
+                    pct(a["removed_share"]),
+                    esc(", ".join(a["rules"] or [])),
+                ]
+                for a in view.audit
+            ],
+            "No article to audit: cleaning kept more than half of every article.",
         )
         + table(
             "boilerplate",

@@ -103,12 +103,13 @@ def test_furniture_of_another_page_layout() -> None:
     assert removed == furniture
 
 
-def test_block_kinds_from_html_reach_the_cleaner() -> None:
-    rows = [("Team | Played | Points", "row"), ("Rovers | 12 | 30", "row")]
-    paragraphs = [(PROSE[0], "p"), *rows, (PROSE[1], "p")]
-    result = clean_paragraphs(paragraphs)
-    assert result.paragraphs == PROSE[:2]
-    assert [r.rule for r in result.removals] == ["table_row", "table_row"]
+def test_table_rows_stay_as_one_block_that_no_prose_rule_sees() -> None:
+    # Short, no full stop, a run of such lines at the end: the prose rules would take these.
+    rows = [("| Team | Played | Points |", "row"), ("| Rovers | 12 | 30 |", "row")]
+    share_bar = ("| Share | Tweet | Email |", "row")
+    result = clean_paragraphs([(PROSE[0], "p"), (PROSE[1], "p"), *rows, share_bar])
+    assert result.paragraphs == [*PROSE[:2], "| Team | Played | Points |\n| Rovers | 12 | 30 |"]
+    assert [(r.rule, r.text) for r in result.removals] == [("table_furniture", share_bar[0])]
 
 
 def test_learned_and_general_rules_leave_quotes_and_numbers_intact() -> None:

@@ -25,11 +25,11 @@ from pipeline.config import Settings
 from pipeline.dedupe import fingerprint
 from pipeline.dedupe import place as placement_module
 from pipeline.dedupe.candidates import rank_candidates
+from pipeline.dedupe.compared import dedupe_text
 from pipeline.dedupe.screen import Screen, may_link
 from pipeline.dedupe.verify import Candidate, classify, compare, place, prepare
 from pipeline.evaluation.dedupe import MemoryIndex
 from pipeline.ingest import batch
-from pipeline.models import dedupe_text
 from pipeline.text.sentences import is_boilerplate
 from pipeline.text.words import tokens
 from tests.conftest import query
