@@ -203,8 +203,16 @@ def cmd_eval_extraction(args: argparse.Namespace, console: Console) -> int:
     if missing:
         console.print(f"[red]error:[/red] no ground_truth.json in {', '.join(map(str, missing))}")
         return 2
-    reports = extraction.evaluate_all(args.datasets, args.workers, not args.no_site_learning)
+    learn_sites = not args.no_site_learning
+    runs = {d.name: extraction.extract_all(d, args.workers) for d in args.datasets}
+    reports = [extraction.report_on(name, pages, learn_sites) for name, pages in runs.items()]
     extraction.print_reports(console, reports)
+    if args.rules:
+        from pipeline.evaluation import rules
+
+        sets = [rules.collect(name, pages, learn_sites) for name, pages in runs.items()]
+        fits = [rules.cross_fit(a, b, learn_sites) for a in sets for b in sets if a is not b]
+        rules.print_evidence(console, sets, fits)
     return 0
 
 
@@ -274,6 +282,11 @@ def build_parser() -> argparse.ArgumentParser:
     extraction.add_argument(
         "--no-site-learning", action="store_true", help="general rules only, no learned lines"
     )
+    extraction.add_argument(
+        "--rules", action="store_true",
+        help="per rule: removed characters that are gold text, F1 with the rule off, and the "
+        "cross-fit (rules kept on one set's evidence, scored on the other)",
+    )  # fmt: skip
     extraction.set_defaults(handler=cmd_eval_extraction)
 
     db = sub.add_parser(

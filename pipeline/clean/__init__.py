@@ -13,15 +13,18 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 
 from pipeline.clean.head import HEAD_RULES, HeadReader
-from pipeline.clean.rules import ROW_RULES, RULES, Line, strip_embed_links
+from pipeline.clean.rules import ENGLISH_WORDED, ROW_RULES, RULES, Line, strip_embed_links
 from pipeline.clean.site import line_key
 from pipeline.models import ArticleMetadata, Paragraph, Removal
+from pipeline.text.language import detect_language
 from pipeline.text.lines import ends_sentence, normalise_line, strip_markdown
 from pipeline.text.words import word_count
 
 __all__ = ["RULE_NAMES", "CleanResult", "clean_paragraphs"]
 
 MIN_BODY_WORDS = 12
+# A line this long tells its own language (pipeline.text.language).
+LANGUAGE_MIN_WORDS = 4
 SITE_BOILERPLATE = "site_boilerplate"
 # Every name a removal can carry, in the order the cleaner applies them.
 RULE_NAMES: tuple[str, ...] = tuple(
@@ -63,7 +66,11 @@ def _without_embed_links(lines: list[Line], removals: list[Removal]) -> list[Lin
 
 
 def _apply_rules(
-    lines: list[Line], title: str | None, removals: list[Removal], disabled: Collection[str]
+    lines: list[Line],
+    title: str | None,
+    removals: list[Removal],
+    disabled: Collection[str],
+    language: str | None,
 ) -> list[Line]:
     named: dict[int, str] = {}
     for rules, is_row in ((RULES, False), (ROW_RULES, True)):
@@ -74,8 +81,24 @@ def _apply_rules(
                 continue
             for index in rule(seen, title):
                 named.setdefault(positions[index], name)
+    if language not in (None, "en"):
+        named = {i: name for i, name in named.items() if _applies(name, lines[i].text)}
     removals.extend(Removal(named[i], lines[i].text) for i in sorted(named))
     return [line for i, line in enumerate(lines) if i not in named]
+
+
+def _applies(rule: str, text: str) -> bool:
+    """In an article not in English, whether an English-worded rule may take this line: only
+    when the line is English too (too short a line cannot tell, and is taken as its rule says)."""
+    if rule not in ENGLISH_WORDED or word_count(text) < LANGUAGE_MIN_WORDS:
+        return True
+    return detect_language(text) == "en"
+
+
+def article_language(lines: Sequence[Line]) -> str | None:
+    """The article's language, told from its prose (the chrome around it may be in another)."""
+    prose = [line.text for line in lines if word_count(line.text) >= MIN_BODY_WORDS]
+    return detect_language(" ".join(prose or [line.text for line in lines]))
 
 
 def _drop_site_boilerplate(
@@ -132,7 +155,8 @@ def clean_paragraphs(
     head = HeadReader(lines, metadata, disabled)
     head.read()
     removals += head.removals
-    lines = _apply_rules(head.lines, metadata.title, removals, disabled)
+    metadata.language = metadata.language or article_language(head.lines)
+    lines = _apply_rules(head.lines, metadata.title, removals, disabled, metadata.language)
     site_lines = [line.text for line in lines if line.kind != "row"]
     if SITE_BOILERPLATE not in disabled:
         lines = _drop_site_boilerplate(lines, site_boilerplate, removals)

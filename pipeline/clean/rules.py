@@ -418,3 +418,13 @@ def is_furniture(line: Line) -> bool:
 # Rules for table rows, which the prose rules never see: a row is short, has no full stop and
 # sits among other such lines, the very shape the prose rules take for furniture.
 ROW_RULES: dict[str, Rule] = {"table_furniture": table_furniture}
+
+# Rules whose evidence is a line's own English wording. In an article in another language they
+# remove only lines that are English themselves (a site's English chrome), never the article's
+# sentences that happen to hold a word like "Newsletter" or "Premium" (pipeline.clean).
+ENGLISH_WORDED = frozenset(
+    {
+        "navigation", "promo", "gallery_counter", "caption", "social_embed", "interface_text",
+        "prompt", "copyright", "disclosure", "contact_footer", "lead_metadata",
+    }
+)  # fmt: skip

@@ -19,7 +19,7 @@ import copy
 import gzip
 import hashlib
 import json
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,8 +30,14 @@ from rich.table import Table
 
 from pipeline.clean.article import build_article
 from pipeline.clean.site import SiteBoilerplate, line_keys
-from pipeline.evaluation.metadata import FIELDS, MetadataScore, score_metadata
-from pipeline.evaluation.metric import Score, score
+from pipeline.evaluation.metadata import (
+    FIELDS,
+    MetadataScore,
+    gold_day,
+    page_states_day,
+    score_metadata,
+)
+from pipeline.evaluation.metric import GoldText, Score, gold_share, precision_recall, score
 from pipeline.extract.core import Extracted, extract
 from pipeline.extract.decode import decode
 from pipeline.models import Article, ArticleMetadata, InputError, RawInput
@@ -92,6 +98,7 @@ class PageRun:
     trafilatura_precision: str
     extracted: Extracted | None
     error: str | None = None
+    date_stated: bool | None = None  # whether the page states its gold day (None: no gold day)
 
 
 def _run_page(page: GoldPage) -> PageRun:
@@ -107,10 +114,12 @@ def _run_page(page: GoldPage) -> PageRun:
         raw_sha256=hashlib.sha256(data).hexdigest(),
         content_type="text/html",
     )
+    day = gold_day(page.record.get("date")) if page.record else None
+    stated = page_states_day(html, day) if day else None
     try:
-        return PageRun(page, default, precision, extract(raw))
+        return PageRun(page, default, precision, extract(raw), date_stated=stated)
     except InputError as exc:
-        return PageRun(page, default, precision, None, exc.reason)
+        return PageRun(page, default, precision, None, exc.reason, stated)
 
 
 @dataclass
@@ -119,6 +128,41 @@ class DatasetReport:
     scores: dict[str, Score]
     metadata: MetadataScore | None
     failures: list[tuple[str, str]] = field(default_factory=list)  # (page id, reason)
+    other_languages: list[LanguagePage] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class LanguagePage:
+    """A page not in English, shown on its own: the cleaner's phrase rules are English, and
+    what they remove from such a page must not be its text."""
+
+    id: str
+    language: str
+    pipeline: tuple[float, float]  # precision, recall
+    trafilatura_precision: tuple[float, float]
+    removed_chars: int
+    removed_gold_chars: int
+
+
+def _language_pages(runs: Sequence[PageRun], cleaned: Cleaned) -> list[LanguagePage]:
+    pages: list[LanguagePage] = []
+    for run, article in zip(runs, cleaned.articles, strict=True):
+        language = article.metadata.language if article else None
+        if article is None or language in (None, "en"):
+            continue
+        gold = GoldText.of(run.page.text)
+        removals = [r for r in article.removals if r.applied]
+        pages.append(
+            LanguagePage(
+                run.page.id,
+                language,
+                precision_recall(run.page.text, article.body),
+                precision_recall(run.page.text, run.trafilatura_precision),
+                sum(len(r.text) for r in removals),
+                sum(round(gold_share(r.text, gold) * len(r.text)) for r in removals),
+            )
+        )
+    return pages
 
 
 @dataclass
@@ -176,7 +220,11 @@ def score_trafilatura(runs: Sequence[PageRun], favor_precision: bool) -> Score:
 
 
 def evaluate(directory: Path, workers: int = 2, learn_sites: bool = True) -> DatasetReport:
-    runs = extract_all(directory, workers)
+    return report_on(directory.name, extract_all(directory, workers), learn_sites)
+
+
+def report_on(name: str, runs: Sequence[PageRun], learn_sites: bool = True) -> DatasetReport:
+    """Score one set's extracted pages: trafilatura's two modes, the pipeline, metadata."""
     cleaned = clean_all(runs, learn_sites)
     scores = {
         TRAFILATURA_DEFAULT: score_trafilatura(runs, favor_precision=False),
@@ -187,27 +235,38 @@ def evaluate(directory: Path, workers: int = 2, learn_sites: bool = True) -> Dat
         article.metadata if article else (run.extracted.metadata if run.extracted else None)
         for article, run in zip(cleaned.articles, runs, strict=True)
     ]
-    with_gold = [
-        (meta or ArticleMetadata(), run.page.record)
-        for meta, run in zip(metadata, runs, strict=True)
-        if run.page.record is not None
-    ]
+    gold_runs = [(meta, run) for meta, run in zip(metadata, runs, strict=True) if run.page.record]
+    with_gold = [(meta or ArticleMetadata(), run.page.record or {}) for meta, run in gold_runs]
+    stated = [run.date_stated for _, run in gold_runs]
     return DatasetReport(
-        name=directory.name,
+        name=name,
         scores=scores,
-        metadata=score_metadata(with_gold) if with_gold else None,
+        metadata=score_metadata(with_gold, stated) if with_gold else None,
         failures=[
             (run.page.id, error)
             for run, error in zip(runs, cleaned.errors, strict=True)
             if error is not None
         ],
+        other_languages=_language_pages(runs, cleaned),
     )
 
 
-def evaluate_all(
-    directories: Iterable[Path], workers: int = 2, learn_sites: bool = True
-) -> list[DatasetReport]:
-    return [evaluate(directory, workers, learn_sites) for directory in directories]
+def _print_languages(console: Console, reports: Sequence[DatasetReport]) -> None:
+    pages = [(report.name, page) for report in reports for page in report.other_languages]
+    if not pages:
+        return
+    table = Table(title="Pages not in English (the phrase rules are English)")
+    columns = ("dataset", "page", "language", "newsdedup P / R", "favor_precision P / R")
+    for column in (*columns, "removed chars", "of which gold"):
+        table.add_column(column, justify="left" if column in columns[:3] else "right")
+    for name, page in pages:
+        table.add_row(
+            name, page.id[:28], page.language,
+            "{:.3f} / {:.3f}".format(*page.pipeline),
+            "{:.3f} / {:.3f}".format(*page.trafilatura_precision),
+            str(page.removed_chars), str(page.removed_gold_chars),
+        )  # fmt: skip
+    console.print(table)
 
 
 def _rate(hits: int, total: int) -> str:
@@ -237,6 +296,7 @@ def print_reports(console: Console, reports: Sequence[DatasetReport]) -> None:
         if report.failures:
             shown = ", ".join(f"{page} ({reason})" for page, reason in report.failures[:5])
             console.print(f"  {len(report.failures)} pages gave no article: {shown}")
+    _print_languages(console, reports)
     with_metadata = [r for r in reports if r.metadata is not None]
     if not with_metadata:
         return
@@ -248,3 +308,9 @@ def print_reports(console: Console, reports: Sequence[DatasetReport]) -> None:
         assert m is not None
         meta_table.add_row(report.name, *(_rate(m.hits[f], m.gold[f]) for f in FIELDS))
     console.print(meta_table)
+    for report in with_metadata:
+        assert report.metadata is not None
+        console.print(
+            f"{report.name}: {report.metadata.unstated} of {report.metadata.gold['date']} gold "
+            "dates are not stated anywhere on their page ('date stated' leaves them out)"
+        )

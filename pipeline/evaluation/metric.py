@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from pipeline.text.words import words
+from pipeline.text.words import comparable, words
 
 SHINGLE_SIZE = 4
 
@@ -59,3 +59,35 @@ def score(pairs: Iterable[tuple[str | None, str | None]]) -> Score:
     if not count:
         return Score(0.0, 0.0, 0)
     return Score(sum(precisions) / count, sum(recalls) / count, count)
+
+
+@dataclass(frozen=True)
+class GoldText:
+    """A page's gold text, indexed the ways gold_share looks it up."""
+
+    tokens: str  # the gold's words, casefolded, space-separated and space-padded
+    grams: frozenset[str]
+    lines: frozenset[str]
+
+    @classmethod
+    def of(cls, text: str) -> GoldText:
+        tokens = [t.casefold() for t in words(text)]
+        grams = (" ".join(tokens[i : i + SHINGLE_SIZE]) for i in range(len(tokens) - 3))
+        lines = (comparable(line) for line in text.splitlines())
+        return cls(f" {' '.join(tokens)} ", frozenset(grams), frozenset(lines))
+
+
+def gold_share(text: str, gold: GoldText) -> float:
+    """The share of a removed line that is gold text: of its word 4-grams, the share the gold
+    holds (casefolded); a line of two or three words is gold when the gold holds it as a run of
+    words, a line of one word only as a whole line of the gold (any common word occurs
+    somewhere)."""
+    tokens = [t.casefold() for t in words(text)]
+    if not tokens:
+        return 0.0
+    if len(tokens) == 1:
+        return 1.0 if comparable(text) in gold.lines else 0.0
+    if len(tokens) < SHINGLE_SIZE:
+        return 1.0 if f" {' '.join(tokens)} " in gold.tokens else 0.0
+    grams = [" ".join(tokens[i : i + SHINGLE_SIZE]) for i in range(len(tokens) - 3)]
+    return sum(gram in gold.grams for gram in grams) / len(grams)

@@ -1,9 +1,8 @@
 """`newsdedup eval extraction --rules`: what each cleaning rule removes, and what it is worth.
 
 For every rule, on every set: how many of the characters it removed are gold article text and
-how many are not, and the set's F1 with that rule switched off (every other rule on). A removed
-line counts as gold in the share of its word 4-grams that the page's gold text holds (a line of
-fewer than four words: wholly, when the gold holds it as a run of words).
+how many are not (pipeline.evaluation.metric.gold_share), and the set's F1 with that rule
+switched off (every other rule on).
 
 The cross-fit guards against keeping rules that only fit the set they were tuned on: a rule is
 kept on one set's evidence when switching it off does not raise that set's F1, and the rules
@@ -21,38 +20,7 @@ from rich.table import Table
 
 from pipeline.clean import RULE_NAMES
 from pipeline.evaluation.extraction import PageRun, clean_all, score_runs, score_trafilatura
-from pipeline.evaluation.metric import SHINGLE_SIZE, Score
-from pipeline.text.words import comparable, words
-
-
-@dataclass(frozen=True)
-class GoldText:
-    """A page's gold text, indexed the ways gold_share looks it up."""
-
-    tokens: str  # the gold's words, casefolded, space-separated and space-padded
-    grams: frozenset[str]
-    lines: frozenset[str]
-
-    @classmethod
-    def of(cls, text: str) -> GoldText:
-        tokens = [t.casefold() for t in words(text)]
-        grams = (" ".join(tokens[i : i + SHINGLE_SIZE]) for i in range(len(tokens) - 3))
-        lines = (comparable(line) for line in text.splitlines())
-        return cls(f" {' '.join(tokens)} ", frozenset(grams), frozenset(lines))
-
-
-def gold_share(text: str, gold: GoldText) -> float:
-    """The share of a removed line that is gold text (see the module docstring); a line of one
-    word is gold only as a whole line of the gold, since any common word occurs somewhere."""
-    tokens = [t.casefold() for t in words(text)]
-    if not tokens:
-        return 0.0
-    if len(tokens) == 1:
-        return 1.0 if comparable(text) in gold.lines else 0.0
-    if len(tokens) < SHINGLE_SIZE:
-        return 1.0 if f" {' '.join(tokens)} " in gold.tokens else 0.0
-    grams = [" ".join(tokens[i : i + SHINGLE_SIZE]) for i in range(len(tokens) - 3)]
-    return sum(gram in gold.grams for gram in grams) / len(grams)
+from pipeline.evaluation.metric import GoldText, Score, gold_share
 
 
 @dataclass

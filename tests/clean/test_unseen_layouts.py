@@ -135,3 +135,20 @@ def test_only_a_page_without_article_text_is_rejected() -> None:
     with pytest.raises(InputError) as error:
         _article("<html><head><title>Sport</title></head><body><nav>Home</nav></body></html>")
     assert error.value.reason == "no_article"
+
+
+def test_english_phrase_rules_leave_an_article_in_another_language_alone() -> None:
+    german = [
+        "Der Stadtrat hat am Dienstag beschlossen, die alte Hafenbrücke ab März für Autos zu "
+        "sperren, nachdem Ingenieure Korrosion an zwei Stahlträgern gefunden hatten.",
+        "Der Newsletter des Ministeriums erreichte im Mai mehr als 40.000 Leser.",
+        "Premium-Kunden der Fähre zahlen künftig zwölf Euro für die Überfahrt.",
+        "Busse und Fahrräder dürfen die Brücke weiter benutzen, während ein Ersatzbau geplant "
+        "wird, teilte der Verkehrsausschuss nach der Abstimmung mit.",
+    ]
+    chrome = "Sign up for our newsletter"
+    body = "".join(f"<p>{p}</p>" for p in [*german, chrome])
+    article = _article(_page(body, "Hafenbrücke wird für Autos gesperrt"))
+    assert article.metadata.language == "de"
+    assert all(p in article.body for p in german)
+    assert chrome not in article.body  # the site's English chrome still goes

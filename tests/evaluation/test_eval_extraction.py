@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from pipeline.cli import main
-from pipeline.evaluation.extraction import PIPELINE, TRAFILATURA_DEFAULT, evaluate
+from pipeline.evaluation import rules
+from pipeline.evaluation.extraction import PIPELINE, TRAFILATURA_DEFAULT, evaluate, extract_all
 from pipeline.evaluation.metric import precision_recall, score
 
 BODY = [
@@ -113,3 +114,41 @@ def test_a_folder_without_gold_is_a_clear_error(
 ) -> None:
     assert main(["eval", "extraction", str(tmp_path)]) == 2
     assert "no ground_truth.json" in capsys.readouterr().out
+
+
+def test_dates_a_page_does_not_state_are_counted_apart(tmp_path: Path) -> None:
+    root = _naeb_layout(tmp_path / "naeb")
+    records = json.loads((root / "ground_truth.json").read_text(encoding="utf-8"))
+    records[0]["date"] = "2023-02-06"  # a year the page never writes
+    (root / "ground_truth.json").write_text(json.dumps(records), encoding="utf-8")
+    report = evaluate(root, workers=1)
+    assert report.metadata is not None
+    assert report.metadata.unstated == 1
+    assert (report.metadata.hits["date"], report.metadata.gold["date"]) == (2, 3)
+    assert (report.metadata.hits["date stated"], report.metadata.gold["date stated"]) == (2, 2)
+
+
+def test_rule_evidence_counts_gold_text_a_rule_removed(tmp_path: Path) -> None:
+    root = _naeb_layout(tmp_path / "naeb")
+    records = json.loads((root / "ground_truth.json").read_text(encoding="utf-8"))
+    records[0]["text"] += "\n" + FURNITURE[0]  # this page's gold counts its promo line as text
+    (root / "ground_truth.json").write_text(json.dumps(records), encoding="utf-8")
+    evidence = rules.collect("naeb", extract_all(root, workers=1))
+    promo = evidence.rules["promo"]
+    assert promo.lines == 3 and promo.removed_chars == 3 * len(FURNITURE[0])
+    assert promo.gold_chars == len(FURNITURE[0])
+    assert evidence.rules["prompt"].removed_chars > 0 and evidence.rules["prompt"].gold_chars == 0
+    # With the promo rule off, the page whose gold has the line gains and the others lose.
+    assert promo.f1_without < evidence.f1_all
+    assert evidence.hurting() == set()
+
+
+def test_command_reports_rules_and_both_cross_fit_directions(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    naeb, fundus = _naeb_layout(tmp_path / "naeb"), _fundus_layout(tmp_path / "fundus")
+    args = ["eval", "extraction", str(naeb), str(fundus), "--workers", "1", "--rules"]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "What each rule removes" in out
+    assert "fit on naeb, checked on fundus" in out and "fit on fundus, checked on naeb" in out
