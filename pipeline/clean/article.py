@@ -31,7 +31,8 @@ def build_article(
     raw = extracted.raw
     result = clean_paragraphs(extracted.paragraphs, extracted.metadata, site_boilerplate, disabled)
     # The same lines with no rule applied: what the extractor found, as the body shows text.
-    uncleaned = clean_paragraphs(extracted.paragraphs, ArticleMetadata(), (), RULE_NAMES).body
+    language = ArticleMetadata(language=result.metadata.language)  # told once, not again
+    uncleaned = clean_paragraphs(extracted.paragraphs, language, (), RULE_NAMES).body
     body, removals, audit = result.body, result.removals, None
     if len(body) < MIN_BODY_CHARS:
         if len(uncleaned) < MIN_BODY_CHARS:

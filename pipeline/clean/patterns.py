@@ -79,7 +79,8 @@ INTERFACE = re.compile(
 )
 INTERFACE_HINT = re.compile(
     r"\b(?:swipe|scroll) (?:left|right|up|down|through|below)\b|\bfor more features\b"
-    r"|\b(?:waiting for your permission|enable javascript|your browser)\b",
+    r"|\b(?:waiting for your permission|enable javascript)\b"
+    r"|\byour browser (?:does ?n[o']t|is not|isn['’]t) support",
     re.I,
 )
 CALL_TO_ACTION = re.compile(
@@ -192,7 +193,11 @@ END_MATTER = re.compile(
     r"footnotes|works cited|citations)\s*:?$",
     re.I,
 )
-LINK_ONLY = re.compile(r"^(?:https?://)?(?:[\w-]+\.)+[a-z]{2,}(?:/\S*)?$", re.I)
+# A web address on its own: with a scheme, a "www." or a path. A bare "name.tld" line is as
+# often a name the article lists (Booking.com, Node.js).
+LINK_ONLY = re.compile(
+    r"^(?:https?://\S+|www\.(?:[\w-]+\.)+[a-z]{2,}\S*|(?:[\w-]+\.)+[a-z]{2,}/\S*)$", re.I
+)
 GALLERY_COUNTER = re.compile(
     r"^(?:\d{1,3}\s*(?:of|/)\s*\d{1,3}|\d{1,3}/\d{1,3}\S.*|image \d+ of \d+|slide \d+.*)$", re.I
 )

@@ -102,18 +102,21 @@ def _title_repeats(lines: Sequence[Line], title: str | None) -> set[int]:
 
 def repeated_title(lines: Sequence[Line], title: str | None) -> set[int]:
     """The headline shown again near the top (_title_repeats), or, in the first three lines,
-    a reworded headline that shares most of its content words with the title."""
+    a reworded headline: headline-sized, sharing most of its content words with the title (a
+    standfirst or a subheading ending in a colon shares them too, and stays)."""
     if not title:
         return set()
     found = _title_repeats(lines, title)
     title_words = {w for w in comparable(title).split() if w not in _STOP_WORDS}
+    headline_size = max(12, round(1.5 * word_count(title)))
     for i, line in enumerate(lines[:3]):
         line_words = {w for w in comparable(line.text).split() if w not in _STOP_WORDS}
         if (
             len(title_words) >= 3
             and line_words
-            and word_count(line.text) <= 30
-            and not line.text.rstrip().endswith(".")
+            and line.kind != "lead"
+            and word_count(line.text) <= headline_size
+            and not line.text.rstrip().endswith((".", ":"))
             and len(line_words & title_words) >= 0.6 * min(len(line_words), len(title_words))
         ):
             found.add(i)

@@ -19,6 +19,7 @@ DECLARED_BODY_SEEN_SHARE = 0.1
 _LEAF_BLOCKS = {"p": "p", "head": "head", "item": "item", "code": "p"}
 # A table cell with this much text is a page laid out in a table, not a table of data.
 LAYOUT_CELL_WORDS = 40
+_CELL_BLOCKS = {"p", "head", "list", "quote", "table", "item", "row"}
 
 
 def _block_text(element: Any) -> list[str]:
@@ -30,16 +31,23 @@ def _block_text(element: Any) -> list[str]:
     return [line for line in "".join(parts).split("\n") if line.strip()]
 
 
+def _cell_blocks(cell: Any) -> list[tuple[str, str]]:
+    """A cell's text: its blocks when it holds paragraphs or headings, else its lines."""
+    if not any(child.tag in _CELL_BLOCKS for child in cell):
+        return [(line, "p") for line in _block_text(cell)]
+    text = " ".join((cell.text or "").split())
+    return [(text, "p")] * bool(text) + blocks(cell)
+
+
 def _row_blocks(row: Any) -> list[tuple[str, str]]:
     """A table row as one '| cell | cell |' line (pipeline/text/tables.py), or, when the table
-    only lays the page out (a single cell, or a cell holding running text), as the paragraphs
-    of its cells: some sites set a whole article inside a <table>."""
-    cells = [lines for lines in map(_block_text, row) if lines]
-    if len(cells) == 1 or any(word_count(" ".join(c)) >= LAYOUT_CELL_WORDS for c in cells):
-        return [(line, "p") for lines in cells for line in lines]
-    return (
-        [(render_row(" ".join(" ".join(lines).split()) for lines in cells), "row")] if cells else []
-    )
+    only lays the page out (a single cell, or a cell holding running text), as the blocks of
+    its cells: some sites set a whole article inside a <table>."""
+    cells = [found for found in map(_cell_blocks, row) if found]
+    texts = [" ".join(" ".join(text for text, _ in found).split()) for found in cells]
+    if len(cells) == 1 or any(word_count(text) >= LAYOUT_CELL_WORDS for text in texts):
+        return [block for found in cells for block in found]
+    return [(render_row(texts), "row")] if cells else []
 
 
 def blocks(container: Any, inherited: str | None = None) -> list[tuple[str, str]]:

@@ -121,6 +121,12 @@ def duplicate_groups(_: Reader, conn: NewsDb, limit: Limit = 10) -> list[Any]:
     return _rows_json(monitoring.largest_duplicate_groups(conn, limit))
 
 
+@app.get("/api/cleaning-audit")
+def cleaning_audit(_: Reader, conn: NewsDb, limit: Limit = 20) -> list[Any]:
+    """The latest articles whose cleaning to check: kept as extracted, or mostly removed."""
+    return _rows_json(monitoring.cleaning_audit(conn, limit))
+
+
 @app.get("/", response_class=HTMLResponse)
 def page(_: Reader, conn: NewsDb, days: Days = 30) -> HTMLResponse:
     """The page the "News ingest" entry of the Airflow UI shows."""

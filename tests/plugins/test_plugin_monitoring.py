@@ -147,3 +147,38 @@ def test_alerts_log_and_post_to_the_webhook_only_when_configured(
     with caplog.at_level(logging.ERROR, logger="newsdedup.alerts"):
         alerts.task_failed(context)
     assert "webhook http://127.0.0.1:1/nothing failed" in caplog.text
+
+
+def test_cleaning_audit_lists_kept_and_mostly_removed_articles(
+    database_url: str, db: store.Connection, tmp_path: Path
+) -> None:
+    prose = [
+        "The harbour commission approved the dredging plan on Tuesday after a long debate "
+        "about the cost of deepening the channel for the new container ships.",
+        "Work starts in the spring and should take two years, the commission's chair said, "
+        "with the port open to traffic for the whole of that time.",
+    ]
+    teasers = [f"READ MORE: Harbour story number {n} of the week" for n in range(20)]
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "listing.txt").write_text("\n".join(teasers[:4]) + "\n", encoding="utf-8")
+    (inbox / "mostly-teasers.txt").write_text("\n".join(prose + teasers) + "\n", encoding="utf-8")
+    _ingest(database_url, inbox)
+
+    audit = {row["source_uri"].rsplit("/", 1)[-1]: row for row in monitoring.cleaning_audit(db)}
+    assert set(audit) == {"listing.txt", "mostly-teasers.txt"}
+    assert audit["listing.txt"]["reason"] == "kept_extracted"
+    assert audit["mostly-teasers.txt"]["reason"] == "most_removed"
+    assert audit["mostly-teasers.txt"]["removed_share"] > 0.5
+    assert audit["listing.txt"]["rules"] == ["promo"]
+    # The listing's body is its text as it came; its promo lines are noted, not applied.
+    body, applied = query(
+        db,
+        "SELECT a.body, array_agg(DISTINCT r.applied) FROM articles a "
+        "JOIN article_removals r ON r.article_id = a.id WHERE a.source_uri LIKE %s GROUP BY 1",
+        ("%listing.txt",),
+    )[0]
+    assert body.split("\n\n") == teasers[:4] and applied == [False]
+    removed = {r["rule"]: r["removals"] for r in monitoring.removals_by_rule(db)}
+    assert removed["promo"] == 20  # the 20 of mostly-teasers.txt; the listing's 4 were not applied
+    assert len(monitoring.overview(db).audit) == 2
