@@ -121,7 +121,7 @@ CONSENT = re.compile(
     r"\bby (?:submitting|signing up|clicking|subscribing|registering|creating an account|"
     r"continuing)\b.{0,80}\byou (?:agree|consent|acknowledge)"
     r"|\byou (?:agree|consent) to (?:our|the|receive)\b|^what is your e-?mail\b"
-    r"|\byou(?:'ll| will) (?:also )?receive (?:occasional |regular )?(?:updates|offers|e-?mails)"
+    r"|\byou(?:['’]ll| will) (?:also )?receive (?:occasional |regular )?(?:updates|offers|e-?mails)"
     r"|\bprotected by recaptcha\b",
     re.I,
 )
