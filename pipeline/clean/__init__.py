@@ -13,7 +13,8 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 
 from pipeline.clean.head import HEAD_RULES, HeadReader
-from pipeline.clean.rules import ENGLISH_WORDED, ROW_RULES, RULES, Line, strip_embed_links
+from pipeline.clean.line import Line
+from pipeline.clean.rules import ENGLISH_WORDED, ROW_RULES, RULES, strip_embed_links
 from pipeline.clean.site import line_key
 from pipeline.models import ArticleMetadata, Paragraph, Removal
 from pipeline.text.language import detect_language

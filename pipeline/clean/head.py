@@ -10,7 +10,8 @@ from collections.abc import Collection
 from datetime import datetime
 
 from pipeline.clean import patterns as pat
-from pipeline.clean.rules import Line, is_furniture
+from pipeline.clean.line import Line
+from pipeline.clean.rules import is_furniture
 from pipeline.models import ArticleMetadata, Removal
 from pipeline.text.bylines import looks_like_person_name, parse_byline
 from pipeline.text.dates import find_trailing_date, parse_date
