@@ -155,6 +155,10 @@ class DedupeSettings:
     rewrite_vocabulary: float = 0.4  # ... and this share of its weighted vocabulary is shared
     rewrite_min_sentences: int = 3  # ... in at least this many sentences
     rewrite_max_length_ratio: float = 3.0  # ... and the longer text is at most this much longer
+    # either, only when at most this share of the later text's lead is words the earlier never
+    # uses (verify.lead_novelty): a follow-up shares the background, not the news it leads with
+    # (it is then the same story)
+    duplicate_max_lead_novelty: float = 0.45
     # same story: weighted term cosine, or shared facts (aligned sentences) plus vocabulary
     story_cosine: float = 0.45
     story_alignment: float = 0.15

@@ -16,8 +16,8 @@ from rich.table import Table
 
 from pipeline import store
 from pipeline.config import DedupeSettings
-from pipeline.dedupe.compared import dedupe_text
-from pipeline.dedupe.verify import SCORE_NAMES, Comparison, Decision, classify, compare, prepare
+from pipeline.dedupe.compared import article_doc
+from pipeline.dedupe.verify import SCORE_NAMES, Comparison, Decision, classify, compare
 
 
 @dataclass
@@ -80,9 +80,7 @@ def explain(
         links = [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
         history = {i: store.revisions_of(cur, i) for i in (first_id, second_id)}
     a, b = rows[first_id], rows[second_id]
-    comparison = compare(
-        prepare(dedupe_text(a[1], a[5]), a[6]), prepare(dedupe_text(b[1], b[5]), b[6])
-    )
+    comparison = compare(article_doc(a[1], a[5], a[6]), article_doc(b[1], b[5], b[6]))
     return Explanation(
         first=_info(a, history[first_id]),
         second=_info(b, history[second_id]),

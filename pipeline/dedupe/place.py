@@ -21,10 +21,10 @@ from dataclasses import dataclass
 from pipeline import store
 from pipeline.config import Settings
 from pipeline.dedupe.candidates import bucket_keys, rank_candidates
-from pipeline.dedupe.compared import dedupe_text
+from pipeline.dedupe.compared import article_doc
 from pipeline.dedupe.fingerprint import Fingerprint, scheme_keys
 from pipeline.dedupe.screen import HASHING, Screen, may_link
-from pipeline.dedupe.verify import Candidate, Doc, Placement, merge_stories, place, prepare
+from pipeline.dedupe.verify import Candidate, Doc, Placement, merge_stories, place
 from pipeline.models import Article
 from pipeline.store import (
     BucketKey,
@@ -129,7 +129,7 @@ class _Batch:
         ]
         missing = [i for i in kept if self.known[i].doc is None]
         for article_id, title, body, published_at in store.stored_texts(cur, missing):
-            doc = prepare(dedupe_text(title, body), published_at)
+            doc = article_doc(title, body, published_at)
             self.known[article_id].doc = doc
             remember(article_id, self.known[article_id].body_sha256, doc)
         candidates = []

@@ -14,10 +14,9 @@ from collections.abc import Callable
 from pipeline import store
 from pipeline.config import Settings
 from pipeline.dedupe.candidates import bucket_keys
-from pipeline.dedupe.compared import dedupe_text
+from pipeline.dedupe.compared import article_doc, dedupe_text
 from pipeline.dedupe.fingerprint import fingerprint, scheme_keys
 from pipeline.dedupe.screen import HASHING
-from pipeline.dedupe.verify import prepare
 from pipeline.store import Connection, PostgresCandidateIndex
 
 
@@ -67,7 +66,7 @@ def reindex(
                 )
                 index.add([(i, bucket_keys(fps)) for i, fps in missing])
             screens = [
-                (article_id, prepare(dedupe_text(title, body)).screen.to_bytes())
+                (article_id, article_doc(title, body).screen.to_bytes())
                 for article_id, title, body, _, has_screen in rows
                 if not has_screen
             ]

@@ -13,6 +13,7 @@ Every score is kept with the link (article_matches.scores) so that a decision ca
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from collections.abc import Iterable, MutableMapping
 from dataclasses import dataclass, field
@@ -34,6 +35,10 @@ SAME_STORY = "same_story"
 MIN_SENTENCE_TOKENS = 8
 SENTENCE_MATCH = 0.20  # weighted Jaccard at which two sentences say the same thing, reworded
 INDEX_WEIGHT = 1.5  # only words at least this rare find counterpart sentences (speed)
+# A capitalised word after a lower-case word or a comma: a name, not a sentence's first word.
+_NAME = re.compile(r"(?<=[a-z,;] )[A-Z][\w'’-]+")
+# Articles at least this far apart are a news cycle apart: the later one may be a follow-up.
+NEWS_CYCLE_SECONDS = 12 * 3600
 MAX_SHARED_PASSAGES = 5
 
 
@@ -57,9 +62,16 @@ class Doc:
     sentence_weights: tuple[float, ...]  # the weight of each sentence's words
     screen: Screen  # what may_link needs, the part of a Doc stored with each article
     published_at: datetime | None = None
+    lead_from: int = 0  # sentences[lead_from] opens the body (those before are the title's)
+    title_words: frozenset[str] = frozenset()  # empty when the text was given no title
+    # Words the text writes capitalised inside a sentence: its names and places. A lead is
+    # compared without them (see _align), since a follow-up names the same people.
+    names: frozenset[str] = frozenset()
 
 
-def prepare(text: str, published_at: datetime | None = None) -> Doc:
+def prepare(text: str, published_at: datetime | None = None, title: str | None = None) -> Doc:
+    """A text's Doc; `title`, when the text opens with it (pipeline.dedupe.compared), marks
+    where the body's lead starts: a follow-up's reworded headline matches its base's."""
     content = content_sentences(text)
     sentence_tokens = [tokens(s) for s in content]  # the text's words, sentence by sentence
     words = [w for found in sentence_tokens for w in found]
@@ -81,7 +93,15 @@ def prepare(text: str, published_at: datetime | None = None) -> Doc:
         sentence_weights=tuple(_weight_of(t, weights) for t in sentence_words),
         screen=make_screen(words, weights, vocabulary_weight, norm),
         published_at=published_at,
+        lead_from=_alignable(title) if title else 0,
+        title_words=frozenset(w for w in tokens(title) if w in weights) if title else frozenset(),
+        names=frozenset(w for s in content for w in tokens(" ".join(_NAME.findall(s)))),
     )
+
+
+def _alignable(text: str) -> int:
+    """How many of a text's sentences are long enough to align."""
+    return sum(len(set(tokens(s))) >= MIN_SENTENCE_TOKENS for s in content_sentences(text))
 
 
 @dataclass
@@ -134,12 +154,51 @@ def _align(light: Doc, other: Doc) -> _Alignment:
     return result
 
 
+def lead_novelty(later: Doc, earlier: Doc) -> float:
+    """The rarity-weighted share of the words of `later`'s lead (the first sentence of its body
+    long enough to align), names and places left out, that `earlier` never uses. -1 when it
+    has no such sentence.
+
+    A rewrite or copy of one report keeps the news it reports: its lead's words are the
+    other's, reworded at most. A follow-up (the next day's report, the reaction to a ruling)
+    opens with news of its own and shares only the background, so most of its lead is new
+    (the names are not: it is about the same people and places)."""
+    if later.lead_from >= len(later.sentences):
+        return -1.0
+    words = later.sentence_words[later.lead_from] - later.names - earlier.names
+    total = _weight_of(words, later.weights)
+    if total <= 0:
+        return -1.0
+    return _weight_of(frozenset(w for w in words if w not in earlier.tf), later.weights) / total
+
+
+def _lead_novelty(a: Doc, b: Doc) -> float:
+    """lead_novelty of the later text against the earlier one; when they are not a news cycle
+    apart, or a date is unknown, the lesser of the two ways (a rewrite may open on context
+    instead, and keep the other's lead further down: seeds 002/003)."""
+    if a.published_at is not None and b.published_at is not None:
+        apart = (a.published_at - b.published_at).total_seconds()
+        if abs(apart) >= NEWS_CYCLE_SECONDS:
+            return lead_novelty(a, b) if apart > 0 else lead_novelty(b, a)
+    known = [n for n in (lead_novelty(a, b), lead_novelty(b, a)) if n >= 0]
+    return min(known) if known else -1.0
+
+
 def _unit_text(doc: Doc, unit: int) -> str:
     """The text of _align's unit: a sentence, or (past the sentences) two adjacent joined."""
     if unit < len(doc.sentences):
         return doc.sentences[unit]
     first = unit - len(doc.sentences)
     return f"{doc.sentences[first]} {doc.sentences[first + 1]}"
+
+
+def title_similarity(a: Doc, b: Doc) -> float:
+    """Rarity-weighted Jaccard of the two titles' words; -1 when a text has no title."""
+    if not a.title_words or not b.title_words:
+        return -1.0
+    shared = _weight_of(a.title_words & b.title_words, a.weights)
+    union = _weight_of(a.title_words, a.weights) + _weight_of(b.title_words, b.weights) - shared
+    return shared / union if union else 0.0
 
 
 def cosine(a: Doc, b: Doc) -> float:
@@ -162,6 +221,9 @@ def compare(a: Doc, b: Doc) -> Comparison:
     cosine             cosine of tf * rarity vectors (topic and story similarity)
     alignment          weighted share of the lighter text's sentences that have a counterpart
     aligned_sentences  how many sentences that is
+    lead_novelty       share of the later text's lead words the earlier never uses (the
+                       lesser of the two ways when not a news cycle apart; -1: no lead)
+    title_similarity   rarity-weighted Jaccard of the titles' words (-1 when one has none)
     length_ratio       longer / shorter token count
     content_weight     rarity weight of the lighter vocabulary (too little: a generic text)
     days_apart         between publication dates, -1 when a date is unknown
@@ -191,6 +253,8 @@ def compare(a: Doc, b: Doc) -> Comparison:
         "cosine": cosine(a, b),
         "alignment": alignment.share,
         "aligned_sentences": float(alignment.sentences),
+        "lead_novelty": _lead_novelty(a, b),
+        "title_similarity": title_similarity(a, b),
         "length_ratio": max(a.token_count, b.token_count) / min(a.token_count, b.token_count),
         "content_weight": lighter,
         "days_apart": days,
@@ -201,7 +265,7 @@ def compare(a: Doc, b: Doc) -> Comparison:
 
 SCORE_NAMES = (
     "copy_containment", "vocabulary", "cosine", "alignment", "aligned_sentences",
-    "length_ratio", "content_weight", "days_apart",
+    "lead_novelty", "title_similarity", "length_ratio", "content_weight", "days_apart",
 )  # fmt: skip
 
 
@@ -219,27 +283,20 @@ def classify(scores: dict[str, float], settings: DedupeSettings) -> Decision:
             f"too little content to compare ({s['content_weight']:.0f} < "
             f"{t.min_content_weight:.0f}): a generic or truncated text",
         )
-    if s["copy_containment"] >= t.copy_containment:
-        return Decision(
-            DUPLICATE,
-            f"copy: {s['copy_containment']:.0%} of the smaller text's word 3-grams "
-            "occur in the other",
-        )
-    if (
-        s["alignment"] >= t.rewrite_alignment
-        and s["vocabulary"] >= t.rewrite_vocabulary
-        and s["aligned_sentences"] >= t.rewrite_min_sentences
-        and s["length_ratio"] <= t.rewrite_max_length_ratio
-    ):
-        return Decision(
-            DUPLICATE,
-            f"rewrite: {s['alignment']:.0%} of the lighter text's content, in "
-            f"{s['aligned_sentences']:.0f} sentences, has a counterpart in the other; "
-            f"{s['vocabulary']:.0%} of its weighted vocabulary is shared",
-        )
+    novelty = s.get("lead_novelty", -1.0)  # links scored before the signal existed have none
+    keeps_lead = novelty <= t.duplicate_max_lead_novelty
+    shape = _duplicate_shape(s, t)
+    if shape is not None and keeps_lead:
+        return Decision(DUPLICATE, shape)
     if 0 <= t.story_max_days < s["days_apart"]:
         return Decision(
             None, f"published {s['days_apart']:.0f} days apart (> {t.story_max_days:.0f})"
+        )
+    if shape is not None:
+        return Decision(
+            SAME_STORY,
+            f"follow-up, same story: {shape}; but {novelty:.0%} of the later lead is new "
+            f"(> {t.duplicate_max_lead_novelty:.0%}): it reports news of its own",
         )
     if s["cosine"] >= t.story_cosine:
         return Decision(SAME_STORY, f"same story: weighted term cosine {s['cosine']:.2f}")
@@ -254,6 +311,27 @@ def classify(scores: dict[str, float], settings: DedupeSettings) -> Decision:
             f"facts, {s['vocabulary']:.0%} of its weighted vocabulary",
         )
     return Decision(None, "unrelated: no rule reached its threshold")
+
+
+def _duplicate_shape(s: dict[str, float], t: DedupeSettings) -> str | None:
+    """Why the pair reads as one text (a copy, or a rewrite), whatever its leads; else None."""
+    if s["copy_containment"] >= t.copy_containment:
+        return (
+            f"copy: {s['copy_containment']:.0%} of the smaller text's word 3-grams "
+            "occur in the other"
+        )
+    if (
+        s["alignment"] >= t.rewrite_alignment
+        and s["vocabulary"] >= t.rewrite_vocabulary
+        and s["aligned_sentences"] >= t.rewrite_min_sentences
+        and s["length_ratio"] <= t.rewrite_max_length_ratio
+    ):
+        return (
+            f"rewrite: {s['alignment']:.0%} of the lighter text's content, in "
+            f"{s['aligned_sentences']:.0f} sentences, has a counterpart in the other; "
+            f"{s['vocabulary']:.0%} of its weighted vocabulary is shared"
+        )
+    return None
 
 
 def similarity(scores: dict[str, float]) -> float:

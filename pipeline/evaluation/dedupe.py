@@ -13,13 +13,15 @@ import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 from pipeline.config import Settings
 from pipeline.dedupe.candidates import bucket_keys, rank_candidates
+from pipeline.dedupe.compared import dedupe_text
 from pipeline.dedupe.fingerprint import Fingerprint, fingerprint
 from pipeline.dedupe.verify import Candidate, Doc, cosine, merge_stories, place, prepare
-from pipeline.evaluation.synthetic import generate, load_sources
+from pipeline.evaluation.synthetic import SyntheticDoc, generate, load_sources
 from pipeline.store import BucketKey, MemoryCandidateIndex
 
 SAME_STORY_MAX = 1.5  # datasets README: overall <= 1.5 is the same story ...
@@ -48,9 +50,12 @@ class MemoryIndex:
         (shared,) = self.index.shared_buckets([keys])
         return rank_candidates(shared, self.settings.dedupe)
 
-    def add(self, text: str) -> int:
+    def add(self, text: str, published_at: datetime | None = None) -> int:
+        """Place one text whose first line is its title (as the dev sets write them)."""
         article_id = len(self.docs) + 1
-        doc = prepare(text)
+        title, _, body = text.partition("\n")
+        text = dedupe_text(title, body)
+        doc = prepare(text, published_at, title)
         keys = bucket_keys(fingerprint(text, self.settings.fingerprint, doc.weights))
         found = self._ranked(keys)
         self.candidates_seen[article_id] = set(found)
@@ -193,26 +198,37 @@ def eval_synthetic(naeb_dir: Path, settings: Settings, limit: int | None = None)
         sources = dict(sorted(sources.items())[:limit])
     docs = generate(sources)
     index = MemoryIndex(settings)
-    ids = {doc.doc_id: index.add(doc.text) for doc in docs}
+    ids = {doc.doc_id: index.add(doc.text, doc.published_at) for doc in docs}
+    undated = _follow_ups_merged(generate(sources, dated=False), settings)
     gold = {doc.doc_id: doc.source for doc in docs}
     duplicate = score_partitions(gold, {d: index.canonical[i] for d, i in ids.items()})
-    story = score_partitions(gold, {d: index.story[i] for d, i in ids.items()})
-    hard = _hard_negatives(index, ids, sources)
+    stories = {doc.doc_id: doc.gold_story for doc in docs}
+    story = score_partitions(stories, {d: index.story[i] for d, i in ids.items()})
+    originals = {doc.doc_id for doc in docs if doc.doc_id == doc.source and not doc.story}
+    hard = _hard_negatives(index, ids, originals)
     hard_merged = sum(index.canonical[ids[a]] == index.canonical[ids[b]] for a, b in hard)
     hard_story = sum(index.story[ids[a]] == index.story[ids[b]] for a, b in hard)
+    follow_ups = [(doc.doc_id, doc.story) for doc in docs if doc.story]
+    merged = [f for f, base in follow_ups if index.canonical[ids[f]] == index.canonical[ids[base]]]
+    grouped = sum(index.story[ids[f]] == index.story[ids[base]] for f, base in follow_ups)
     by_edit: dict[str, list[bool]] = defaultdict(list)
     for doc in docs:
-        if doc.edits:
+        if doc.edits and not doc.story:
             found = index.canonical[ids[doc.doc_id]] == index.canonical[ids[doc.source]]
             for edit in doc.edits:
                 by_edit[edit].append(found)
+    copies = sum(1 for doc in docs if doc.edits and not doc.story)
     return [
-        f"synthetic wire copies from {naeb_dir}: {len(sources)} gold articles, "
-        f"{len(docs) - len(sources)} copies (seeded edits), shuffled arrival order",
+        f"synthetic wire copies from {naeb_dir}: {len(originals)} gold articles, {copies} "
+        f"copies (seeded edits), {len(follow_ups)} follow-ups (a new lead, then the base's "
+        "background reworded), shuffled arrival order",
         "  " + duplicate.line("duplicate"),
         "  " + story.line("same story"),
-        "    (gold stories are the copy groups: different articles count as negatives even "
-        "where they cover one event)",
+        "    (gold stories are the copy groups with their follow-ups: different articles count "
+        "as negatives even where they cover one event)",
+        f"  follow-ups: merged as duplicates of their base {len(merged)}/{len(follow_ups)}"
+        f"{' ' + str(merged[:5]) if merged else ''}; grouped with it as one story "
+        f"{grouped}/{len(follow_ups)}; with no dates at all, merged {undated}/{len(follow_ups)}",
         f"  hard negatives (different articles, weighted cosine >= {HARD_NEGATIVE_COSINE}): "
         f"{len(hard)} pairs; merged as duplicates {hard_merged}, grouped as one story "
         f"{hard_story}",
@@ -221,11 +237,22 @@ def eval_synthetic(naeb_dir: Path, settings: Settings, limit: int | None = None)
     ]
 
 
+def _follow_ups_merged(docs: Sequence[SyntheticDoc], settings: Settings) -> int:
+    """How many follow-ups a run of these documents merges into their base as duplicates."""
+    index = MemoryIndex(settings)
+    ids = {doc.doc_id: index.add(doc.text, doc.published_at) for doc in docs}
+    return sum(
+        index.canonical[ids[doc.doc_id]] == index.canonical[ids[doc.story]]
+        for doc in docs
+        if doc.story
+    )
+
+
 def _hard_negatives(
-    index: MemoryIndex, ids: dict[str, int], sources: dict[str, str]
+    index: MemoryIndex, ids: dict[str, int], originals: Iterable[str]
 ) -> list[tuple[str, str]]:
     """Pairs of different gold articles on one topic (the negatives a threshold can get wrong)."""
-    names = sorted(sources)
+    names = sorted(originals)
     return [
         (a, b)
         for i, a in enumerate(names)

@@ -12,7 +12,12 @@ import json
 import random
 import re
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+from pipeline.dedupe.verify import MIN_SENTENCE_TOKENS
+from pipeline.text.sentences import content_sentences
+from pipeline.text.words import tokens
 
 EDITS = ("headline", "dateline", "trim", "local", "swap", "boilerplate", "substitute", "drop")
 MIN_SOURCE_WORDS = 120
@@ -61,6 +66,12 @@ class SyntheticDoc:
     source: str  # the gold article it was made from: the duplicate group
     text: str
     edits: tuple[str, ...]
+    story: str = ""  # the gold story, when it is not the source's (a follow-up's base)
+    published_at: datetime | None = None
+
+    @property
+    def gold_story(self) -> str:
+        return self.story or self.source
 
 
 def load_sources(naeb_dir: Path) -> dict[str, str]:
@@ -139,15 +150,97 @@ def make_copy(text: str, rng: random.Random) -> tuple[str, tuple[str, ...]]:
     return "\n".join([headline, *paragraphs]), tuple(edits)
 
 
-def generate(sources: dict[str, str], copies: int = 3, seed: int = 20240611) -> list[SyntheticDoc]:
-    """The sources themselves and `copies` copies of each, in a shuffled (seeded) arrival order:
-    a copy may arrive before its original, as it does in a real feed."""
+SYNTHETIC_START = datetime(2023, 12, 1, tzinfo=UTC)
+_NAME = re.compile(r"(?<=[a-z,;] )[A-Z][a-z]{2,}")
+FOLLOW_UP_LEAD_PARAGRAPHS = 2
+
+
+def _names(text: str) -> list[str]:
+    """Capitalised words inside sentences, most frequent first: the text's names and places."""
+    counts: dict[str, int] = {}
+    for name in _NAME.findall(text):
+        counts[name] = counts.get(name, 0) + 1
+    return sorted(counts, key=lambda n: (-counts[n], n))
+
+
+def _long_sentences(paragraphs: list[str]) -> int:
+    """The sentences dedupe aligns (pipeline.dedupe.verify): a lead needs two of them."""
+    return sum(
+        len(set(tokens(sentence))) >= MIN_SENTENCE_TOKENS
+        for sentence in content_sentences("\n\n".join(paragraphs))
+    )
+
+
+def make_follow_up(base: str, donor: str, rng: random.Random) -> str | None:
+    """A follow-up of `base` (title on the first line): the next day's report of the same
+    outlet on the same story. It opens with news of its own (the donor's headline and lead, two
+    sentences at least, their names replaced by the base's: new facts about the same people and
+    places), then
+    retells the base's background, reworded and shortened. None when the base is too short
+    to have a lead and a background, or the donor too short to lend a lead."""
+    body = base.partition("\n")[2]
+    paragraphs = [p.strip() for p in body.split("\n") if p.strip()]
+    donor_paragraphs = [p.strip() for p in donor.partition("\n")[2].split("\n") if p.strip()]
+    if len(paragraphs) < FOLLOW_UP_LEAD_PARAGRAPHS + 2 or not donor_paragraphs:
+        return None
+    taken = 0
+    while taken < len(donor_paragraphs) and (
+        taken < FOLLOW_UP_LEAD_PARAGRAPHS or _long_sentences(donor_paragraphs[:taken]) < 2
+    ):
+        taken += 1
+    if _long_sentences(donor_paragraphs[:taken]) < 2:
+        return None  # without a lead of its own it would be a trimmed rewrite, not a follow-up
+    lead = "\n".join(donor_paragraphs[:taken])
+    headline = donor.partition("\n")[0]
+    for theirs, ours in zip(_names(lead), _names(body), strict=False):
+        lead = re.sub(rf"\b{theirs}\b", ours, lead)
+        headline = re.sub(rf"\b{theirs}\b", ours, headline)
+    background = paragraphs[FOLLOW_UP_LEAD_PARAGRAPHS:]
+    keep = max(2, round(len(background) * rng.uniform(0.5, 0.8)))
+    background = [_substitute(p, rng, 0.35) for p in background[:keep]]
+    return "\n".join([headline, lead, *background])
+
+
+def generate(
+    sources: dict[str, str],
+    copies: int = 3,
+    seed: int = 20240611,
+    follow_up_every: int = 3,
+    dated: bool = True,
+) -> list[SyntheticDoc]:
+    """The sources, `copies` copies of each and a follow-up of every `follow_up_every`-th,
+    in a shuffled (seeded) arrival order: a copy may arrive before its original, as it does in
+    a real feed. Each follow-up takes its lead from a source of its own (every fourth source
+    lends one and is then not itself in the set): a lead that were also an article of the set,
+    or the lead of another follow-up, would make the follow-up its copy.
+
+    `dated`: the sources are published over three days, their copies within six hours of them
+    and a follow-up one to two days after its base, as a feed dates them."""
     rng = random.Random(seed)
+    names = sorted(sources)
+    donors = names[3::4] if follow_up_every else []
+    unused = list(donors)
     docs: list[SyntheticDoc] = []
-    for source_id in sorted(sources):
-        docs.append(SyntheticDoc(source_id, source_id, sources[source_id], ()))
+
+    def when(base: datetime, low_hours: float, high_hours: float) -> datetime | None:
+        return base + timedelta(hours=rng.uniform(low_hours, high_hours)) if dated else None
+
+    for n, source_id in enumerate(name for name in names if name not in donors):
+        day = SYNTHETIC_START + timedelta(hours=rng.uniform(0, 72))
+        docs.append(SyntheticDoc(source_id, source_id, sources[source_id], (), "", when(day, 0, 0)))
         for k in range(copies):
             text, edits = make_copy(sources[source_id], rng)
-            docs.append(SyntheticDoc(f"{source_id}#copy{k}", source_id, text, edits))
+            doc_id = f"{source_id}#copy{k}"
+            docs.append(SyntheticDoc(doc_id, source_id, text, edits, "", when(day, -6, 6)))
+        follow_up = None
+        if unused and n % follow_up_every == 0:
+            follow_up = make_follow_up(sources[source_id], sources[unused.pop(0)], rng)
+        if follow_up is not None:
+            doc_id = f"{source_id}#follow-up"
+            docs.append(
+                SyntheticDoc(
+                    doc_id, doc_id, follow_up, ("follow-up",), source_id, when(day, 24, 48)
+                )
+            )
     rng.shuffle(docs)
     return docs

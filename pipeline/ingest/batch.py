@@ -92,7 +92,7 @@ def prepare_article(
 
 def _text_work(article: Article, settings: Settings) -> Prepared:
     text = dedupe_text(article.metadata.title, article.body)
-    doc = prepare(text, article.metadata.published_at)
+    doc = prepare(text, article.metadata.published_at, article.metadata.title)
     return Prepared(article, fingerprint(text, settings.fingerprint, doc.weights), doc)
 
 

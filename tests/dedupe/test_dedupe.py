@@ -129,7 +129,13 @@ def test_dates_far_apart_split_stories_but_not_copies(seeds: dict[str, Doc]) -> 
     later = day + timedelta(days=40)
     assert _level(prepare(body["000"], day), prepare(body["001"], later)) is None
     assert _level(prepare(body["000"], day), prepare(body["001"], day)) == SAME_STORY
-    assert _level(prepare(body["002"], day), prepare(body["003"], later)) == DUPLICATE
+    # A copy is a copy whatever its date. 003 rewrites 002 but leads with words 002 never uses:
+    # a news cycle or more later that is how a follow-up reads, and 40 days is too far for a
+    # story. Undated, either lead may be the one the other keeps (002's is in 003).
+    copy, _ = make_copy("Title\n" + body["002"], random.Random(7))
+    assert _level(prepare(body["002"], day), prepare(copy.partition("\n")[2], later)) == DUPLICATE
+    assert _level(prepare(body["002"], day), prepare(body["003"], later)) is None
+    assert _level(prepare(body["002"]), prepare(body["003"])) == DUPLICATE  # undated
 
 
 def _seed_paths() -> dict[str, Path]:
@@ -213,3 +219,53 @@ def test_a_press_release_wire_tag_is_not_evidence_of_one_story(
     finally:
         monkeypatch.undo()
         weight.cache_clear()
+
+
+BACKGROUND = [
+    "The airline suspended the flight attendant last week after passengers filmed her "
+    "refusing to serve water to a family with two small children on a delayed flight.",
+    "The video, shared more than two million times, shows the attendant telling the parents "
+    "that the cabin rules of Harbour Air did not allow drinks before take-off.",
+    "Harbour Air, which flies from Kestrel Bay to six cities, has faced complaints about its "
+    "cabin crew training since a strike by attendants in the spring.",
+    "The union representing the attendants said at the time that staff were working longer "
+    "shifts with less rest between flights than the law allows.",
+]
+
+
+def _story(lead: list[str], background: list[str]) -> str:
+    return "\n\n".join(lead + background)
+
+
+def test_a_follow_up_is_the_same_story_and_a_rewrite_a_duplicate() -> None:
+    first_lead = [
+        "Harbour Air has suspended a flight attendant who refused to serve water to a family "
+        "on a delayed flight from Kestrel Bay, the airline said on Monday.",
+        "A spokeswoman for Harbour Air said the attendant would not work while the airline "
+        "reviewed the video and spoke to the crew of the Kestrel Bay flight.",
+    ]
+    # The next day: news of its own first, then the background retold in other words.
+    new_lead = [
+        "Harbour Air fired the flight attendant on Tuesday, two days after the airline "
+        "promised passengers a full inquiry into the incident in Kestrel Bay.",
+        "The union said it would appeal the dismissal and accused the airline's managers of "
+        "sacrificing one attendant to end a week of bad headlines.",
+    ]
+    retold = [p.replace("last week", "on Monday").replace("shared", "watched") for p in BACKGROUND]
+    monday = datetime(2024, 3, 4, 9, tzinfo=UTC)
+    base = prepare(_story(first_lead, BACKGROUND), monday, "Harbour Air suspends attendant")
+    follow_up = prepare(
+        _story(new_lead, retold[:3]), monday + timedelta(days=1), "Harbour Air fires attendant"
+    )
+    scores = compare(follow_up, base).scores
+    assert scores["alignment"] >= SETTINGS.rewrite_alignment  # the background alone is a rewrite
+    assert scores["lead_novelty"] > SETTINGS.duplicate_max_lead_novelty
+    decision = classify(scores, SETTINGS)
+    assert decision.level == SAME_STORY and decision.reason.startswith("follow-up")
+    # The same report rewritten the same day keeps its lead: a duplicate.
+    rewrite = prepare(
+        _story([first_lead[0].replace("said on Monday", "announced")], retold),
+        monday + timedelta(hours=3),
+        "Airline suspends attendant over water refusal",
+    )
+    assert classify(compare(rewrite, base).scores, SETTINGS).level == DUPLICATE
