@@ -123,7 +123,7 @@ class Probe:
             (store, "stored_for_placement", lambda f: self._timed(f, "lookup_s")),
             (place, "place", lambda f: self._timed(f, "verify_s")),
             (store, "stored_texts", lambda f: self._timed(f, "docs_s")),
-            (place, "prepare", lambda f: self._timed(f, "docs_s")),
+            (place, "article_doc", lambda f: self._timed(f, "docs_s")),
         ]
         originals = [(module, name, getattr(module, name)) for module, name, _ in targets]
         for module, name, wrap in targets:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pipeline.dedupe.verify import Doc, prepare
+from pipeline.dedupe.doc import Doc, prepare
 from pipeline.text.tables import without_tables
 
 

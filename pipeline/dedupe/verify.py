@@ -12,96 +12,25 @@ Every score is kept with the link (article_matches.scores) so that a decision ca
 
 from __future__ import annotations
 
-import math
-import re
-from collections import Counter
 from collections.abc import Iterable, MutableMapping
 from dataclasses import dataclass, field
-from datetime import datetime
 
 import numpy as np
 
 from pipeline.config import DedupeSettings
-from pipeline.dedupe.fingerprint import word_weights
-from pipeline.dedupe.screen import Screen, make_screen, may_link
-from pipeline.text.sentences import content_sentences
-from pipeline.text.words import tokens
+from pipeline.dedupe.doc import Doc, prepare, weight_of
+from pipeline.dedupe.screen import may_link
+
+__all__ = ["DUPLICATE", "SAME_STORY", "Doc", "prepare"]  # Doc and prepare: see doc.py
 
 DUPLICATE = "duplicate"
 SAME_STORY = "same_story"
 
-# Shorter sentences (titles, list items, captions, boilerplate lines) are not aligned: they
-# match by chance.
-MIN_SENTENCE_TOKENS = 8
 SENTENCE_MATCH = 0.20  # weighted Jaccard at which two sentences say the same thing, reworded
 INDEX_WEIGHT = 1.5  # only words at least this rare find counterpart sentences (speed)
-# A capitalised word after a lower-case word or a comma: a name, not a sentence's first word.
-_NAME = re.compile(r"(?<=[a-z,;] )[A-Z][\w'’-]+")
 # Articles at least this far apart are a news cycle apart: the later one may be a follow-up.
 NEWS_CYCLE_SECONDS = 12 * 3600
 MAX_SHARED_PASSAGES = 5
-
-
-def _weight_of(words: Iterable[str], weights: dict[str, float]) -> float:
-    return sum(weights[w] for w in words)
-
-
-@dataclass(frozen=True)
-class Doc:
-    """What verification needs of one text, computed once per text."""
-
-    token_count: int
-    tf: Counter[str]
-    # fingerprint.weight of every word in tf: verification sums weights over and over (sentence
-    # pairs, shared words), and a dict lookup costs a fraction of the cached call
-    weights: dict[str, float]
-    vocabulary_weight: float
-    norm: float  # L2 norm of the tf * weight vector
-    sentences: tuple[str, ...]  # the sentences long enough to align
-    sentence_words: tuple[frozenset[str], ...]
-    sentence_weights: tuple[float, ...]  # the weight of each sentence's words
-    screen: Screen  # what may_link needs, the part of a Doc stored with each article
-    published_at: datetime | None = None
-    lead_from: int = 0  # sentences[lead_from] opens the body (those before are the title's)
-    title_words: frozenset[str] = frozenset()  # empty when the text was given no title
-    # Words the text writes capitalised inside a sentence: its names and places. A lead is
-    # compared without them (see _align), since a follow-up names the same people.
-    names: frozenset[str] = frozenset()
-
-
-def prepare(text: str, published_at: datetime | None = None, title: str | None = None) -> Doc:
-    """A text's Doc; `title`, when the text opens with it (pipeline.dedupe.compared), marks
-    where the body's lead starts: a follow-up's reworded headline matches its base's."""
-    content = content_sentences(text)
-    sentence_tokens = [tokens(s) for s in content]  # the text's words, sentence by sentence
-    words = [w for found in sentence_tokens for w in found]
-    tf = Counter(words)
-    kept = [(s, frozenset(t)) for s, t in zip(content, sentence_tokens, strict=True)]
-    kept = [(s, t) for s, t in kept if len(t) >= MIN_SENTENCE_TOKENS]
-    weights = word_weights(tf)
-    vocabulary_weight = sum(weights.values())
-    norm = math.sqrt(sum((count * weights[w]) ** 2 for w, count in tf.items()))
-    sentence_words = tuple(t for _, t in kept)
-    return Doc(
-        token_count=len(words),
-        tf=tf,
-        weights=weights,
-        vocabulary_weight=vocabulary_weight,
-        norm=norm,
-        sentences=tuple(s for s, _ in kept),
-        sentence_words=sentence_words,
-        sentence_weights=tuple(_weight_of(t, weights) for t in sentence_words),
-        screen=make_screen(words, weights, vocabulary_weight, norm),
-        published_at=published_at,
-        lead_from=_alignable(title) if title else 0,
-        title_words=frozenset(w for w in tokens(title) if w in weights) if title else frozenset(),
-        names=frozenset(w for s in content for w in tokens(" ".join(_NAME.findall(s)))),
-    )
-
-
-def _alignable(text: str) -> int:
-    """How many of a text's sentences are long enough to align."""
-    return sum(len(set(tokens(s))) >= MIN_SENTENCE_TOKENS for s in content_sentences(text))
 
 
 @dataclass
@@ -127,7 +56,7 @@ def _align(light: Doc, other: Doc) -> _Alignment:
     for i in range(sentences - 1):
         joined = unit_words[i] | unit_words[i + 1]
         unit_words.append(joined)
-        unit_weights.append(_weight_of(joined, weights))
+        unit_weights.append(weight_of(joined, weights))
     index: dict[str, list[int]] = {}
     for i, words in enumerate(unit_words):
         for word in words:
@@ -142,7 +71,7 @@ def _align(light: Doc, other: Doc) -> _Alignment:
         total += own
         best, best_unit = 0.0, -1
         for i in {i for word in words for i in index.get(word, ())}:
-            shared = _weight_of(words & unit_words[i], light.weights)
+            shared = weight_of(words & unit_words[i], light.weights)
             similarity = shared / (own + unit_weights[i] - shared)
             if similarity > best:
                 best, best_unit = similarity, i
@@ -166,10 +95,10 @@ def lead_novelty(later: Doc, earlier: Doc) -> float:
     if later.lead_from >= len(later.sentences):
         return -1.0
     words = later.sentence_words[later.lead_from] - later.names - earlier.names
-    total = _weight_of(words, later.weights)
+    total = weight_of(words, later.weights)
     if total <= 0:
         return -1.0
-    return _weight_of(frozenset(w for w in words if w not in earlier.tf), later.weights) / total
+    return weight_of(frozenset(w for w in words if w not in earlier.tf), later.weights) / total
 
 
 def _lead_novelty(a: Doc, b: Doc) -> float:
@@ -196,8 +125,8 @@ def title_similarity(a: Doc, b: Doc) -> float:
     """Rarity-weighted Jaccard of the two titles' words; -1 when a text has no title."""
     if not a.title_words or not b.title_words:
         return -1.0
-    shared = _weight_of(a.title_words & b.title_words, a.weights)
-    union = _weight_of(a.title_words, a.weights) + _weight_of(b.title_words, b.weights) - shared
+    shared = weight_of(a.title_words & b.title_words, a.weights)
+    union = weight_of(a.title_words, a.weights) + weight_of(b.title_words, b.weights) - shared
     return shared / union if union else 0.0
 
 
@@ -249,7 +178,7 @@ def compare(a: Doc, b: Doc) -> Comparison:
         / smaller_trigrams
         if smaller_trigrams
         else 0.0,
-        "vocabulary": _weight_of(shared, a.weights) / lighter if lighter else 0.0,
+        "vocabulary": weight_of(shared, a.weights) / lighter if lighter else 0.0,
         "cosine": cosine(a, b),
         "alignment": alignment.share,
         "aligned_sentences": float(alignment.sentences),

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from pipeline.dedupe.verify import MIN_SENTENCE_TOKENS
+from pipeline.dedupe.doc import MIN_SENTENCE_TOKENS
 from pipeline.text.sentences import content_sentences
 from pipeline.text.words import tokens
 

@@ -1,0 +1,85 @@
+"""A text as verification sees it (a Doc): its words and their rarity, the sentences long enough
+to align, where its lead starts, its names, and the screen stored with it. Computed once per
+text; pipeline/dedupe/verify.py compares two of them."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from pipeline.dedupe.fingerprint import word_weights
+from pipeline.dedupe.screen import Screen, make_screen
+from pipeline.text.sentences import content_sentences
+from pipeline.text.words import tokens
+
+# Shorter sentences (titles, list items, captions, boilerplate lines) are not aligned: they
+# match by chance.
+MIN_SENTENCE_TOKENS = 8
+# A capitalised word after a lower-case word or a comma: a name, not a sentence's first word.
+_NAME = re.compile(r"(?<=[a-z,;] )[A-Z][\w'’-]+")
+
+
+def weight_of(words: Iterable[str], weights: dict[str, float]) -> float:
+    return sum(weights[w] for w in words)
+
+
+@dataclass(frozen=True)
+class Doc:
+    """What verification needs of one text, computed once per text."""
+
+    token_count: int
+    tf: Counter[str]
+    # fingerprint.weight of every word in tf: verification sums weights over and over (sentence
+    # pairs, shared words), and a dict lookup costs a fraction of the cached call
+    weights: dict[str, float]
+    vocabulary_weight: float
+    norm: float  # L2 norm of the tf * weight vector
+    sentences: tuple[str, ...]  # the sentences long enough to align
+    sentence_words: tuple[frozenset[str], ...]
+    sentence_weights: tuple[float, ...]  # the weight of each sentence's words
+    screen: Screen  # what may_link needs, the part of a Doc stored with each article
+    published_at: datetime | None = None
+    lead_from: int = 0  # sentences[lead_from] opens the body (those before are the title's)
+    title_words: frozenset[str] = frozenset()  # empty when the text was given no title
+    # Words the text writes capitalised inside a sentence: its names and places. A lead is
+    # compared without them (verify.lead_novelty), since a follow-up names the same people.
+    names: frozenset[str] = frozenset()
+
+
+def prepare(text: str, published_at: datetime | None = None, title: str | None = None) -> Doc:
+    """A text's Doc; `title`, when the text opens with it (pipeline.dedupe.compared), marks
+    where the body's lead starts: a follow-up's reworded headline matches its base's."""
+    content = content_sentences(text)
+    sentence_tokens = [tokens(s) for s in content]  # the text's words, sentence by sentence
+    words = [w for found in sentence_tokens for w in found]
+    tf = Counter(words)
+    kept = [(s, frozenset(t)) for s, t in zip(content, sentence_tokens, strict=True)]
+    kept = [(s, t) for s, t in kept if len(t) >= MIN_SENTENCE_TOKENS]
+    weights = word_weights(tf)
+    vocabulary_weight = sum(weights.values())
+    norm = math.sqrt(sum((count * weights[w]) ** 2 for w, count in tf.items()))
+    sentence_words = tuple(t for _, t in kept)
+    return Doc(
+        token_count=len(words),
+        tf=tf,
+        weights=weights,
+        vocabulary_weight=vocabulary_weight,
+        norm=norm,
+        sentences=tuple(s for s, _ in kept),
+        sentence_words=sentence_words,
+        sentence_weights=tuple(weight_of(t, weights) for t in sentence_words),
+        screen=make_screen(words, weights, vocabulary_weight, norm),
+        published_at=published_at,
+        lead_from=_alignable(title) if title else 0,
+        title_words=frozenset(w for w in tokens(title) if w in weights) if title else frozenset(),
+        names=frozenset(w for s in content for w in tokens(" ".join(_NAME.findall(s)))),
+    )
+
+
+def _alignable(text: str) -> int:
+    """How many of a text's sentences are long enough to align."""
+    return sum(len(set(tokens(s))) >= MIN_SENTENCE_TOKENS for s in content_sentences(text))
