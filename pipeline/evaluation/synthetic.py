@@ -2,8 +2,9 @@
 
 Each source article gets copies with the edits an outlet makes when it runs wire copy: a
 reworded headline, a dateline, a trimmed tail, an inserted local paragraph, swapped or dropped
-paragraphs, light word substitutions and the outlet's own boilerplate. Every other source
-article is a negative; those on the same topic are the hard ones.
+paragraphs, light word substitutions and the outlet's own boilerplate. Some get a follow-up too:
+the next day's report on the same story, which must come out the same story, never a duplicate.
+Every other source article is a negative; those on the same topic are the hard ones.
 """
 
 from __future__ import annotations
@@ -164,7 +165,7 @@ def _names(text: str) -> list[str]:
 
 
 def _long_sentences(paragraphs: list[str]) -> int:
-    """The sentences dedupe aligns (pipeline.dedupe.verify): a lead needs two of them."""
+    """The sentences dedupe aligns (pipeline.dedupe.doc): a lead needs two of them."""
     return sum(
         len(set(tokens(sentence))) >= MIN_SENTENCE_TOKENS
         for sentence in content_sentences("\n\n".join(paragraphs))
@@ -175,9 +176,8 @@ def make_follow_up(base: str, donor: str, rng: random.Random) -> str | None:
     """A follow-up of `base` (title on the first line): the next day's report of the same
     outlet on the same story. It opens with news of its own (the donor's headline and lead, two
     sentences at least, their names replaced by the base's: new facts about the same people and
-    places), then
-    retells the base's background, reworded and shortened. None when the base is too short
-    to have a lead and a background, or the donor too short to lend a lead."""
+    places), then retells the base's background, reworded and shortened. None when the base is
+    too short to have a lead and a background, or the donor too short to lend a lead."""
     body = base.partition("\n")[2]
     paragraphs = [p.strip() for p in body.split("\n") if p.strip()]
     donor_paragraphs = [p.strip() for p in donor.partition("\n")[2].split("\n") if p.strip()]
@@ -223,7 +223,8 @@ def generate(
     docs: list[SyntheticDoc] = []
 
     def when(base: datetime, low_hours: float, high_hours: float) -> datetime | None:
-        return base + timedelta(hours=rng.uniform(low_hours, high_hours)) if dated else None
+        hours = rng.uniform(low_hours, high_hours)  # drawn undated too: the same documents
+        return base + timedelta(hours=hours) if dated else None
 
     for n, source_id in enumerate(name for name in names if name not in donors):
         day = SYNTHETIC_START + timedelta(hours=rng.uniform(0, 72))
