@@ -148,6 +148,11 @@ def cmd_eval(args: argparse.Namespace, console: Console) -> int:
         for line in run(path, settings, args.limit):
             console.print(line, highlight=False, soft_wrap=True)
         console.print(f"  ({time.monotonic() - started:.1f}s)")
+    if args.ablations and args.pairs is not None and args.naeb is not None:
+        started = time.monotonic()
+        for line in evaluation.eval_ablations(args.pairs, args.naeb, settings, args.limit):
+            console.print(line, highlight=False, soft_wrap=True)
+        console.print(f"  ({time.monotonic() - started:.1f}s)")
     return 0
 
 
@@ -268,6 +273,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="folder with ground_truth.json, the gold texts the wire copies are made from",
     )  # fmt: skip
     dedupe.add_argument("--limit", type=int, help="only the first N pairs / gold articles")
+    dedupe.add_argument(
+        "--ablations", action="store_true",
+        help="both sets again with each dedupe rule switched off in turn (about 2 minutes)",
+    )  # fmt: skip
     dedupe.set_defaults(handler=cmd_eval)
 
     extraction = eval_sub.add_parser(

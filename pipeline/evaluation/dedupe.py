@@ -8,13 +8,17 @@ with the same ranking rule, so that an evaluation needs no database and takes se
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
+import random
+import statistics
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from pipeline.config import Settings
 from pipeline.dedupe.candidates import bucket_keys, rank_candidates
@@ -27,6 +31,8 @@ from pipeline.store import BucketKey, MemoryCandidateIndex
 SAME_STORY_MAX = 1.5  # datasets README: overall <= 1.5 is the same story ...
 DIFFERENT_STORY_MIN = 2.5  # ... and >= 2.5 a different story
 HARD_NEGATIVE_COSINE = 0.30  # different sources this close in weighted terms share a topic
+CV_FOLDS = 5
+CV_SEEDS = 5
 
 
 @dataclass
@@ -151,7 +157,49 @@ def load_pairs(path: Path) -> tuple[dict[str, str], list[LabelledPair]]:
     return texts, pairs
 
 
-def eval_pairs(path: Path, settings: Settings, limit: int | None = None) -> list[str]:
+@dataclass
+class PairsRun:
+    """What one run of the dev pairs through placement decided, pair by pair."""
+
+    articles: int
+    pairs: list[LabelledPair]
+    labelled: list[LabelledPair]
+    same_story: list[bool]  # per labelled pair: placed in one story
+    duplicate: list[bool]  # per labelled pair: collapsed onto one canonical
+    candidates: list[bool]  # per labelled pair: the later one's LSH candidates held the other
+
+    def gold(self, pair: LabelledPair) -> bool:
+        return pair.overall <= SAME_STORY_MAX
+
+    @property
+    def story(self) -> Score:
+        return score_pairs(list(zip(map(self.gold, self.labelled), self.same_story, strict=True)))
+
+    def merged_negatives(self) -> list[str]:
+        return [
+            p.pair_id
+            for p, dup in zip(self.labelled, self.duplicate, strict=True)
+            if dup and not self.gold(p)
+        ]
+
+    def folds(self, k: int = CV_FOLDS, seeds: int = CV_SEEDS) -> list[float]:
+        """F1 of each fold of a stratified k-fold split, over `seeds` shuffles: how much the
+        figure moves with the sample (nothing here is fitted on the pairs)."""
+        scores: list[float] = []
+        decided = list(zip(self.labelled, self.same_story, strict=True))
+        for seed in range(seeds):
+            rng = random.Random(seed)
+            folds: list[list[tuple[bool, bool]]] = [[] for _ in range(k)]
+            for label in (True, False):
+                members = [(self.gold(p), same) for p, same in decided if self.gold(p) == label]
+                rng.shuffle(members)
+                for i, member in enumerate(members):
+                    folds[i % k].append(member)
+            scores += [score_pairs(fold).f1 for fold in folds]
+        return scores
+
+
+def run_pairs(path: Path, settings: Settings, limit: int | None = None) -> PairsRun:
     texts, pairs = load_pairs(path)
     pairs = pairs[:limit] if limit else pairs
     wanted = sorted({d for p in pairs for d in (p.first, p.second)})
@@ -159,32 +207,43 @@ def eval_pairs(path: Path, settings: Settings, limit: int | None = None) -> list
     # SemEval article ids grow with crawl time: their order is the arrival order.
     ids = {doc: index.add(texts[doc]) for doc in sorted(wanted, key=lambda d: (len(d), d))}
     labelled = [p for p in pairs if p.overall <= SAME_STORY_MAX or p.overall >= DIFFERENT_STORY_MIN]
-    positives = [p for p in labelled if p.overall <= SAME_STORY_MAX]
-    negatives = [p for p in labelled if p.overall >= DIFFERENT_STORY_MIN]
 
     def same(p: LabelledPair, groups: dict[int, int]) -> bool:
         return groups[ids[p.first]] == groups[ids[p.second]]
 
-    story = score_pairs([(p.overall <= SAME_STORY_MAX, same(p, index.story)) for p in labelled])
-    halves = [
-        score_pairs([(p.overall <= SAME_STORY_MAX, same(p, index.story)) for p in labelled[h::2]])
-        for h in (0, 1)
-    ]
-    recalled = sum(index.were_candidates(ids[p.first], ids[p.second]) for p in positives)
-    negative_duplicates = [p.pair_id for p in negatives if same(p, index.canonical)]
+    return PairsRun(
+        articles=len(texts if not limit else wanted),
+        pairs=pairs,
+        labelled=labelled,
+        same_story=[same(p, index.story) for p in labelled],
+        duplicate=[same(p, index.canonical) for p in labelled],
+        candidates=[index.were_candidates(ids[p.first], ids[p.second]) for p in labelled],
+    )
+
+
+def eval_pairs(path: Path, settings: Settings, limit: int | None = None) -> list[str]:
+    run = run_pairs(path, settings, limit)
+    positives = sum(map(run.gold, run.labelled))
+    negatives = len(run.labelled) - positives
+    folds = run.folds()
+    mean = statistics.fmean(folds)
+    spread = statistics.pstdev(folds)
+    recalled = sum(c for p, c in zip(run.labelled, run.candidates, strict=True) if run.gold(p))
+    collapsed = sum(d for p, d in zip(run.labelled, run.duplicate, strict=True) if run.gold(p))
+    merged = run.merged_negatives()
     return [
         f"same-story dev pairs: {path}",
-        f"  {len(texts if not limit else wanted)} articles, {len(labelled)} labelled pairs "
-        f"({len(positives)} same story <= {SAME_STORY_MAX}, {len(negatives)} different "
-        f">= {DIFFERENT_STORY_MIN}; {len(pairs) - len(labelled)} ambiguous pairs ignored)",
-        "  " + story.line("same story"),
-        "  split halves (odd/even pairs, same thresholds): "
-        + ", ".join(f"F1 {h.f1:.4f}" for h in halves),
-        f"  LSH candidate recall of same-story pairs: {recalled}/{len(positives)}",
+        f"  {run.articles} articles, {len(run.labelled)} labelled pairs "
+        f"({positives} same story <= {SAME_STORY_MAX}, {negatives} different "
+        f">= {DIFFERENT_STORY_MIN}; {len(run.pairs) - len(run.labelled)} ambiguous pairs ignored)",
+        "  " + run.story.line("same story"),
+        f"  per fold ({CV_FOLDS}-fold stratified x {CV_SEEDS} shuffles; the rules are not fitted "
+        f"on these pairs): F1 {mean:.4f} +- {spread:.4f} (min {min(folds):.4f}, "
+        f"max {max(folds):.4f})",
+        f"  LSH candidate recall of same-story pairs: {recalled}/{positives}",
         f"  duplicate level: different-story pairs merged as duplicates: "
-        f"{len(negative_duplicates)} {negative_duplicates or ''}".rstrip(),
-        f"  duplicate level: same-story pairs collapsed as duplicates: "
-        f"{sum(same(p, index.canonical) for p in positives)}/{len(positives)} "
+        f"{len(merged)} {merged or ''}".rstrip(),
+        f"  duplicate level: same-story pairs collapsed as duplicates: {collapsed}/{positives} "
         "(no gold duplicate labels in this set)",
     ]
 
@@ -192,29 +251,61 @@ def eval_pairs(path: Path, settings: Settings, limit: int | None = None) -> list
 # --- synthetic wire copies --------------------------------------------------------------------
 
 
-def eval_synthetic(naeb_dir: Path, settings: Settings, limit: int | None = None) -> list[str]:
-    sources = load_sources(naeb_dir)
-    if limit:
-        sources = dict(sorted(sources.items())[:limit])
-    docs = generate(sources)
+@dataclass
+class SyntheticRun:
+    """The synthetic set placed one document at a time, as ingest places them."""
+
+    docs: Sequence[SyntheticDoc]
+    index: MemoryIndex
+    ids: dict[str, int]
+
+    def _together(self, groups: dict[int, int], a: str, b: str) -> bool:
+        return groups[self.ids[a]] == groups[self.ids[b]]
+
+    @property
+    def duplicate(self) -> Score:
+        gold = {doc.doc_id: doc.source for doc in self.docs}
+        return score_partitions(gold, {d: self.index.canonical[i] for d, i in self.ids.items()})
+
+    @property
+    def story(self) -> Score:
+        gold = {doc.doc_id: doc.gold_story for doc in self.docs}
+        return score_partitions(gold, {d: self.index.story[i] for d, i in self.ids.items()})
+
+    @property
+    def follow_ups(self) -> list[tuple[str, str]]:
+        return [(doc.doc_id, doc.story) for doc in self.docs if doc.story]
+
+    def merged_follow_ups(self) -> list[str]:
+        return [f for f, base in self.follow_ups if self._together(self.index.canonical, f, base)]
+
+
+def run_synthetic(docs: Sequence[SyntheticDoc], settings: Settings) -> SyntheticRun:
     index = MemoryIndex(settings)
     ids = {doc.doc_id: index.add(doc.text, doc.published_at) for doc in docs}
-    undated = _follow_ups_merged(generate(sources, dated=False), settings)
-    gold = {doc.doc_id: doc.source for doc in docs}
-    duplicate = score_partitions(gold, {d: index.canonical[i] for d, i in ids.items()})
-    stories = {doc.doc_id: doc.gold_story for doc in docs}
-    story = score_partitions(stories, {d: index.story[i] for d, i in ids.items()})
+    return SyntheticRun(docs, index, ids)
+
+
+def _sources(naeb_dir: Path, limit: int | None) -> dict[str, str]:
+    sources = load_sources(naeb_dir)
+    return dict(sorted(sources.items())[:limit]) if limit else sources
+
+
+def eval_synthetic(naeb_dir: Path, settings: Settings, limit: int | None = None) -> list[str]:
+    sources = _sources(naeb_dir, limit)
+    run = run_synthetic(generate(sources), settings)
+    docs, index, ids = run.docs, run.index, run.ids
+    undated = len(run_synthetic(generate(sources, dated=False), settings).merged_follow_ups())
     originals = {doc.doc_id for doc in docs if doc.doc_id == doc.source and not doc.story}
     hard = _hard_negatives(index, ids, originals)
-    hard_merged = sum(index.canonical[ids[a]] == index.canonical[ids[b]] for a, b in hard)
-    hard_story = sum(index.story[ids[a]] == index.story[ids[b]] for a, b in hard)
-    follow_ups = [(doc.doc_id, doc.story) for doc in docs if doc.story]
-    merged = [f for f, base in follow_ups if index.canonical[ids[f]] == index.canonical[ids[base]]]
-    grouped = sum(index.story[ids[f]] == index.story[ids[base]] for f, base in follow_ups)
+    hard_merged = sum(run._together(index.canonical, a, b) for a, b in hard)
+    hard_story = sum(run._together(index.story, a, b) for a, b in hard)
+    follow_ups, merged = run.follow_ups, run.merged_follow_ups()
+    grouped = sum(run._together(index.story, f, base) for f, base in follow_ups)
     by_edit: dict[str, list[bool]] = defaultdict(list)
     for doc in docs:
         if doc.edits and not doc.story:
-            found = index.canonical[ids[doc.doc_id]] == index.canonical[ids[doc.source]]
+            found = run._together(index.canonical, doc.doc_id, doc.source)
             for edit in doc.edits:
                 by_edit[edit].append(found)
     copies = sum(1 for doc in docs if doc.edits and not doc.story)
@@ -222,8 +313,8 @@ def eval_synthetic(naeb_dir: Path, settings: Settings, limit: int | None = None)
         f"synthetic wire copies from {naeb_dir}: {len(originals)} gold articles, {copies} "
         f"copies (seeded edits), {len(follow_ups)} follow-ups (a new lead, then the base's "
         "background reworded), shuffled arrival order",
-        "  " + duplicate.line("duplicate"),
-        "  " + story.line("same story"),
+        "  " + run.duplicate.line("duplicate"),
+        "  " + run.story.line("same story"),
         "    (gold stories are the copy groups with their follow-ups: different articles count "
         "as negatives even where they cover one event)",
         f"  follow-ups: merged as duplicates of their base {len(merged)}/{len(follow_ups)}"
@@ -237,15 +328,37 @@ def eval_synthetic(naeb_dir: Path, settings: Settings, limit: int | None = None)
     ]
 
 
-def _follow_ups_merged(docs: Sequence[SyntheticDoc], settings: Settings) -> int:
-    """How many follow-ups a run of these documents merges into their base as duplicates."""
-    index = MemoryIndex(settings)
-    ids = {doc.doc_id: index.add(doc.text, doc.published_at) for doc in docs}
-    return sum(
-        index.canonical[ids[doc.doc_id]] == index.canonical[ids[doc.story]]
-        for doc in docs
-        if doc.story
-    )
+# Each rule of verify.classify switched off in turn: what it is worth on both sets.
+ABLATIONS: dict[str, dict[str, Any]] = {
+    "copy rule": {"copy_containment": math.inf},
+    "rewrite rule": {"rewrite_alignment": math.inf},
+    "lead check (follow-ups)": {"duplicate_max_lead_novelty": math.inf},
+    "story: term cosine": {"story_cosine": math.inf},
+    "story: shared facts": {"story_alignment": math.inf},
+    "story: date window": {"story_max_days": -1.0},
+}
+
+
+def eval_ablations(
+    pairs_path: Path, naeb_dir: Path, settings: Settings, limit: int | None = None
+) -> list[str]:
+    """Both sets with each rule off (ABLATIONS), one line per rule."""
+    sources = _sources(naeb_dir, limit)
+    docs = generate(sources)
+    lines = ["ablations (each rule off in turn; every other setting as configured):"]
+    for name, change in {"none (all rules)": {}, **ABLATIONS}.items():
+        varied = dataclasses.replace(
+            settings, dedupe=dataclasses.replace(settings.dedupe, **change)
+        )
+        pairs, synthetic = run_pairs(pairs_path, varied, limit), run_synthetic(docs, varied)
+        duplicate = synthetic.duplicate
+        lines.append(
+            f"  {name:26s} pairs: same story F1 {pairs.story.f1:.4f}, different merged "
+            f"{len(pairs.merged_negatives())} | synthetic: duplicate P {duplicate.precision:.4f} "
+            f"R {duplicate.recall:.4f}, same story F1 {synthetic.story.f1:.4f}, follow-ups "
+            f"merged {len(synthetic.merged_follow_ups())}/{len(synthetic.follow_ups)}"
+        )
+    return lines
 
 
 def _hard_negatives(

@@ -94,7 +94,8 @@ def test_eval_dedupe_command_on_the_seeds(
     ]
     (naeb / "ground_truth.json").write_text(json.dumps(records), encoding="utf-8")
 
-    assert main(["eval", "dedupe", "--pairs", str(pairs), "--naeb", str(naeb)]) == 0
+    args = ["eval", "dedupe", "--pairs", str(pairs), "--naeb", str(naeb), "--ablations"]
+    assert main(args) == 0
     out = capsys.readouterr().out
     assert "in-memory index" in out
     assert "4 labelled pairs (2 same story <= 1.5, 2 different >= 2.5" in out
@@ -103,8 +104,13 @@ def test_eval_dedupe_command_on_the_seeds(
     # Every copy is found; precision is not asserted: copies of 002 and of 003 (two rewrites
     # of one report) rightly merge, while the synthetic gold counts them as different.
     assert re.search(r"duplicate: P [0-9.]+  R 1\.0000", out)
-    found = re.findall(r"(\w+) (\d+)/(\d+)", out.split("by edit:")[1])
+    found = re.findall(r"(\w+) (\d+)/(\d+)", out.split("by edit:")[1].split("\n")[0])
     assert len(found) >= 5 and all(hit == total for _edit, hit, total in found)
+    assert re.search(r"per fold \(5-fold stratified x 5 shuffles.*F1 [0-9.]+ \+- [0-9.]+", out)
+    # The ablations: the same figures with every rule on, and a line per rule switched off.
+    ablations = out.split("ablations (each rule off")[1]
+    assert "none (all rules)           pairs: same story F1 1.0000, different merged 0" in ablations
+    assert "story: shared facts" in ablations and "lead check (follow-ups)" in ablations
 
 
 def test_candidates_need_min_shared_bands_and_rank_by_shared_then_age() -> None:
