@@ -21,7 +21,7 @@ from pipeline.text.language import detect_language
 from pipeline.text.lines import ends_sentence, normalise_line, strip_markdown
 from pipeline.text.words import word_count
 
-__all__ = ["RULE_NAMES", "CleanResult", "clean_paragraphs"]
+__all__ = ["RULE_NAMES", "CleanResult", "clean_paragraphs", "uncleaned_text"]
 
 MIN_BODY_WORDS = 12
 # A line this long tells its own language (pipeline.text.language).
@@ -174,3 +174,9 @@ def _paragraphs(lines: list[Line]) -> list[str]:
         else:
             paragraphs.append(line.text)
     return paragraphs
+
+
+def uncleaned_text(paragraphs: Sequence[Paragraph]) -> str:
+    """The paragraphs as a body shows text, with no rule applied: what clean_paragraphs
+    returns with every rule disabled, without the work of asking each rule."""
+    return "\n\n".join(_paragraphs(_rejoin_broken(_lines(paragraphs))))

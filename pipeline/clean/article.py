@@ -5,10 +5,10 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Collection
 
-from pipeline.clean import RULE_NAMES, clean_paragraphs
+from pipeline.clean import clean_paragraphs, uncleaned_text
 from pipeline.clean.site import line_key
 from pipeline.extract.core import Extracted
-from pipeline.models import Article, ArticleMetadata, InputError, Removal
+from pipeline.models import Article, InputError, Removal
 from pipeline.text.language import detect_language
 
 MIN_BODY_CHARS = 80
@@ -30,9 +30,7 @@ def build_article(
     not applied). Only a page whose extractor found no article text raises InputError."""
     raw = extracted.raw
     result = clean_paragraphs(extracted.paragraphs, extracted.metadata, site_boilerplate, disabled)
-    # The same lines with no rule applied: what the extractor found, as the body shows text.
-    language = ArticleMetadata(language=result.metadata.language)  # told once, not again
-    uncleaned = clean_paragraphs(extracted.paragraphs, language, (), RULE_NAMES).body
+    uncleaned = uncleaned_text(extracted.paragraphs)  # what the extractor found
     body, removals, audit = result.body, result.removals, None
     if len(body) < MIN_BODY_CHARS:
         if len(uncleaned) < MIN_BODY_CHARS:
