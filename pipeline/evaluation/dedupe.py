@@ -259,7 +259,7 @@ class SyntheticRun:
     index: MemoryIndex
     ids: dict[str, int]
 
-    def _together(self, groups: dict[int, int], a: str, b: str) -> bool:
+    def together(self, groups: dict[int, int], a: str, b: str) -> bool:
         return groups[self.ids[a]] == groups[self.ids[b]]
 
     @property
@@ -277,7 +277,7 @@ class SyntheticRun:
         return [(doc.doc_id, doc.story) for doc in self.docs if doc.story]
 
     def merged_follow_ups(self) -> list[str]:
-        return [f for f, base in self.follow_ups if self._together(self.index.canonical, f, base)]
+        return [f for f, base in self.follow_ups if self.together(self.index.canonical, f, base)]
 
 
 def run_synthetic(docs: Sequence[SyntheticDoc], settings: Settings) -> SyntheticRun:
@@ -298,14 +298,14 @@ def eval_synthetic(naeb_dir: Path, settings: Settings, limit: int | None = None)
     undated = len(run_synthetic(generate(sources, dated=False), settings).merged_follow_ups())
     originals = {doc.doc_id for doc in docs if doc.doc_id == doc.source and not doc.story}
     hard = _hard_negatives(index, ids, originals)
-    hard_merged = sum(run._together(index.canonical, a, b) for a, b in hard)
-    hard_story = sum(run._together(index.story, a, b) for a, b in hard)
+    hard_merged = sum(run.together(index.canonical, a, b) for a, b in hard)
+    hard_story = sum(run.together(index.story, a, b) for a, b in hard)
     follow_ups, merged = run.follow_ups, run.merged_follow_ups()
-    grouped = sum(run._together(index.story, f, base) for f, base in follow_ups)
+    grouped = sum(run.together(index.story, f, base) for f, base in follow_ups)
     by_edit: dict[str, list[bool]] = defaultdict(list)
     for doc in docs:
         if doc.edits and not doc.story:
-            found = run._together(index.canonical, doc.doc_id, doc.source)
+            found = run.together(index.canonical, doc.doc_id, doc.source)
             for edit in doc.edits:
                 by_edit[edit].append(found)
     copies = sum(1 for doc in docs if doc.edits and not doc.story)

@@ -41,8 +41,12 @@ class RuleEvidence:
 class SetEvidence:
     name: str
     runs: list[PageRun]
-    f1_all: float
+    all_rules: Score
     rules: dict[str, RuleEvidence]
+
+    @property
+    def f1_all(self) -> float:
+        return self.all_rules.f1
 
     def hurting(self) -> set[str]:
         """Rules whose removal raises this set's F1: what a fit on this set would drop."""
@@ -67,7 +71,7 @@ def collect(name: str, runs: list[PageRun], learn_sites: bool = True) -> SetEvid
     for rule, entry in evidence.items():
         if rule in RULE_NAMES:
             entry.f1_without = score_runs(runs, clean_all(runs, learn_sites, {rule})).f1
-    return SetEvidence(name, runs, score_runs(runs, cleaned).f1, evidence)
+    return SetEvidence(name, runs, score_runs(runs, cleaned), evidence)
 
 
 @dataclass(frozen=True)
@@ -86,7 +90,7 @@ def cross_fit(fit: SetEvidence, check: SetEvidence, learn_sites: bool = True) ->
         fit.name,
         check.name,
         dropped,
-        score_runs(check.runs, clean_all(check.runs, learn_sites)),
+        check.all_rules,
         score_runs(check.runs, clean_all(check.runs, learn_sites, dropped)),
         score_trafilatura(check.runs, favor_precision=True),
     )
