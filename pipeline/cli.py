@@ -138,6 +138,16 @@ def cmd_eval(args: argparse.Namespace, console: Console) -> int:
         "in an in-memory index equivalent to the lsh_buckets table (no database)",
         highlight=False,
     )
+    if args.pairs is not None and args.multilingual is not None:
+        from pipeline.dedupe.story_model import MODEL_FILE, shipped
+        from pipeline.evaluation.story_fit import eval_model
+
+        started = time.monotonic()
+        written = MODEL_FILE if args.fit else None
+        for line in eval_model(args.pairs, args.multilingual, settings, written):
+            console.print(line, highlight=False, soft_wrap=True)
+        console.print(f"  ({time.monotonic() - started:.1f}s)")
+        shipped.cache_clear()  # what follows places with the model just written
     for path, run in ((args.pairs, evaluation.eval_pairs), (args.naeb, evaluation.eval_synthetic)):
         if path is None:
             continue
@@ -267,6 +277,17 @@ def build_parser() -> argparse.ArgumentParser:
     dedupe.add_argument(
         "--pairs", type=Path, default=DATASETS / "same-story-dev" / "pairs.jsonl",
         help="SemEval-style pairs.jsonl (overall <= 1.5 same story, >= 2.5 different)",
+    )  # fmt: skip
+    dedupe.add_argument(
+        "--multilingual", type=Path,
+        default=DATASETS / "same-story-dev" / "pairs-multilingual.jsonl",
+        help="more pairs, in other languages and across languages, that the same-story model is "
+        "fitted and cross-validated on with --pairs",
+    )  # fmt: skip
+    dedupe.add_argument(
+        "--fit", action="store_true",
+        help="write the same-story model fitted on both pair sets to pipeline/dedupe/"
+        "story_model.json (what the product ships)",
     )  # fmt: skip
     dedupe.add_argument(
         "--naeb", type=Path, default=DATASETS / "extraction-dev" / "naeb",

@@ -159,14 +159,9 @@ class DedupeSettings:
     # uses (verify.lead_novelty): a follow-up shares the background, not the news it leads with
     # (it is then the same story)
     duplicate_max_lead_novelty: float = 0.45
-    # same story: weighted term cosine, or shared facts (aligned sentences) plus vocabulary
-    story_cosine: float = 0.45
-    story_alignment: float = 0.15
-    story_vocabulary: float = 0.25
-    # ... and never below this cosine: shared boilerplate sentences align between unrelated
-    # articles. 0.12 is the 99th percentile of the cosine of different naeb articles.
-    story_min_cosine: float = 0.12
-    story_max_days: float = 14.0  # dated articles further apart are never one story
+    # same story otherwise by the model of pipeline/dedupe/story_model.py (its threshold is
+    # part of the fitted model), never for dated articles further apart than this
+    story_max_days: float = 14.0
     # a text with less rare-word content than this is too generic (paywall, cookie page) to
     # be called a duplicate of anything but its exact copy
     min_content_weight: float = 40.0

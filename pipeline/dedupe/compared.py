@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import numpy as np
+
 from pipeline.dedupe.doc import Doc, prepare
 from pipeline.text.tables import without_tables
 
@@ -16,6 +18,12 @@ def dedupe_text(title: str | None, body: str) -> str:
     return f"{title}\n\n{text}" if title else text
 
 
-def article_doc(title: str | None, body: str, published_at: datetime | None = None) -> Doc:
-    """The Doc dedupe compares an article by (its title marks where the lead starts)."""
-    return prepare(dedupe_text(title, body), published_at, title)
+def article_doc(
+    title: str | None,
+    body: str,
+    published_at: datetime | None = None,
+    embedding: np.ndarray | None = None,
+) -> Doc:
+    """The Doc dedupe compares an article by (its title marks where the lead starts);
+    `embedding`: its opening's, when stored (prepare)."""
+    return prepare(dedupe_text(title, body), published_at, title, embedding)

@@ -11,6 +11,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+import numpy as np
+
+from pipeline.dedupe.embedding import embed_one
 from pipeline.dedupe.fingerprint import word_weights
 from pipeline.dedupe.screen import Screen, make_screen
 from pipeline.text.sentences import content_sentences
@@ -19,6 +22,10 @@ from pipeline.text.words import tokens
 # Shorter sentences (titles, list items, captions, boilerplate lines) are not aligned: they
 # match by chance.
 MIN_SENTENCE_TOKENS = 8
+# The same-story model reads a text's opening, this many characters at most (cut at a space):
+# the texts of the pairs it is fitted on are cut at 1,000 to 1,200 (median 1,046, with their
+# title). News puts the event first, so the opening is also where two reports of it meet.
+OPENING_CHARACTERS = 1100
 # A capitalised word after a lower-case word or a comma: a name, not a sentence's first word.
 _NAME = re.compile(r"(?<=[a-z,;] )[A-Z][\w'’-]+")
 
@@ -48,11 +55,26 @@ class Doc:
     # Words the text writes capitalised inside a sentence: its names and places. A lead is
     # compared without them (verify.lead_novelty), since a follow-up names the same people.
     names: frozenset[str] = frozenset()
+    opening: Doc | None = None  # the Doc of the text's opening; None: the text is no longer
+
+    @property
+    def story_view(self) -> Doc:
+        """What the same-story model compares: the opening (story_model.FEATURES)."""
+        return self.opening or self
 
 
-def prepare(text: str, published_at: datetime | None = None, title: str | None = None) -> Doc:
+def prepare(
+    text: str,
+    published_at: datetime | None = None,
+    title: str | None = None,
+    embedding: np.ndarray | None = None,
+) -> Doc:
     """A text's Doc; `title`, when the text opens with it (pipeline.dedupe.compared), marks
-    where the body's lead starts: a follow-up's reworded headline matches its base's."""
+    where the body's lead starts: a follow-up's reworded headline matches its base's.
+    `embedding`: the vector of the text's opening when it is stored already (its screen's),
+    else computed."""
+    cut = opening_of(text)
+    opening = prepare(cut, published_at, title, embedding) if cut != text else None
     content = content_sentences(text)
     sentence_tokens = [tokens(s) for s in content]  # the text's words, sentence by sentence
     words = [w for found in sentence_tokens for w in found]
@@ -63,6 +85,10 @@ def prepare(text: str, published_at: datetime | None = None, title: str | None =
     vocabulary_weight = sum(weights.values())
     norm = math.sqrt(sum((count * weights[w]) ** 2 for w, count in tf.items()))
     sentence_words = tuple(t for _, t in kept)
+    names = frozenset(
+        w for s in content for w in tokens(" ".join(_NAME.findall(s))) if w in weights
+    )
+    title_words = frozenset(w for w in tokens(title) if w in weights) if title else frozenset()
     return Doc(
         token_count=len(words),
         tf=tf,
@@ -72,12 +98,30 @@ def prepare(text: str, published_at: datetime | None = None, title: str | None =
         sentences=tuple(s for s, _ in kept),
         sentence_words=sentence_words,
         sentence_weights=tuple(weight_of(t, weights) for t in sentence_words),
-        screen=make_screen(words, weights, vocabulary_weight, norm),
+        screen=make_screen(
+            words, weights, vocabulary_weight, norm,
+            _own_embedding(text, embedding) if opening is None else np.empty(0),
+            names, title_words, opening.screen if opening is not None else None,
+        ),  # fmt: skip
         published_at=published_at,
         lead_from=_alignable(title) if title else 0,
-        title_words=frozenset(w for w in tokens(title) if w in weights) if title else frozenset(),
-        names=frozenset(w for s in content for w in tokens(" ".join(_NAME.findall(s)))),
+        title_words=title_words,
+        names=names,
+        opening=opening,
     )
+
+
+def opening_of(text: str) -> str:
+    """The text's first OPENING_CHARACTERS, cut back to the last space."""
+    if len(text) <= OPENING_CHARACTERS:
+        return text
+    cut = text[:OPENING_CHARACTERS]
+    space = cut.rfind(" ")
+    return cut[:space] if space > 0 else cut
+
+
+def _own_embedding(text: str, given: np.ndarray | None) -> np.ndarray:
+    return embed_one(text) if given is None else given
 
 
 def _alignable(text: str) -> int:

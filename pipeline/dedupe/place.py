@@ -129,7 +129,9 @@ class _Batch:
         ]
         missing = [i for i in kept if self.known[i].doc is None]
         for article_id, title, body, published_at in store.stored_texts(cur, missing):
-            doc = article_doc(title, body, published_at)
+            screen = self.known[article_id].screen
+            stored = screen.story_view.embedding if screen is not None else None
+            doc = article_doc(title, body, published_at, stored)
             self.known[article_id].doc = doc
             remember(article_id, self.known[article_id].body_sha256, doc)
         candidates = []

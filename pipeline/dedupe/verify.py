@@ -12,14 +12,18 @@ Every score is kept with the link (article_matches.scores) so that a decision ca
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, MutableMapping
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from pipeline.config import DedupeSettings
+from pipeline.dedupe import story_model
 from pipeline.dedupe.doc import Doc, prepare, weight_of
+from pipeline.dedupe.embedding import similarity as embedding_similarity
 from pipeline.dedupe.screen import may_link
+from pipeline.dedupe.story_model import StoryModel
 
 __all__ = ["DUPLICATE", "SAME_STORY", "Doc", "prepare"]  # Doc and prepare: see doc.py
 
@@ -130,6 +134,14 @@ def title_similarity(a: Doc, b: Doc) -> float:
     return shared / union if union else 0.0
 
 
+def shared_names(a: Doc, b: Doc) -> float:
+    """Rarity-weighted overlap of the names and places of two texts, shared / sqrt(a * b):
+    independent reports of one event name its people and places, whatever else they say.
+    Not the share of the smaller set: one name (a dateline's city) would then count as all."""
+    both = math.sqrt(weight_of(a.names, a.weights) * weight_of(b.names, b.weights))
+    return weight_of(a.names & b.names, a.weights) / both if both else 0.0
+
+
 def cosine(a: Doc, b: Doc) -> float:
     """Cosine of the tf * rarity vectors."""
     if not a.norm or not b.norm:
@@ -153,6 +165,10 @@ def compare(a: Doc, b: Doc) -> Comparison:
     lead_novelty       share of the later text's lead words the earlier never uses (the
                        lesser of the two ways when not a news cycle apart; -1: no lead)
     title_similarity   rarity-weighted Jaccard of the titles' words (-1 when one has none)
+    opening_...        copy_containment, vocabulary and cosine of the two texts' openings
+                       (Doc.story_view: what the same-story model reads)
+    embedding          cosine of the openings' embeddings (meaning, across wording)
+    names              rarity-weighted overlap of the openings' names (shared_names)
     length_ratio       longer / shorter token count
     content_weight     rarity weight of the lighter vocabulary (too little: a generic text)
     days_apart         between publication dates, -1 when a date is unknown
@@ -163,38 +179,57 @@ def compare(a: Doc, b: Doc) -> Comparison:
     if not a.token_count or not b.token_count:
         empty = dict.fromkeys(SCORE_NAMES, 0.0)
         return Comparison({**empty, "days_apart": round(days, 2)})
-    shared = a.tf.keys() & b.tf.keys()
+    light_is_a = a.vocabulary_weight <= b.vocabulary_weight
+    alignment = _align(a, b) if light_is_a else _align(b, a)
+    best = sorted(alignment.passages, reverse=True)[:MAX_SHARED_PASSAGES]
+    whole = _overlap(a, b)
+    opening = whole if a.opening is None and b.opening is None else None
+    scores = {
+        **whole,
+        "alignment": alignment.share,
+        "aligned_sentences": float(alignment.sentences),
+        "lead_novelty": _lead_novelty(a, b),
+        "title_similarity": title_similarity(a, b),
+        "length_ratio": max(a.token_count, b.token_count) / min(a.token_count, b.token_count),
+        "content_weight": min(a.vocabulary_weight, b.vocabulary_weight),
+        "days_apart": days,
+        **_story_signals(a.story_view, b.story_view, opening),
+    }
+    passages = [(x, y) if light_is_a else (y, x) for _, x, y in best]
+    return Comparison({k: round(v, 4) for k, v in scores.items()}, passages)
+
+
+def _overlap(a: Doc, b: Doc) -> dict[str, float]:
+    """copy_containment, vocabulary and cosine (see compare)."""
     lighter = min(a.vocabulary_weight, b.vocabulary_weight)
     # the screen's 3-gram hashes: a set of 3-word tuples made a Doc ~3x larger (memory of the
     # doc cache, pickling from the workers) for the same containment but coincidental
     # collisions among ~1,000 x 1,000 32-bit hashes
     trigrams_a, trigrams_b = a.screen.trigrams, b.screen.trigrams
     smaller_trigrams = min(len(trigrams_a), len(trigrams_b))
-    light_is_a = a.vocabulary_weight <= b.vocabulary_weight
-    alignment = _align(a, b) if light_is_a else _align(b, a)
-    best = sorted(alignment.passages, reverse=True)[:MAX_SHARED_PASSAGES]
-    scores = {
-        "copy_containment": len(np.intersect1d(trigrams_a, trigrams_b, assume_unique=True))
-        / smaller_trigrams
-        if smaller_trigrams
-        else 0.0,
+    shared_trigrams = len(np.intersect1d(trigrams_a, trigrams_b, assume_unique=True))
+    shared = a.tf.keys() & b.tf.keys()
+    return {
+        "copy_containment": shared_trigrams / smaller_trigrams if smaller_trigrams else 0.0,
         "vocabulary": weight_of(shared, a.weights) / lighter if lighter else 0.0,
         "cosine": cosine(a, b),
-        "alignment": alignment.share,
-        "aligned_sentences": float(alignment.sentences),
-        "lead_novelty": _lead_novelty(a, b),
-        "title_similarity": title_similarity(a, b),
-        "length_ratio": max(a.token_count, b.token_count) / min(a.token_count, b.token_count),
-        "content_weight": lighter,
-        "days_apart": days,
     }
-    passages = [(x, y) if light_is_a else (y, x) for _, x, y in best]
-    return Comparison({k: round(v, 4) for k, v in scores.items()}, passages)
+
+
+def _story_signals(a: Doc, b: Doc, overlap: dict[str, float] | None) -> dict[str, float]:
+    """What the same-story model reads of two openings (`overlap`: theirs, when computed)."""
+    overlap = overlap or _overlap(a, b)
+    return {
+        **{f"opening_{name}": value for name, value in overlap.items()},
+        "embedding": embedding_similarity(a.screen.embedding, b.screen.embedding),
+        "names": shared_names(a, b),
+    }
 
 
 SCORE_NAMES = (
     "copy_containment", "vocabulary", "cosine", "alignment", "aligned_sentences",
     "lead_novelty", "title_similarity", "length_ratio", "content_weight", "days_apart",
+    "opening_copy_containment", "opening_vocabulary", "opening_cosine", "embedding", "names",
 )  # fmt: skip
 
 
@@ -202,9 +237,14 @@ SCORE_NAMES = (
 class Decision:
     level: str | None  # DUPLICATE, SAME_STORY or None
     reason: str  # which rule decided, in words, for `newsdedup explain`
+    story_probability: float = -1.0  # the same-story model's; -1 where a rule decided first
 
 
-def classify(scores: dict[str, float], settings: DedupeSettings) -> Decision:
+def classify(
+    scores: dict[str, float], settings: DedupeSettings, model: StoryModel | None = None
+) -> Decision:
+    """Duplicate by rule (a copy, or a rewrite that keeps the other's lead); else same story by
+    the model (story_model.py), or by rule for a follow-up (a rewrite with news of its own)."""
     s, t = scores, settings
     if s["content_weight"] < t.min_content_weight:
         return Decision(
@@ -227,19 +267,17 @@ def classify(scores: dict[str, float], settings: DedupeSettings) -> Decision:
             f"follow-up, same story: {shape}; but {novelty:.0%} of the later lead is new "
             f"(> {t.duplicate_max_lead_novelty:.0%}): it reports news of its own",
         )
-    if s["cosine"] >= t.story_cosine:
-        return Decision(SAME_STORY, f"same story: weighted term cosine {s['cosine']:.2f}")
-    if (
-        s["alignment"] >= t.story_alignment
-        and s["vocabulary"] >= t.story_vocabulary
-        and s["cosine"] >= t.story_min_cosine
-    ):
-        return Decision(
-            SAME_STORY,
-            f"same story: {s['alignment']:.0%} of the lighter text's content is shared "
-            f"facts, {s['vocabulary']:.0%} of its weighted vocabulary",
-        )
-    return Decision(None, "unrelated: no rule reached its threshold")
+    model = model or story_model.shipped()
+    probability = model.probability(s)
+    evidence = (
+        f"story model {model.version}: probability {probability:.2f} (threshold "
+        f"{model.threshold:.2f}; term cosine {s['cosine']:.2f}, embedding "
+        f"{s.get('embedding', 0.0):.2f}, shared names {s.get('names', 0.0):.0%}, shared facts "
+        f"{s['alignment']:.0%})"
+    )
+    if probability >= model.threshold:
+        return Decision(SAME_STORY, f"same story: {evidence}", probability)
+    return Decision(None, f"unrelated: {evidence}", probability)
 
 
 def _duplicate_shape(s: dict[str, float], t: DedupeSettings) -> str | None:
@@ -277,15 +315,19 @@ class Match:
     comparison: Comparison
 
 
-def verify(new: Doc, candidates: dict[int, Doc], settings: DedupeSettings) -> list[Match]:
+def verify(
+    new: Doc, candidates: dict[int, Doc], settings: DedupeSettings, model: StoryModel | None = None
+) -> list[Match]:
     """Every candidate that is a duplicate of, or one story with, the new text; strongest
     first (any duplicate before any same-story link), ties by lower id (older article)."""
     matches = []
     for candidate_id, doc in candidates.items():
-        if not may_link(new.screen, doc.screen, settings):
+        if not may_link(new.screen, doc.screen, settings, model):
             continue  # classify() would say unrelated; skip the sentence alignment
         comparison = compare(new, doc)
-        decision = classify(comparison.scores, settings)
+        decision = classify(comparison.scores, settings, model)
+        if decision.story_probability >= 0:  # kept with the link, for explain and analysts
+            comparison.scores["story_probability"] = round(decision.story_probability, 4)
         if decision.level is not None:
             strength = similarity(comparison.scores)
             matches.append(Match(candidate_id, decision.level, strength, decision.reason,
@@ -317,7 +359,12 @@ class Placement:
         return min(self.story_ids) if self.story_ids else None
 
 
-def place(new: Doc, candidates: list[Candidate], settings: DedupeSettings) -> Placement:
+def place(
+    new: Doc,
+    candidates: list[Candidate],
+    settings: DedupeSettings,
+    model: StoryModel | None = None,
+) -> Placement:
     """Duplicate of the strongest duplicate match's canonical; member of every story it links to.
 
     A canonical never changes: the newcomer joins the existing group even when it would have
@@ -325,7 +372,7 @@ def place(new: Doc, candidates: list[Candidate], settings: DedupeSettings) -> Pl
     when a newcomer links two of them, so that story groups do not depend on arrival order.
     """
     by_id = {c.id: c for c in candidates}
-    links = verify(new, {c.id: c.doc for c in candidates}, settings)
+    links = verify(new, {c.id: c.doc for c in candidates}, settings, model)
     duplicates = [m for m in links if m.level == DUPLICATE]
     canonical = by_id[duplicates[0].candidate_id].canonical_id if duplicates else None
     stories = sorted({by_id[m.candidate_id].story_id for m in links})

@@ -143,11 +143,11 @@ def _seed_paths() -> dict[str, Path]:
 
 
 def test_thresholds_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("NEWSDEDUP_STORY_COSINE", "0.9")
+    monkeypatch.setenv("NEWSDEDUP_STORY_MAX_DAYS", "3.5")
     monkeypatch.setenv("NEWSDEDUP_MAX_CANDIDATES", "7")
     monkeypatch.setenv("NEWSDEDUP_TERMS_BANDS", "64")
     settings = Settings.from_env()
-    assert settings.dedupe.story_cosine == 0.9
+    assert settings.dedupe.story_max_days == 3.5
     assert settings.dedupe.max_candidates == 7 and isinstance(settings.dedupe.max_candidates, int)
     assert settings.fingerprint.terms_bands == 64
 
