@@ -99,10 +99,15 @@ def prepare(
         sentence_words=sentence_words,
         sentence_weights=tuple(weight_of(t, weights) for t in sentence_words),
         screen=make_screen(
-            words, weights, vocabulary_weight, norm,
+            words,
+            weights,
+            vocabulary_weight,
+            norm,
             _own_embedding(text, embedding) if opening is None else np.empty(0),
-            names, title_words, opening.screen if opening is not None else None,
-        ),  # fmt: skip
+            names,
+            title_words,
+            opening.screen if opening is not None else None,
+        ),
         published_at=published_at,
         lead_from=_alignable(title) if title else 0,
         title_words=title_words,

@@ -41,11 +41,13 @@ def embed(texts: list[str]) -> np.ndarray:
         return np.zeros((0, DIMENSIONS), dtype=np.float32)
     vectors = np.asarray(_model().embed(texts, norm=False), dtype=np.float32)
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-    return np.divide(vectors, norms, out=np.zeros_like(vectors), where=norms > 0)
+    unit: np.ndarray = np.divide(vectors, norms, out=np.zeros_like(vectors), where=norms > 0)
+    return unit
 
 
 def embed_one(text: str) -> np.ndarray:
-    return embed([text])[0]
+    vector: np.ndarray = embed([text])[0]
+    return vector
 
 
 def similarity(a: np.ndarray, b: np.ndarray) -> float:

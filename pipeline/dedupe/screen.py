@@ -88,12 +88,17 @@ class Screen:
         )
         offset = _HEADER.size
         arrays = []
-        for dtype, count in (("<u8", n_words), ("<u4", n_words), ("<f4", n_words),
-                             ("u1", n_words), ("<u4", n_trigrams), ("<f2", dimensions)):  # fmt: skip
+        layout = (("<u8", n_words), ("<u4", n_words), ("<f4", n_words), ("u1", n_words),
+                  ("<u4", n_trigrams), ("<f2", dimensions))  # fmt: skip
+        for dtype, count in layout:
             arrays.append(np.frombuffer(data, dtype=dtype, count=count, offset=offset))
             offset += arrays[-1].nbytes
-        opening = cls.from_bytes(data[offset:offset + opening_bytes]) if opening_bytes else None
-        return cls(token_count, vocabulary_weight, norm, *arrays, opening=opening)
+        opening = cls.from_bytes(data[offset : offset + opening_bytes]) if opening_bytes else None
+        words, counts, weights, flags, trigrams, embedding = arrays
+        return cls(
+            token_count, vocabulary_weight, norm, words, counts, weights, flags, trigrams,
+            embedding, opening,
+        )  # fmt: skip
 
 
 # Stored with each screen: screens of another hashing or embedding model are not used (the

@@ -60,7 +60,8 @@ def feature_vector(scores: Mapping[str, float]) -> list[float]:
 
 @dataclass(frozen=True)
 class StoryModel:
-    """A standardised logistic regression: p = sigmoid(intercept + sum(coef * (x - mean) / scale))."""
+    """A standardised logistic regression:
+    p = sigmoid(intercept + sum(coef * (x - mean) / scale))."""
 
     version: str
     features: tuple[str, ...]

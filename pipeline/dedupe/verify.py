@@ -271,9 +271,8 @@ def classify(
     probability = model.probability(s)
     evidence = (
         f"story model {model.version}: probability {probability:.2f} (threshold "
-        f"{model.threshold:.2f}; term cosine {s['cosine']:.2f}, embedding "
-        f"{s.get('embedding', 0.0):.2f}, shared names {s.get('names', 0.0):.0%}, shared facts "
-        f"{s['alignment']:.0%})"
+        f"{model.threshold:.2f}; the openings' term cosine {s.get('opening_cosine', 0.0):.2f}, "
+        f"shared names {s.get('names', 0.0):.2f}, embedding {s.get('embedding', 0.0):.2f})"
     )
     if probability >= model.threshold:
         return Decision(SAME_STORY, f"same story: {evidence}", probability)

@@ -220,7 +220,8 @@ def eval_pairs(path: Path, settings: Settings, limit: int | None = None) -> list
         f"  {run.articles} articles, {len(run.labelled)} labelled pairs "
         f"({positives} same story <= {SAME_STORY_MAX}, {negatives} different "
         f">= {DIFFERENT_STORY_MIN}; {len(run.pairs) - len(run.labelled)} ambiguous pairs ignored)",
-        "  " + run.story.line("same story")
+        "  "
+        + run.story.line("same story")
         + " (in-sample: the shipped story model was fitted on these pairs; the cross-validated "
         "figures are under 'same-story model')",
         f"  LSH candidate recall of same-story pairs: {recalled}/{positives}",

@@ -106,7 +106,8 @@ def fit(sets: Sequence[PairSet], masks: Sequence[np.ndarray] | None = None) -> S
 
 def predict(model: StoryModel, features: np.ndarray) -> np.ndarray:
     logits = model.intercept + ((features - model.mean) / model.scale) @ np.array(model.coef)
-    return 1.0 / (1.0 + np.exp(-logits)) >= model.threshold
+    predicted: np.ndarray = 1.0 / (1.0 + np.exp(-logits)) >= model.threshold
+    return predicted
 
 
 def _f1(gold: np.ndarray, predicted: np.ndarray) -> float:
@@ -194,9 +195,7 @@ def placement_folds(
             folds.append(
                 score_pairs([(run.gold(run.labelled[i]), run.same_story[i]) for i in chosen]).f1
             )
-            merged += sum(
-                run.duplicate[i] and not run.gold(run.labelled[i]) for i in chosen
-            )
+            merged += sum(run.duplicate[i] and not run.gold(run.labelled[i]) for i in chosen)
     return folds, merged
 
 
@@ -239,8 +238,9 @@ def eval_model(
         )
     if write_to is not None:
         figures = {
-            "cross_validated_f1": {n: round(statistics.fmean(v), 4)
-                                   for n, v in validated.folds.items()},  # fmt: skip
+            "cross_validated_f1": {
+                n: round(statistics.fmean(v), 4) for n, v in validated.folds.items()
+            },
             "english_placement_f1": round(statistics.fmean(placed), 4),
         }
         write(fit(sets), write_to, figures)

