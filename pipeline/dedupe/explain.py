@@ -16,6 +16,7 @@ from rich.table import Table
 
 from pipeline import store
 from pipeline.config import DedupeSettings
+from pipeline.dedupe import story_model
 from pipeline.dedupe.compared import article_doc
 from pipeline.dedupe.verify import SCORE_NAMES, Comparison, Decision, classify, compare
 
@@ -135,6 +136,12 @@ def print_explanation(console: Console, exp: Explanation) -> None:
     table.add_column("value", justify="right")
     for name in SCORE_NAMES:
         table.add_row(name, f"{exp.comparison.scores[name]:.4g}")
+    model = story_model.shipped()
+    probability = model.probability(exp.comparison.scores)
+    table.add_row(
+        f"same-story probability ({model.version}, threshold {model.threshold:g})",
+        f"{probability:.4g}",
+    )
     console.print(table)
     if exp.comparison.shared_passages:
         console.print("[bold]Passages the two texts share[/bold] (A ⇄ B):")

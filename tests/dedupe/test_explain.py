@@ -44,7 +44,8 @@ def test_explain_one_story_and_unrelated(
 ) -> None:
     out = _explain(database_url, ids["000"], ids["001"], capsys)
     assert "one story" in out and "both canonical" in out
-    assert "Compared now: same_story" in out
+    assert "Compared now: same_story — same story: story model story-lr-1: probability" in out
+    assert "same-story probability (story-lr-1" in out and "opening_cosine" in out
     out = _explain(database_url, ids["004"], ids["000"], capsys)
     assert "In the database: not grouped" in out
     assert "No direct link is stored between them." in out
