@@ -22,9 +22,9 @@ from pipeline.text.words import tokens
 # Shorter sentences (titles, list items, captions, boilerplate lines) are not aligned: they
 # match by chance.
 MIN_SENTENCE_TOKENS = 8
-# The same-story model reads a text's opening, this many characters at most (cut at a space):
-# the texts of the pairs it is fitted on are cut at 1,000 to 1,200 (median 1,046, with their
-# title). News puts the event first, so the opening is also where two reports of it meet.
+# The same-story model reads a text's opening: its leading sentences, this many characters at
+# most. The texts of the pairs it is fitted on are cut at 1,000 to 1,200 (median 1,046, with
+# their title). News puts the event first, so the opening is also where two reports meet.
 OPENING_CHARACTERS = 1100
 # A capitalised word after a lower-case word or a comma: a name, not a sentence's first word.
 _NAME = re.compile(r"(?<=[a-z,;] )[A-Z][\w'’-]+")
@@ -72,23 +72,67 @@ def prepare(
     """A text's Doc; `title`, when the text opens with it (pipeline.dedupe.compared), marks
     where the body's lead starts: a follow-up's reworded headline matches its base's.
     `embedding`: the vector of the text's opening when it is stored already (its screen's),
-    else computed."""
-    cut = opening_of(text)
-    opening = prepare(cut, published_at, title, embedding) if cut != text else None
+    else computed (of embedding_text)."""
     content = content_sentences(text)
-    sentence_tokens = [tokens(s) for s in content]  # the text's words, sentence by sentence
-    words = [w for found in sentence_tokens for w in found]
+    found = _Sentences(
+        content,
+        [tokens(s) for s in content],  # the text's words, sentence by sentence
+        [tokens(" ".join(_NAME.findall(s))) for s in content],
+    )
+    title_tokens = tokens(title) if title else []
+    lead_from = _alignable(title) if title else 0
+    size = _opening_size(content)
+    if size == len(content):
+        vector = embed_one(" ".join(content)) if embedding is None else embedding
+        return _doc(found, published_at, title_tokens, lead_from, vector, None)
+    leading = _Sentences(content[:size], found.tokens[:size], found.names[:size])
+    vector = embed_one(" ".join(leading.text)) if embedding is None else embedding
+    opening = _doc(leading, published_at, title_tokens, lead_from, vector, None)
+    return _doc(found, published_at, title_tokens, lead_from, np.empty(0), opening)
+
+
+def embedding_text(text: str) -> str:
+    """What prepare embeds of a text: its opening's sentences."""
+    content = content_sentences(text)
+    return " ".join(content[: _opening_size(content)])
+
+
+@dataclass(frozen=True)
+class _Sentences:
+    text: list[str]
+    tokens: list[list[str]]
+    names: list[list[str]]  # the words of each sentence's names
+
+
+def _opening_size(content: list[str]) -> int:
+    """How many leading sentences make the opening: as many as fit in OPENING_CHARACTERS
+    (joined by a space), at least one."""
+    length = 0
+    for i, sentence in enumerate(content):
+        length += len(sentence) + (1 if i else 0)
+        if length > OPENING_CHARACTERS:
+            return max(i, 1)
+    return len(content)
+
+
+def _doc(
+    found: _Sentences,
+    published_at: datetime | None,
+    title_tokens: list[str],
+    lead_from: int,
+    embedding: np.ndarray,
+    opening: Doc | None,
+) -> Doc:
+    words = [w for sentence in found.tokens for w in sentence]
     tf = Counter(words)
-    kept = [(s, frozenset(t)) for s, t in zip(content, sentence_tokens, strict=True)]
+    kept = [(s, frozenset(t)) for s, t in zip(found.text, found.tokens, strict=True)]
     kept = [(s, t) for s, t in kept if len(t) >= MIN_SENTENCE_TOKENS]
     weights = word_weights(tf)
     vocabulary_weight = sum(weights.values())
     norm = math.sqrt(sum((count * weights[w]) ** 2 for w, count in tf.items()))
     sentence_words = tuple(t for _, t in kept)
-    names = frozenset(
-        w for s in content for w in tokens(" ".join(_NAME.findall(s))) if w in weights
-    )
-    title_words = frozenset(w for w in tokens(title) if w in weights) if title else frozenset()
+    names = frozenset(w for sentence in found.names for w in sentence if w in weights)
+    title_words = frozenset(w for w in title_tokens if w in weights)
     return Doc(
         token_count=len(words),
         tf=tf,
@@ -103,30 +147,17 @@ def prepare(
             weights,
             vocabulary_weight,
             norm,
-            _own_embedding(text, embedding) if opening is None else np.empty(0),
+            embedding,
             names,
             title_words,
             opening.screen if opening is not None else None,
         ),
         published_at=published_at,
-        lead_from=_alignable(title) if title else 0,
+        lead_from=lead_from,
         title_words=title_words,
         names=names,
         opening=opening,
     )
-
-
-def opening_of(text: str) -> str:
-    """The text's first OPENING_CHARACTERS, cut back to the last space."""
-    if len(text) <= OPENING_CHARACTERS:
-        return text
-    cut = text[:OPENING_CHARACTERS]
-    space = cut.rfind(" ")
-    return cut[:space] if space > 0 else cut
-
-
-def _own_embedding(text: str, given: np.ndarray | None) -> np.ndarray:
-    return embed_one(text) if given is None else given
 
 
 def _alignable(text: str) -> int:

@@ -11,6 +11,7 @@ rest of dedupe together.
 
 from __future__ import annotations
 
+import os
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,9 @@ DIMENSIONS = 256
 
 @cache
 def _model() -> Any:
+    # One text at a time, in processes of their own: the tokenizer's thread pool would only
+    # compete with the ingest workers (and it warns after a fork).
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     import wordllama
 
     # The default load() looks for a tokenizer folder that the wheel does not have and then

@@ -22,6 +22,7 @@ import numpy as np
 
 from pipeline.config import Settings
 from pipeline.dedupe.compared import dedupe_text
+from pipeline.dedupe.doc import embedding_text
 from pipeline.dedupe.embedding import embed
 from pipeline.dedupe.story_model import FEATURE_NAMES, StoryModel, feature_vector
 from pipeline.dedupe.verify import Doc, compare, prepare
@@ -70,7 +71,7 @@ def _docs(texts: dict[str, str]) -> dict[str, Doc]:
     batch, which is several times faster than one text at a time."""
     split = {d: t.partition("\n") for d, t in texts.items()}
     compared = {d: dedupe_text(title, body) for d, (title, _, body) in split.items()}
-    vectors = embed(list(compared.values()))
+    vectors = embed([embedding_text(text) for text in compared.values()])
     return {
         d: prepare(text, None, split[d][0], vector)
         for (d, text), vector in zip(compared.items(), vectors, strict=True)

@@ -14,7 +14,7 @@ import pytest
 
 from pipeline.config import DedupeSettings, Settings
 from pipeline.dedupe import story_model
-from pipeline.dedupe.doc import OPENING_CHARACTERS, opening_of
+from pipeline.dedupe.doc import OPENING_CHARACTERS, embedding_text
 from pipeline.dedupe.screen import Screen, may_link
 from pipeline.dedupe.story_model import FEATURE_NAMES, StoryModel
 from pipeline.dedupe.verify import SAME_STORY, classify, compare, prepare
@@ -149,7 +149,8 @@ def test_the_model_reads_the_opening_of_a_long_text() -> None:
         f"Sentence {i} about the Hudson valley harvest and its growers." for i in range(200)
     )
     doc = prepare(body)
-    assert doc.opening is not None and len(opening_of(body)) <= OPENING_CHARACTERS
+    assert doc.opening is not None and len(embedding_text(body)) <= OPENING_CHARACTERS
+    assert doc.opening.sentences == doc.sentences[: len(doc.opening.sentences)]
     assert doc.story_view.token_count < doc.token_count
     # the opening's screen, and its embedding, are stored with the text's screen
     stored = Screen.from_bytes(doc.screen.to_bytes())
