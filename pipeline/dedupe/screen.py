@@ -2,12 +2,14 @@
 
 Most LSH candidates of an article are unrelated: they share a name or two. Verification's full
 comparison (pipeline/dedupe/verify.py, compare) aligns sentences and needs each text prepared
-from its body, which costs more than finding the candidate did. Every rule that links a pair
-needs word 3-gram containment, weighted vocabulary or cosine above a threshold, so a pair below
-all three is unrelated whatever else it shares. A Screen holds what those three scores need, as
-sorted hash arrays: it is kept with every stored article (table article_screens), so that a
-stored candidate's body is read and prepared only when the screen passes, and the cost of an
-article does not grow with how often its names recur in the corpus.
+from its body, which costs more than finding the candidate did. The duplicate rules need word
+3-gram containment or weighted vocabulary above a threshold, and the same-story model
+(story_model.py) reads only signals of the two openings that need no sentence alignment: term
+cosine, vocabulary, 3-gram containment, shared names, title words and the embedding. A Screen
+holds all of that, for the text and for its opening, as sorted hash arrays: it is kept with
+every stored article (table article_screens), so that a stored candidate's body is read and
+prepared only when the screen passes, and the cost of an article does not grow with how often
+its names recur in the corpus.
 
 The screen may let through a pair that then turns out unrelated, never the other way round:
 hashes can only add coincidental shared words, and thresholds are compared with a margin for
