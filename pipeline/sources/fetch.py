@@ -1,10 +1,11 @@
 """Polite HTTP fetching: what a well-behaved crawler does before the bytes become a RawInput.
 
-robots.txt is obeyed (RFC 9309: a 4xx robots.txt allows everything, an unreachable one forbids
-everything for now), every request says who we are, one host is asked at most once per
-`min_interval` (or its Crawl-delay), 429 and 5xx are retried with backoff, ETag/Last-Modified
-make re-polls cheap, bodies are capped, content types checked and redirects followed up to a
-limit. Standard library only (http.client), so nothing hides a redirect or a retry from us.
+robots.txt is obeyed (RFC 9309, pipeline/sources/robots.py: a 4xx robots.txt allows
+everything, an unreachable one forbids everything for now), every request says who we are, one
+host is asked at most once per `min_interval` (or its Crawl-delay), 429 and 5xx are retried with
+backoff, ETag/Last-Modified make re-polls cheap, bodies are capped, content types checked and
+redirects followed up to a limit. The standard library's http.client, so that nothing hides a
+redirect or a retry from us.
 
 Server-side request forgery: a feed or a redirect may point at 127.0.0.1, 10.x, 169.254.169.254
 (cloud metadata) or an internal name. Every hop's host is resolved and refused unless all its
@@ -24,7 +25,6 @@ import re
 import socket
 import ssl
 import time
-import urllib.robotparser
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from email.message import Message
@@ -36,6 +36,7 @@ from courlan import normalize_url
 from pipeline.config import FetchSettings
 from pipeline.models import InputError
 from pipeline.sources.files import decompress_gzip
+from pipeline.sources.robots import RobotsRules
 from pipeline.text.characters import valid_text
 
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
@@ -210,7 +211,7 @@ def _pinned(addresses: Sequence[str]) -> Callable[..., socket.socket]:
 
 @dataclass
 class _Robots:
-    parser: urllib.robotparser.RobotFileParser | None  # None: robots.txt unreachable
+    rules: RobotsRules | None  # None: robots.txt unreachable
     detail: str = ""
 
 
@@ -285,16 +286,16 @@ class Fetcher:
         robots = self._robots.get(origin)
         if robots is None:
             robots = self._robots[origin] = self._load_robots(origin)
-        if robots.parser is None:
+        if robots.rules is None:
             raise FetchError("robots_unavailable", robots.detail, retryable=True)
-        if not robots.parser.can_fetch(self.settings.user_agent, url):
+        if not robots.rules.allows(url):
             raise FetchError(
                 "robots_disallowed", f"{origin}/robots.txt forbids {url}", retryable=False
             )
 
     def _load_robots(self, origin: str) -> _Robots:
-        parser = urllib.robotparser.RobotFileParser(f"{origin}/robots.txt")
         url = f"{origin}/robots.txt"
+        agent = self.settings.user_agent
         try:
             for _hop in range(self.settings.max_redirects + 1):
                 status, headers, body = self._request(url, None)
@@ -305,16 +306,15 @@ class Fetcher:
         except FetchError as exc:
             return _Robots(None, f"robots.txt of {origin}: {exc}")
         if status == 200:
-            parser.parse(body.decode("utf-8", errors="replace").splitlines())
+            rules = RobotsRules(body.decode("utf-8", errors="replace"), agent)
         elif 400 <= status < 500:
-            parser.parse([])  # RFC 9309 2.3.1.3: no robots.txt, no rules
+            rules = RobotsRules.allow_all(agent)  # RFC 9309 2.3.1.3: no robots.txt, no rules
         else:
             return _Robots(None, f"robots.txt of {origin} answered {status}")
-        delay = parser.crawl_delay(self.settings.user_agent)
-        if delay is not None:
+        if rules.crawl_delay is not None:
             host = urlsplit(origin).netloc
-            self._interval[host] = min(float(delay), self.settings.max_backoff)
-        return _Robots(parser)
+            self._interval[host] = min(rules.crawl_delay, self.settings.max_backoff)
+        return _Robots(rules)
 
     # --- one URL, with pacing and retries ---------------------------------------------------
 
