@@ -10,13 +10,14 @@ import sys
 import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from importlib import metadata
 from pathlib import Path
 
 import psycopg2
 from rich.console import Console
 
 from pipeline import store
-from pipeline.config import PROJECT_ROOT, Settings, file_settle_seconds
+from pipeline.config import PROJECT_ROOT, ConfigError, Settings, file_settle_seconds
 from pipeline.dedupe import explain
 from pipeline.ingest.batch import ingest_files
 from pipeline.models import Rejection
@@ -105,7 +106,12 @@ def _fail_run(conn: store.Connection, url: str, run_id: int, error: str) -> None
 
 def _utc_date(value: str) -> datetime:
     """A --since/--until value: an ISO date or date-time, UTC unless it says otherwise."""
-    when = datetime.fromisoformat(value)
+    try:
+        when = datetime.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a date such as 2026-12-01 or 2026-12-01T06:00, not {value!r}"
+        ) from None
     return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
@@ -328,6 +334,9 @@ def build_parser() -> argparse.ArgumentParser:
     db.add_argument("--database-url", help=db_url_help)
     db.set_defaults(handler=cmd_db)
 
+    parser.add_argument(
+        "--version", action="version", version=f"%(prog)s {metadata.version('newsdedup')}"
+    )
     return parser
 
 
@@ -340,8 +349,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     # Wide enough for the summary tables when output goes to a file or CI log.
     console = Console(width=None if sys.stdout.isatty() else 160)
     handler = args.handler
-    result: int = handler(args, console)
+    try:
+        result: int = handler(args, console)
+    except ConfigError as exc:
+        return _fail(str(exc))
+    except psycopg2.ProgrammingError as exc:  # a DSN libpq cannot read
+        return _fail(f"bad database URL: {_first_line(exc)}")
+    except psycopg2.OperationalError as exc:  # refused, unreachable, unknown database, auth
+        return _fail(f"cannot connect to the database: {_first_line(exc)}")
     return result
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+
+
+def _fail(message: str) -> int:
+    """An expected failure: one line on stderr, exit status 2 (no traceback)."""
+    print(f"newsdedup: error: {message}", file=sys.stderr)
+    return 2
 
 
 if __name__ == "__main__":

@@ -31,24 +31,33 @@ def env_str(name: str) -> str | None:
     return os.environ.get(name) or None
 
 
-def env_int(name: str, default: int) -> int:
+def env_int(name: str, default: int, minimum: int = 0) -> int:
+    """A whole-number setting; every one is a count, a size or a seed, so `minimum` is at
+    least 0 (1 for what must not be empty)."""
     value = os.environ.get(name)
     if not value:
         return default
     try:
-        return int(value)
+        number = int(value)
     except ValueError:
         raise ConfigError(f"{name} must be a whole number, not {value!r}") from None
+    if number < minimum:
+        raise ConfigError(f"{name} must be {minimum} or more, not {value!r}")
+    return number
 
 
-def env_float(name: str, default: float) -> float:
+def env_float(name: str, default: float, minimum: float = 0.0) -> float:
+    """A number setting (a threshold or seconds): `minimum` or more, never NaN."""
     value = os.environ.get(name)
     if not value:
         return default
     try:
-        return float(value)
+        number = float(value)
     except ValueError:
         raise ConfigError(f"{name} must be a number, not {value!r}") from None
+    if not number >= minimum:  # also NaN
+        raise ConfigError(f"{name} must be {minimum:g} or more, not {value!r}")
+    return number
 
 
 def data_dir() -> Path:
@@ -94,7 +103,7 @@ def deadline_minutes() -> float:
 
 def _fields_from_env(defaults: Any, prefix: str) -> dict[str, Any]:
     """Each field of a settings dataclass from PREFIX<FIELD NAME>, else its default; a whole
-    number field takes the whole part of what is given."""
+    number field takes the whole part of what is given; none may be negative (env_float)."""
     values: dict[str, Any] = {}
     for name in defaults.__dataclass_fields__:
         default = getattr(defaults, name)
@@ -123,13 +132,13 @@ class FingerprintSettings:
     @classmethod
     def from_env(cls) -> FingerprintSettings:
         return cls(
-            num_perm=env_int("NEWSDEDUP_NUM_PERM", cls.num_perm),
-            shingle_size=env_int("NEWSDEDUP_SHINGLE_SIZE", cls.shingle_size),
-            words_bands=env_int("NEWSDEDUP_WORDS_BANDS", cls.words_bands),
-            words_rows=env_int("NEWSDEDUP_WORDS_ROWS", cls.words_rows),
-            terms_num_perm=env_int("NEWSDEDUP_TERMS_NUM_PERM", cls.terms_num_perm),
-            terms_bands=env_int("NEWSDEDUP_TERMS_BANDS", cls.terms_bands),
-            terms_rows=env_int("NEWSDEDUP_TERMS_ROWS", cls.terms_rows),
+            num_perm=env_int("NEWSDEDUP_NUM_PERM", cls.num_perm, minimum=1),
+            shingle_size=env_int("NEWSDEDUP_SHINGLE_SIZE", cls.shingle_size, minimum=1),
+            words_bands=env_int("NEWSDEDUP_WORDS_BANDS", cls.words_bands, minimum=1),
+            words_rows=env_int("NEWSDEDUP_WORDS_ROWS", cls.words_rows, minimum=1),
+            terms_num_perm=env_int("NEWSDEDUP_TERMS_NUM_PERM", cls.terms_num_perm, minimum=1),
+            terms_bands=env_int("NEWSDEDUP_TERMS_BANDS", cls.terms_bands, minimum=1),
+            terms_rows=env_int("NEWSDEDUP_TERMS_ROWS", cls.terms_rows, minimum=1),
             rare_weight=env_float("NEWSDEDUP_RARE_WEIGHT", cls.rare_weight),
         )
 
@@ -247,11 +256,13 @@ class Settings:
     @classmethod
     def from_env(cls) -> Settings:
         return cls(
-            max_input_bytes=env_int("NEWSDEDUP_MAX_INPUT_BYTES", cls.max_input_bytes),
-            batch_size=env_int("NEWSDEDUP_BATCH_SIZE", cls.batch_size),
+            max_input_bytes=env_int("NEWSDEDUP_MAX_INPUT_BYTES", cls.max_input_bytes, minimum=1),
+            batch_size=env_int("NEWSDEDUP_BATCH_SIZE", cls.batch_size, minimum=1),
             item_timeout=env_float("NEWSDEDUP_ITEM_TIMEOUT", cls.item_timeout),
             site_boilerplate_min_articles=env_int(
-                "NEWSDEDUP_SITE_BOILERPLATE_MIN_ARTICLES", cls.site_boilerplate_min_articles
+                "NEWSDEDUP_SITE_BOILERPLATE_MIN_ARTICLES",
+                cls.site_boilerplate_min_articles,
+                minimum=1,
             ),
             fingerprint=FingerprintSettings.from_env(),
             dedupe=DedupeSettings.from_env(),
@@ -261,8 +272,10 @@ class Settings:
                 min_interval=env_float("NEWSDEDUP_FETCH_MIN_INTERVAL", FetchSettings.min_interval),
                 max_retries=env_int("NEWSDEDUP_FETCH_MAX_RETRIES", FetchSettings.max_retries),
                 max_body_bytes=env_int(
-                    "NEWSDEDUP_FETCH_MAX_BODY_BYTES", FetchSettings.max_body_bytes
+                    "NEWSDEDUP_FETCH_MAX_BODY_BYTES", FetchSettings.max_body_bytes, minimum=1
                 ),
-                max_attempts=env_int("NEWSDEDUP_FETCH_MAX_ATTEMPTS", FetchSettings.max_attempts),
+                max_attempts=env_int(
+                    "NEWSDEDUP_FETCH_MAX_ATTEMPTS", FetchSettings.max_attempts, minimum=1
+                ),
             ),
         )

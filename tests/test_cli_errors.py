@@ -1,0 +1,68 @@
+"""Expected failures of the command line: one line on stderr naming the cause, a non-zero exit,
+no traceback."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pipeline.cli import main
+
+
+def _one_line_error(capsys: pytest.CaptureFixture[str]) -> str:
+    err = capsys.readouterr().err.strip()
+    assert "Traceback" not in err
+    lines = err.splitlines()
+    assert len(lines) == 1, err
+    return lines[0]
+
+
+def test_an_unreachable_database_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["summary", "--database-url", "postgresql://127.0.0.1:1/x"]) == 2
+    line = _one_line_error(capsys)
+    assert line.startswith("newsdedup: error: cannot connect to the database:")
+    assert "Connection refused" in line
+
+
+def test_a_bad_database_url_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["summary", "--database-url", "not a dsn"]) == 2
+    assert _one_line_error(capsys).startswith("newsdedup: error: bad database URL: invalid dsn")
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "expected"),
+    [
+        ("NEWSDEDUP_BATCH_SIZE", "abc", "NEWSDEDUP_BATCH_SIZE must be a whole number, not 'abc'"),
+        ("NEWSDEDUP_NUM_PERM", "-5", "NEWSDEDUP_NUM_PERM must be 1 or more, not '-5'"),
+        ("NEWSDEDUP_COPY_CONTAINMENT", "nan", "NEWSDEDUP_COPY_CONTAINMENT must be 0 or more"),
+        ("NEWSDEDUP_FETCH_TIMEOUT", "-1", "NEWSDEDUP_FETCH_TIMEOUT must be 0 or more"),
+    ],
+)
+def test_a_bad_setting_names_its_variable(
+    variable: str,
+    value: str,
+    expected: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv(variable, value)
+    assert main(["ingest", str(tmp_path)]) == 2
+    assert expected in _one_line_error(capsys)
+
+
+def test_a_bad_date_says_what_is_expected(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(["ingest", "--since", "yesterday", "x.warc.gz"])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert "argument --since: expected a date such as 2026-12-01" in err
+    assert "'yesterday'" in err and "_utc_date" not in err
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(["--version"])
+    assert exit_.value.code == 0
+    assert capsys.readouterr().out.strip() == "newsdedup 0.1.0"
