@@ -82,11 +82,10 @@ def prepare(
     title_tokens = tokens(title) if title else []
     lead_from = _alignable(title) if title else 0
     size = _opening_size(content)
-    if size == len(content):
-        vector = embed_one(" ".join(content)) if embedding is None else embedding
-        return _doc(found, published_at, title_tokens, lead_from, vector, None)
     leading = _Sentences(content[:size], found.tokens[:size], found.names[:size])
     vector = embed_one(" ".join(leading.text)) if embedding is None else embedding
+    if size == len(content):  # the text is its own opening
+        return _doc(found, published_at, title_tokens, lead_from, vector, None)
     opening = _doc(leading, published_at, title_tokens, lead_from, vector, None)
     return _doc(found, published_at, title_tokens, lead_from, np.empty(0), opening)
 

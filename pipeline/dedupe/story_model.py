@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -80,7 +80,7 @@ class StoryModel:
                 "(newsdedup eval dedupe --fit)"
             )
 
-    def logit(self, features: list[float]) -> float:
+    def logit(self, features: Sequence[float]) -> float:
         return self.intercept + sum(
             c * (x - m) / s
             for c, x, m, s in zip(self.coef, features, self.mean, self.scale, strict=True)
@@ -88,6 +88,10 @@ class StoryModel:
 
     def probability(self, scores: Mapping[str, float]) -> float:
         return _sigmoid(self.logit(feature_vector(scores)))
+
+    def links(self, features: Sequence[float]) -> bool:
+        """Same story, for a feature vector (FEATURE_NAMES in order)."""
+        return _sigmoid(self.logit(features)) >= self.threshold
 
     def coefficient(self, feature: str) -> float:
         return self.coef[self.features.index(feature)]

@@ -106,9 +106,8 @@ def fit(sets: Sequence[PairSet], masks: Sequence[np.ndarray] | None = None) -> S
 
 
 def predict(model: StoryModel, features: np.ndarray) -> np.ndarray:
-    logits = model.intercept + ((features - model.mean) / model.scale) @ np.array(model.coef)
-    predicted: np.ndarray = 1.0 / (1.0 + np.exp(-logits)) >= model.threshold
-    return predicted
+    """The model's decision for each row, as classify() takes it (StoryModel.links)."""
+    return np.array([model.links(row) for row in features.tolist()], dtype=bool)
 
 
 def _f1(gold: np.ndarray, predicted: np.ndarray) -> float:
