@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import json
 import logging
 import shutil
 import sys
@@ -30,6 +31,8 @@ log = logging.getLogger(__name__)
 # The shared development data sets, next to the repository (../shared/datasets).
 DATASETS = PROJECT_ROOT.parent / "shared" / "datasets"
 
+PIPED_WIDTH = 10_000
+
 
 def _connect(url: str | None) -> store.Connection:
     conn = database.connect(database.resolve_database_url(url))
@@ -40,6 +43,7 @@ def _connect(url: str | None) -> store.Connection:
 def cmd_ingest(args: argparse.Namespace, console: Console) -> int:
     from pipeline.ingest.backfill import ingest_warcs
     from pipeline.ingest.crawl import process_pages
+    from pipeline.ingest.progress import counted_inputs
     from pipeline.sources.fetch import FetchError, canonical_url
     from pipeline.sources.warc import is_warc
 
@@ -70,11 +74,14 @@ def cmd_ingest(args: argparse.Namespace, console: Console) -> int:
     store.apply_migrations(conn)
     run_id = store.start_run(conn, "cli")
     try:
-        ingest_files(conn, run_id, files, settings)
+        if files:
+            with counted_inputs(console, "files", len(files)) as on_batch:
+                ingest_files(conn, run_id, files, settings, on_batch)
         if warcs:
             ingest_warcs(conn, run_id, warcs, settings, console, since=args.since, until=args.until)
         if urls:
-            process_pages(conn, run_id, "cli", urls, settings)
+            with counted_inputs(console, "pages", len(urls)) as on_batch:
+                process_pages(conn, run_id, "cli", urls, settings, on_batch=on_batch)
     except store.StaleFingerprints as exc:
         _fail_run(conn, url, run_id, str(exc))
         console.print(f"[red]error:[/red] {exc}")
@@ -83,7 +90,11 @@ def cmd_ingest(args: argparse.Namespace, console: Console) -> int:
         _fail_run(conn, url, run_id, f"{type(exc).__name__}: {exc}")
         raise
     counts = store.finish_run(conn, run_id)
-    report.print_run(console, run_id, counts)
+    report.print_run(console, run_id, counts, store.run_rejections(conn, run_id))
+    if counts.loaded + counts.revised + counts.unchanged == 0:
+        # Nothing is in the database that was not before: a script must be able to tell.
+        print("newsdedup: nothing loaded", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -115,9 +126,29 @@ def _utc_date(value: str) -> datetime:
     return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
+def _positive(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of 1 or more, not {value!r}")
+    return number
+
+
 def cmd_summary(args: argparse.Namespace, console: Console) -> int:
     conn = _connect(args.database_url)
     report.print_summary(console, report.summarise(conn, args.limit))
+    return 0
+
+
+def cmd_search(args: argparse.Namespace, console: Console) -> int:
+    conn = _connect(args.database_url)
+    hits = report.search(conn, args.query, since=args.since, outlet=args.outlet, limit=args.limit)
+    if args.json:
+        print(json.dumps(hits, default=lambda value: value.isoformat(), ensure_ascii=False))
+    else:
+        report.print_search(console, args.query, hits)
     return 0
 
 
@@ -264,8 +295,21 @@ def build_parser() -> argparse.ArgumentParser:
 
     summary = sub.add_parser("summary", help="print canonical articles, duplicates, rejects")
     summary.add_argument("--database-url", help=db_url_help)
-    summary.add_argument("--limit", type=int, default=50)
+    summary.add_argument("--limit", type=_positive, default=50)
     summary.set_defaults(handler=cmd_summary)
+
+    search = sub.add_parser(
+        "search", help="ranked full-text search of the canonical articles (title and body)"
+    )
+    search.add_argument(
+        "query", help='words, "a phrase", or, -word (as a web search engine reads them)'
+    )
+    search.add_argument("--since", type=_utc_date, help="only articles published from this date")
+    search.add_argument("--outlet", help="only articles of this outlet (exact name)")
+    search.add_argument("--limit", type=_positive, default=20, help="at most N articles (20)")
+    search.add_argument("--json", action="store_true", help="one JSON array, for scripts")
+    search.add_argument("--database-url", help=db_url_help)
+    search.set_defaults(handler=cmd_search)
 
     explain_cmd = sub.add_parser(
         "explain", help="why two articles are or are not duplicates or one story"
@@ -346,15 +390,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    # Wide enough for the summary tables when output goes to a file or CI log.
-    console = Console(width=None if sys.stdout.isatty() else 160)
+    # Piped into a file or another program, lines are as long as their content: a table is
+    # never cut to a terminal's width that is not there.
+    console = Console(width=None if sys.stdout.isatty() else PIPED_WIDTH)
     handler = args.handler
     try:
         result: int = handler(args, console)
-    except ConfigError as exc:
+    except ConfigError as exc:  # a setting, or a database URL libpq cannot read
         return _fail(str(exc))
-    except psycopg2.ProgrammingError as exc:  # a DSN libpq cannot read
-        return _fail(f"bad database URL: {_first_line(exc)}")
     except psycopg2.OperationalError as exc:  # refused, unreachable, unknown database, auth
         return _fail(f"cannot connect to the database: {_first_line(exc)}")
     return result

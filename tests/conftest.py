@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import tempfile
 import uuid
@@ -89,3 +90,21 @@ def query(
 def site() -> Iterator[LocalSite]:
     """An HTTP server on 127.0.0.1 whose routes a test sets (tests/support/http_server.py)."""
     yield from serve()
+
+
+@pytest.fixture
+def analyst(pg_server: str, database_url: str, db: store.Connection) -> Iterator[store.Connection]:
+    """A connection as a real LOGIN role that is a member of newsdedup_analyst."""
+    name = f"alice_{uuid.uuid4().hex[:8]}"
+    admin = psycopg2.connect(pg_server)
+    admin.autocommit = True
+    with admin.cursor() as cur:
+        cur.execute(f'CREATE ROLE "{name}" LOGIN IN ROLE newsdedup_analyst')
+    url = re.sub(r"//[^@/]*@", f"//{name}@", database_url)
+    assert name in url
+    conn = psycopg2.connect(url)
+    yield conn
+    conn.close()
+    with admin.cursor() as cur:
+        cur.execute(f'DROP ROLE "{name}"')
+    admin.close()

@@ -3,11 +3,14 @@ no traceback."""
 
 from __future__ import annotations
 
+import os
+import time
 from pathlib import Path
 
 import pytest
 
 from pipeline.cli import main
+from tests.conftest import SAMPLES
 
 
 def _one_line_error(capsys: pytest.CaptureFixture[str]) -> str:
@@ -66,3 +69,31 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
         main(["--version"])
     assert exit_.value.code == 0
     assert capsys.readouterr().out.strip() == "newsdedup 0.1.0"
+
+
+def test_ingest_that_loads_nothing_names_the_reasons_and_fails(
+    database_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for name in ("a.html", "b.html", "c.html", "d.html"):
+        (tmp_path / name).write_text("<html><body><nav>Home</nav></body></html>")
+    old = time.time() - 60  # settled: not "being written"
+    for path in tmp_path.iterdir():
+        os.utime(path, (old, old))
+    assert main(["ingest", "--database-url", database_url, str(tmp_path)]) == 1
+    captured = capsys.readouterr()
+    assert captured.err.strip() == "newsdedup: nothing loaded"
+    reasons = [line for line in captured.out.splitlines() if "rejected as" in line]
+    assert len(reasons) == 1 and ": 4 (" in reasons[0] and "and 1 more" in reasons[0]
+    assert reasons[0].count("file://") == 3
+
+
+def test_summary_piped_is_not_cut(database_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["ingest", "--database-url", database_url, str(SAMPLES)]) == 0
+    capsys.readouterr()
+    assert main(["summary", "--database-url", database_url]) == 0
+    out = capsys.readouterr().out
+    title = (
+        "Russia withdraws equipment from Syrian bases, but will not abandon them, "
+        "in new deal talks with HTS"
+    )
+    assert title in out and "…" not in out

@@ -7,7 +7,6 @@ import ast
 import re
 import subprocess
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg2
@@ -164,25 +163,6 @@ def test_the_scan_catches_spliced_sql() -> None:
 # --- the analyst role ---------------------------------------------------------------------
 
 
-@pytest.fixture
-def analyst(pg_server: str, database_url: str, db: Connection) -> Iterator[Connection]:
-    """A connection as a real LOGIN role that is a member of newsdedup_analyst."""
-    name = f"alice_{uuid.uuid4().hex[:8]}"
-    admin = psycopg2.connect(pg_server)
-    admin.autocommit = True
-    with admin.cursor() as cur:
-        cur.execute(f'CREATE ROLE "{name}" LOGIN IN ROLE newsdedup_analyst')
-    url = re.sub(r"//[^@/]*@", f"//{name}@", database_url)
-    assert name in url
-    conn = psycopg2.connect(url)
-    yield conn
-    conn.close()
-    with admin.cursor() as cur:
-        cur.execute(f'DROP ROLE "{name}"')
-    admin.close()
-
-
-ANALYST_VIEWS = ("canonical_articles", "article_duplicates", "story_clusters", "site_boilerplate")
 OPERATIONAL = (
     "articles", "ingest_runs", "rejected_inputs", "article_matches", "article_removals",
     "article_fingerprints", "lsh_buckets", "site_lines", "source_items", "http_validators",

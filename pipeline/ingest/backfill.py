@@ -23,6 +23,7 @@ from rich.progress import (
 
 from pipeline.config import Settings
 from pipeline.ingest.crawl import process_warcs
+from pipeline.ingest.progress import tally
 from pipeline.store import Connection, RunCounts
 
 
@@ -53,11 +54,7 @@ def ingest_warcs(
 
             def on_batch(counts: RunCounts, task_id: TaskID = task) -> None:
                 total.add(counts)
-                progress.update(
-                    task_id,
-                    tally=f"loaded {total.loaded}, merged {total.merged}, "
-                    f"rejected {total.rejected}",
-                )
+                progress.update(task_id, tally=tally(total))
 
             def on_progress(advance: int, task_id: TaskID = task) -> None:
                 progress.advance(task_id, advance)

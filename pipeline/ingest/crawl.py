@@ -215,12 +215,16 @@ def process_pages(
     settings: Settings,
     fetcher: Fetcher | None = None,
     outlet: str | None = None,
+    on_batch: Callable[[RunCounts], None] | None = None,
 ) -> RunCounts:
     fetcher = fetcher or Fetcher(settings.fetch)
     total = RunCounts()
     for start in range(0, len(urls), settings.batch_size):
         batch = urls[start : start + settings.batch_size]
-        total.add(_process_page_batch(conn, run_id, source_name, batch, settings, fetcher, outlet))
+        counts = _process_page_batch(conn, run_id, source_name, batch, settings, fetcher, outlet)
+        total.add(counts)
+        if on_batch is not None:
+            on_batch(counts)
     return total
 
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
-from pipeline.store import Connection, RunCounts, query_rows
+from pipeline.store import Connection, RejectionTally, RunCounts, query_rows
 
 
 @dataclass
@@ -23,7 +25,7 @@ def summarise(conn: Connection, limit: int = 50) -> DatabaseSummary:
     return DatabaseSummary(
         canonical=query_rows(
             conn,
-            """SELECT id, left(title, 70) AS title, published_at::date AS published,
+            """SELECT id, title, published_at::date AS published,
                       array_to_string(authors, ', ') AS authors, language, outlet,
                       duplicate_count AS dups, story_id AS story,
                       regexp_replace(source_uri, '^.*/', '') AS source
@@ -33,8 +35,8 @@ def summarise(conn: Connection, limit: int = 50) -> DatabaseSummary:
         duplicate_groups=query_rows(
             conn,
             """SELECT d.canonical_id, d.article_id, round(d.similarity::numeric, 3) AS similarity,
-                      d.method, regexp_replace(a.source_uri, '^.*/', '') AS source
-               FROM article_duplicates d JOIN articles a ON a.id = d.article_id
+                      d.method, regexp_replace(d.url, '^.*/', '') AS source
+               FROM article_duplicates d
                ORDER BY d.canonical_id, d.article_id LIMIT %s""",
             (limit,),
         ),
@@ -56,30 +58,80 @@ def summarise(conn: Connection, limit: int = 50) -> DatabaseSummary:
     )
 
 
-def _table(title: str, rows: list[dict[str, Any]], empty: str) -> Table | str:
+def _table(title: str, rows: list[dict[str, Any]], empty: str, cut: bool) -> Table | str:
+    """Rows as a table; with `cut` (a terminal) each column at most 70 wide, else whole."""
     if not rows:
         return f"[bold]{title}[/bold]: {empty}"
     table = Table(title=title, title_justify="left", show_lines=False)
     for name in rows[0]:
-        table.add_column(name, overflow="ellipsis", no_wrap=True, min_width=len(name), max_width=70)
+        table.add_column(
+            name, overflow="ellipsis", no_wrap=True, min_width=len(name),
+            max_width=70 if cut else None,
+        )  # fmt: skip
     for row in rows:
         table.add_row(*("" if v is None else str(v) for v in row.values()))
     return table
 
 
-def print_run(console: Console, run_id: int, counts: RunCounts) -> None:
+def print_run(
+    console: Console, run_id: int, counts: RunCounts, rejections: list[RejectionTally]
+) -> None:
     c = counts
     console.print(
         f"[bold]ingest run {run_id}[/bold]: read {c.inputs_read}, loaded {c.loaded} "
         f"({c.merged} merged as duplicates, {c.same_story} joined a story), "
         f"revised {c.revised}, unchanged {c.unchanged}, rejected {c.rejected}"
     )
+    for tally in rejections:
+        more = tally.count - len(tally.examples)
+        console.print(
+            f"  rejected as [yellow]{tally.reason}[/yellow]: {tally.count} "
+            f"({', '.join(map(escape, tally.examples))}{f', and {more} more' if more else ''})",
+            highlight=False, soft_wrap=True,
+        )  # fmt: skip
 
 
 def print_summary(console: Console, summary: DatabaseSummary) -> None:
-    console.print(_table("Canonical articles", summary.canonical, "none"))
+    cut = console.is_terminal
+    console.print(_table("Canonical articles", summary.canonical, "none", cut))
     console.print(
-        _table("Duplicates (linked to their canonical)", summary.duplicate_groups, "none")
+        _table("Duplicates (linked to their canonical)", summary.duplicate_groups, "none", cut)
     )
-    console.print(_table("Stories with more than one article", summary.stories, "none"))
-    console.print(_table("Rejected inputs", summary.rejected, "none"))
+    console.print(_table("Stories with more than one article", summary.stories, "none", cut))
+    console.print(_table("Rejected inputs", summary.rejected, "none", cut))
+
+
+def search(
+    conn: Connection,
+    text: str,
+    *,
+    since: datetime | None = None,
+    outlet: str | None = None,
+    limit: int = 20,
+) -> list[dict[str, Any]]:
+    """Canonical articles matching a web-search style query, best first (sql/014's
+    search_articles, the function analysts call in psql)."""
+    return query_rows(
+        conn,
+        "SELECT * FROM search_articles(%s, %s, %s, %s)",
+        (text, since, outlet, limit),
+    )
+
+
+def print_search(console: Console, text: str, hits: list[dict[str, Any]]) -> None:
+    if not hits:
+        console.print(f"no canonical article matches {text!r}", highlight=False)
+        return
+    table = Table(title=f"Canonical articles matching {text!r}", title_justify="left")
+    for name in ("id", "story", "copies", "published", "outlet", "title", "excerpt"):
+        table.add_column(name, overflow="fold")
+    for hit in hits:
+        published = hit["published_at"]
+        table.add_row(
+            str(hit["id"]), str(hit["story_id"]), str(hit["duplicate_count"]),
+            published.date().isoformat() if published else "",
+            escape(hit["outlet"] or ""), escape(hit["title"] or ""),
+            # the page's own text may hold rich markup: escape it, then mark the matches
+            escape(" ".join(hit["excerpt"].split())).replace("«", "[bold]").replace("»", "[/bold]"),
+        )  # fmt: skip
+    console.print(table)

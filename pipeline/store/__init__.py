@@ -51,10 +51,12 @@ from pipeline.store.revisions import (
     stored_versions,
 )
 from pipeline.store.runs import (
+    RejectionTally,
     RunCounts,
     add_run_counts,
     finish_run,
     run_counts,
+    run_rejections,
     start_run,
 )
 
@@ -70,6 +72,7 @@ __all__ = [
     "NewArticle",
     "NewRevision",
     "PostgresCandidateIndex",
+    "RejectionTally",
     "RunCounts",
     "StaleFingerprints",
     "StoredRow",
@@ -97,6 +100,7 @@ __all__ = [
     "rejections_of",
     "revisions_of",
     "run_counts",
+    "run_rejections",
     "site_boilerplate",
     "start_run",
     "stored_at",

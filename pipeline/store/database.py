@@ -18,7 +18,7 @@ import psycopg2.errors
 import psycopg2.extensions
 from psycopg2 import sql
 
-from pipeline.config import data_dir, database_url
+from pipeline.config import ConfigError, data_dir, database_url
 
 log = logging.getLogger(__name__)
 
@@ -186,6 +186,13 @@ def resolve_database_url(explicit: str | None = None) -> str:
     return start_embedded()
 
 
+class BadDatabaseUrl(ConfigError):
+    """A database URL libpq cannot read (a setting's fault, not the server's)."""
+
+
 def connect(url: str) -> psycopg2.extensions.connection:
-    conn = psycopg2.connect(url, application_name="newsdedup")
-    return conn
+    try:
+        return psycopg2.connect(url, application_name="newsdedup")
+    except psycopg2.ProgrammingError as exc:  # libpq's "invalid dsn": nothing was contacted
+        reason = (str(exc).strip().splitlines() or ["invalid dsn"])[0]
+        raise BadDatabaseUrl(f"bad database URL: {reason}") from None

@@ -71,3 +71,22 @@ def finish_run(conn: Connection, run_id: int, error: str | None = None) -> RunCo
     if row is None:
         raise ValueError(f"no ingest run {run_id}")
     return RunCounts(*row)
+
+
+@dataclass
+class RejectionTally:
+    reason: str
+    count: int
+    examples: list[str]  # the first few source URIs rejected for it
+
+
+def run_rejections(conn: Connection, run_id: int, examples: int = 3) -> list[RejectionTally]:
+    """The reasons inputs were rejected in one run, most frequent first."""
+    with conn, conn.cursor() as cur:
+        cur.execute(
+            """SELECT reason, count(*), (array_agg(source_uri ORDER BY rejected_at, id))[1:%s]
+               FROM rejected_inputs WHERE run_id = %s
+               GROUP BY reason ORDER BY count(*) DESC, reason""",
+            (examples, run_id),
+        )
+        return [RejectionTally(reason, int(n), list(uris)) for reason, n, uris in cur.fetchall()]
