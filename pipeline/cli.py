@@ -62,8 +62,7 @@ def cmd_ingest(args: argparse.Namespace, console: Console) -> int:
         )
         urls = [canonical_url(u) for u in urls]
     except (FileNotFoundError, FetchError) as exc:
-        console.print(f"[red]error:[/red] {exc}")
-        return 2
+        return _fail(str(exc))
     warcs = [path for path in found.inputs if is_warc(path)]
     files: list[Path | Rejection] = [path for path in found.inputs if not is_warc(path)]
     files += found.skipped
@@ -84,8 +83,7 @@ def cmd_ingest(args: argparse.Namespace, console: Console) -> int:
                 process_pages(conn, run_id, "cli", urls, settings, on_batch=on_batch)
     except store.StaleFingerprints as exc:
         _fail_run(conn, url, run_id, str(exc))
-        console.print(f"[red]error:[/red] {exc}")
-        return 2
+        return _fail(str(exc))
     except BaseException as exc:
         _fail_run(conn, url, run_id, f"{type(exc).__name__}: {exc}")
         raise
@@ -157,16 +155,14 @@ def cmd_explain(args: argparse.Namespace, console: Console) -> int:
     try:
         result = explain.explain(conn, args.first, args.second, Settings.from_env().dedupe)
     except explain.NotFound as exc:
-        console.print(f"[red]error:[/red] {exc}")
-        return 2
+        return _fail(str(exc))
     explain.print_explanation(console, result)
     return 0
 
 
 def cmd_eval(args: argparse.Namespace, console: Console) -> int:
     if args.target != "dedupe":  # other targets register their own handler
-        console.print(f"[red]error:[/red] unknown evaluation target {args.target}")
-        return 2
+        return _fail(f"unknown evaluation target {args.target}")
     from pipeline.evaluation import dedupe as evaluation
 
     settings = Settings.from_env()
@@ -189,8 +185,7 @@ def cmd_eval(args: argparse.Namespace, console: Console) -> int:
         if path is None:
             continue
         if not path.exists():
-            console.print(f"[red]error:[/red] {path} does not exist")
-            return 2
+            return _fail(f"{path} does not exist")
         started = time.monotonic()
         for line in run(path, settings, args.limit):
             console.print(line, highlight=False, soft_wrap=True)
@@ -253,8 +248,7 @@ def cmd_eval_extraction(args: argparse.Namespace, console: Console) -> int:
 
     missing = [d for d in args.datasets if not (d / "ground_truth.json").is_file()]
     if missing:
-        console.print(f"[red]error:[/red] no ground_truth.json in {', '.join(map(str, missing))}")
-        return 2
+        return _fail(f"no ground_truth.json in {', '.join(map(str, missing))}")
     learn_sites = not args.no_site_learning
     runs = {d.name: extraction.extract_all(d, args.workers) for d in args.datasets}
     reports = [extraction.report_on(name, pages, learn_sites) for name, pages in runs.items()]
@@ -409,7 +403,7 @@ def _first_line(exc: BaseException) -> str:
 
 def _fail(message: str) -> int:
     """An expected failure: one line on stderr, exit status 2 (no traceback)."""
-    print(f"newsdedup: error: {message}", file=sys.stderr)
+    print(f"newsdedup: error: {' '.join(message.split())}", file=sys.stderr)
     return 2
 
 

@@ -11,6 +11,7 @@ import pytest
 
 from pipeline.cli import main
 from tests.conftest import SAMPLES
+from tests.support.http_server import LocalSite, Reply
 
 
 def _one_line_error(capsys: pytest.CaptureFixture[str]) -> str:
@@ -97,3 +98,21 @@ def test_summary_piped_is_not_cut(database_url: str, capsys: pytest.CaptureFixtu
         "in new deal talks with HTS"
     )
     assert title in out and "…" not in out
+
+
+def test_a_missing_path_is_one_line(
+    database_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = tmp_path / "no-such-folder"
+    assert main(["ingest", "--database-url", database_url, str(missing)]) == 2
+    line = _one_line_error(capsys)
+    assert line.startswith("newsdedup: error:") and str(missing) in line
+
+
+def test_a_refused_url_tells_the_flag_that_allows_it(
+    database_url: str, site: LocalSite, capsys: pytest.CaptureFixture[str]
+) -> None:
+    site.routes["/story.html"] = Reply(200, b"<html><body><p>Text.</p></body></html>")
+    assert main(["ingest", "--database-url", database_url, site.url("/story.html")]) == 1
+    out = capsys.readouterr().out
+    assert "rejected as private_address: 1" in out and "--allow-private-addresses" in out

@@ -86,7 +86,8 @@ def print_run(
         more = tally.count - len(tally.examples)
         console.print(
             f"  rejected as [yellow]{tally.reason}[/yellow]: {tally.count} "
-            f"({', '.join(map(escape, tally.examples))}{f', and {more} more' if more else ''})",
+            f"({', '.join(map(escape, tally.examples))}{f', and {more} more' if more else ''})"
+            + (f": {escape(tally.detail)}" if tally.detail else ""),
             highlight=False, soft_wrap=True,
         )  # fmt: skip
 

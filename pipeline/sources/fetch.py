@@ -186,7 +186,8 @@ def resolve(url: str, allow_private: bool) -> list[str]:
             raise FetchError(
                 "private_address",
                 f"{host} resolves to {', '.join(blocked) or 'nothing'}: not a public address "
-                "(set allow_private_addresses on the source to fetch it)",
+                "(to fetch it: `newsdedup ingest --allow-private-addresses`, or "
+                "allow_private_addresses = true on its source in sources.toml)",
                 retryable=False,
             )
     return addresses

@@ -78,15 +78,20 @@ class RejectionTally:
     reason: str
     count: int
     examples: list[str]  # the first few source URIs rejected for it
+    detail: str  # what was said of the first of them
 
 
 def run_rejections(conn: Connection, run_id: int, examples: int = 3) -> list[RejectionTally]:
     """The reasons inputs were rejected in one run, most frequent first."""
     with conn, conn.cursor() as cur:
         cur.execute(
-            """SELECT reason, count(*), (array_agg(source_uri ORDER BY rejected_at, id))[1:%s]
+            """SELECT reason, count(*), (array_agg(source_uri ORDER BY rejected_at, id))[1:%s],
+                      (array_agg(detail ORDER BY rejected_at, id))[1]
                FROM rejected_inputs WHERE run_id = %s
                GROUP BY reason ORDER BY count(*) DESC, reason""",
             (examples, run_id),
         )
-        return [RejectionTally(reason, int(n), list(uris)) for reason, n, uris in cur.fetchall()]
+        return [
+            RejectionTally(reason, int(n), list(uris), detail or "")
+            for reason, n, uris, detail in cur.fetchall()
+        ]

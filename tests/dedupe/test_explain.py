@@ -56,7 +56,7 @@ def test_explain_an_unknown_id(
     database_url: str, ids: dict[str, int], capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["explain", str(ids["000"]), "999999", "--database-url", database_url]) == 2
-    assert "no article with id 999999" in capsys.readouterr().out
+    assert "no article with id 999999" in capsys.readouterr().err
 
 
 def test_explain_shows_the_revisions_of_a_revised_article(

@@ -233,7 +233,7 @@ def test_cli_ingests_a_url(
     site.routes["/cli"] = Reply(200, article_html(42), HTML)
     url = site.url("/cli?utm_source=x")
     # 127.0.0.1 is refused unless asked for: the page is a rejection, not an article.
-    assert main(["ingest", "--database-url", database_url, url]) == 0
+    assert main(["ingest", "--database-url", database_url, url]) == 1  # nothing loaded
     assert query(db, "SELECT count(*) FROM articles") == [(0,)]
     assert query(db, "SELECT reason FROM rejected_inputs") == [("private_address",)]
     assert not site.hits("/cli")
