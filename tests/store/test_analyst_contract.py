@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+from typing import Any
 
 import psycopg2.errors
 import pytest
@@ -84,10 +85,12 @@ def test_the_analyst_sees_each_copy_beside_its_canonical(
     ) == [(5, 4)]
 
 
-def _search(database_url: str, capsys: pytest.CaptureFixture[str], *args: str) -> list[dict]:
+def _search(
+    database_url: str, capsys: pytest.CaptureFixture[str], *args: str
+) -> list[dict[str, Any]]:
     capsys.readouterr()
     assert main(["search", "--database-url", database_url, "--json", *args]) == 0
-    hits: list[dict] = json.loads(capsys.readouterr().out)
+    hits: list[dict[str, Any]] = json.loads(capsys.readouterr().out)
     return hits
 
 
