@@ -113,7 +113,7 @@ def test_a_folder_without_gold_is_a_clear_error(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["eval", "extraction", str(tmp_path)]) == 2
-    assert "no ground_truth.json" in capsys.readouterr().out
+    assert "no ground_truth.json" in capsys.readouterr().err
 
 
 def test_dates_a_page_does_not_state_are_counted_apart(tmp_path: Path) -> None:
