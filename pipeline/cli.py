@@ -18,7 +18,13 @@ import psycopg2
 from rich.console import Console
 
 from pipeline import store
-from pipeline.config import PROJECT_ROOT, ConfigError, Settings, file_settle_seconds
+from pipeline.config import (
+    PROJECT_ROOT,
+    ConfigError,
+    Settings,
+    file_settle_seconds,
+    whole_number,
+)
 from pipeline.dedupe import explain
 from pipeline.ingest.batch import ingest_files
 from pipeline.models import Rejection
@@ -125,13 +131,11 @@ def _utc_date(value: str) -> datetime:
 
 
 def _positive(value: str) -> int:
+    """A count flag such as --limit, read as settings are (config.whole_number)."""
     try:
-        number = int(value)
-    except ValueError:
-        number = 0
-    if number < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number of 1 or more, not {value!r}")
-    return number
+        return whole_number(value, "the value", minimum=1)
+    except ConfigError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def cmd_summary(args: argparse.Namespace, console: Console) -> int:

@@ -31,19 +31,24 @@ def env_str(name: str) -> str | None:
     return os.environ.get(name) or None
 
 
+def whole_number(value: str, what: str, minimum: int = 0) -> int:
+    """`value` read as a whole number of `minimum` or more; the error names `what`."""
+    try:
+        number = int(value)
+    except ValueError:
+        raise ConfigError(f"{what} must be a whole number, not {value!r}") from None
+    if number < minimum:
+        raise ConfigError(f"{what} must be {minimum} or more, not {value!r}")
+    return number
+
+
 def env_int(name: str, default: int, minimum: int = 0) -> int:
     """A whole-number setting; every one is a count, a size or a seed, so `minimum` is at
     least 0 (1 for what must not be empty)."""
     value = os.environ.get(name)
     if not value:
         return default
-    try:
-        number = int(value)
-    except ValueError:
-        raise ConfigError(f"{name} must be a whole number, not {value!r}") from None
-    if number < minimum:
-        raise ConfigError(f"{name} must be {minimum} or more, not {value!r}")
-    return number
+    return whole_number(value, name, minimum)
 
 
 def env_float(name: str, default: float, minimum: float = 0.0) -> float:

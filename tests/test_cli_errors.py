@@ -116,3 +116,11 @@ def test_a_refused_url_tells_the_flag_that_allows_it(
     assert main(["ingest", "--database-url", database_url, site.url("/story.html")]) == 1
     out = capsys.readouterr().out
     assert "rejected as private_address: 1" in out and "--allow-private-addresses" in out
+
+
+def test_a_count_flag_is_read_as_settings_are(capsys: pytest.CaptureFixture[str]) -> None:
+    for bad, expected in (("0", "must be 1 or more, not '0'"), ("ten", "a whole number")):
+        with pytest.raises(SystemExit) as exit_:
+            main(["search", "Tartus", "--limit", bad])
+        assert exit_.value.code == 2
+        assert expected in capsys.readouterr().err
