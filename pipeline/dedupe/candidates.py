@@ -1,5 +1,5 @@
 """Which indexed articles a new one is verified against: the one ranking rule every candidate
-index (pipeline/store/candidate_index.py) is read with."""
+index (pipeline/dedupe/candidate_index.py) is read with."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from collections import Counter
 from collections.abc import Iterable
 
 from pipeline.config import DedupeSettings
+from pipeline.dedupe.candidate_index import BucketKey
 from pipeline.dedupe.fingerprint import Fingerprint
-from pipeline.store import BucketKey
 
 
 def rank_candidates(shared: Counter[int], settings: DedupeSettings) -> list[int]:

@@ -171,7 +171,7 @@ def _fold(values: Iterable[int]) -> int:
     return value
 
 
-def _fold_columns(columns: Iterable[np.ndarray]) -> np.ndarray:
+def fold_columns(columns: Iterable[np.ndarray]) -> np.ndarray:
     """_fold of each row of the given uint64 columns, all rows at once."""
     value: np.ndarray | None = None
     for column in columns:
@@ -199,7 +199,7 @@ def ngram_hashes(hashes: np.ndarray, size: int) -> np.ndarray:
     words than size make one feature of them all."""
     width = min(size, len(hashes))
     count = len(hashes) - width + 1
-    value = _fold_columns(hashes[offset : offset + count] for offset in range(width))
+    value = fold_columns(hashes[offset : offset + count] for offset in range(width))
     result: np.ndarray = (value >> np.uint64(32)).astype(np.uint32)
     return result
 
@@ -284,11 +284,19 @@ def minhash(hashed: np.ndarray, num_perm: int, seed: int) -> np.ndarray:
 
 
 def band_keys(hashvalues: np.ndarray, bands: int, rows: int) -> tuple[int, ...]:
-    """One signed 64-bit bucket key per band (fits Postgres bigint): the band's rows folded like
-    the words of a feature, for all bands at once."""
-    table = hashvalues[: bands * rows].astype(np.uint64).reshape(bands, rows)
-    value = _fold_columns(table[:, row] for row in range(rows))
-    return tuple(value.view(np.int64).tolist())
+    """One signed 64-bit bucket key per band: the band's rows folded like the words of a
+    feature, for all bands at once."""
+    return tuple(band_key_matrix(hashvalues[np.newaxis, :], bands, rows)[0].tolist())
+
+
+def band_key_matrix(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
+    """band_keys of each row of a (signatures x num_perm) matrix, as int64: how the stored
+    candidate index is rebuilt from stored signatures without a Python call per article."""
+    count = len(signatures)
+    table = signatures[:, : bands * rows].astype(np.uint64).reshape(count, bands, rows)
+    value = fold_columns(table[:, :, row] for row in range(rows))
+    keys: np.ndarray = value.view(np.int64)
+    return keys
 
 
 def fingerprint(
@@ -315,13 +323,3 @@ def fingerprint(
         keys = band_keys(values, scheme.bands, scheme.rows) if len(hashed) else ()
         result.append(Fingerprint(scheme.key(settings), values, keys))
     return result
-
-
-def from_signature(key: str, signature: bytes, settings: FingerprintSettings) -> Fingerprint | None:
-    """A stored signature as the fingerprint it was (its band keys found again), or None when
-    `key` is not one of the current schemes."""
-    for scheme in schemes(settings):
-        if scheme.key(settings) == key:
-            values = np.frombuffer(signature, dtype="<u4").astype(np.uint64)
-            return Fingerprint(key, values, band_keys(values, scheme.bands, scheme.rows))
-    return None

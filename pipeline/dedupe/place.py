@@ -6,8 +6,9 @@ is asked set-wise: one query finds the LSH candidates of every article of the ba
 exact body copies, one the stored candidates' rows, and the new rows go in with COPY. Per
 article that is a handful of round trips fewer, and the lock is held for less time.
 
-The stored articles are found through the candidate index of lsh_buckets, the batch's own
-earlier articles through an in-memory one (pipeline/store/candidate_index.py); their ids are
+The stored articles are found through this process's index of every stored article
+(pipeline/dedupe/stored_index.py), the batch's own earlier articles through a small one of the
+batch (pipeline/dedupe/candidate_index.py); their ids are
 disjoint, so the union of both counts, ranked by the one rule (candidates.rank_candidates), is
 what placing the articles one by one would verify.
 """
@@ -20,20 +21,15 @@ from dataclasses import dataclass
 
 from pipeline import store
 from pipeline.config import Settings
+from pipeline.dedupe.candidate_index import BucketKey, CandidateIndex, MemoryCandidateIndex
 from pipeline.dedupe.candidates import bucket_keys, rank_candidates
 from pipeline.dedupe.compared import article_doc
 from pipeline.dedupe.fingerprint import Fingerprint, scheme_keys
 from pipeline.dedupe.screen import HASHING, Screen, may_link
+from pipeline.dedupe.stored_index import stored_index
 from pipeline.dedupe.verify import Candidate, Doc, Placement, merge_stories, place
 from pipeline.models import Article
-from pipeline.store import (
-    BucketKey,
-    CandidateIndex,
-    Cursor,
-    MemoryCandidateIndex,
-    PostgresCandidateIndex,
-    RunCounts,
-)
+from pipeline.store import Cursor, RunCounts
 
 
 @dataclass
@@ -90,14 +86,11 @@ class _Batch:
         self.keys: list[list[BucketKey]] = [bucket_keys(p.fingerprints) for p in items]
         # Per item, in placement order, the stored articles in its own top ranks: only those can
         # be in the top ranks of the union with the batch's articles.
-        self.stored_hits = [
-            Counter({i: hits[i] for i in rank_candidates(hits, self.settings)})
-            for hits in stored.shared_buckets(self.keys)
-        ]
+        found = stored.shared_buckets(self.keys)
         self.in_batch = MemoryCandidateIndex(self.settings)
         shas = [p.article.body_sha256 for p in items]
         self.stored_exact = store.exact_body_matches(cur, shas)
-        wanted = {i for hits in self.stored_hits for i in hits} | set(self.stored_exact.values())
+        wanted = {i for hits in found for i in hits} | set(self.stored_exact.values())
         cached = [i for i in wanted if i in _DOC_CACHE]
         self.known: dict[int, _Known] = {}
         self.story: dict[int, int] = {}
@@ -107,6 +100,15 @@ class _Batch:
                 _cached_doc(row.id, row.body_sha256), row.canonical_id, row.body_sha256, screen
             )
             self.story[row.id] = row.story_id
+        # An article deleted by hand stays in the in-memory index (nothing logs deletions);
+        # it is not a candidate.
+        self.stored_hits = [
+            Counter({i: n for i, n in hits.items() if i in self.known}) for hits in found
+        ]
+        self.stored_hits = [
+            Counter({i: hits[i] for i in rank_candidates(hits, self.settings)})
+            for hits in self.stored_hits
+        ]
         self.first_with_body: dict[str, int] = {}
 
     def candidates(self, index: int, sha: str) -> list[int]:
@@ -155,8 +157,8 @@ def place_batch(
     what is stored already)."""
     if not items:
         return
-    scheme_ids = store.use_schemes(cur, scheme_keys(settings.fingerprint))
-    stored = PostgresCandidateIndex(cur, scheme_ids, settings.dedupe)
+    store.use_schemes(cur, scheme_keys(settings.fingerprint))
+    stored = stored_index(cur, settings.fingerprint, settings.dedupe)
     batch = _Batch(cur, items, stored, settings)
     ids = store.next_article_ids(cur, len(items))
     rows: list[store.NewArticle] = []
@@ -182,7 +184,6 @@ def place_batch(
     for row in rows:
         row.story_id = batch.story[row.article_id]
     store.insert_articles(cur, rows, run_id, HASHING)
-    stored.add([(row.article_id, keys) for row, keys in zip(rows, batch.keys, strict=True)])
     for into, stories in merges:
         store.merge_stories(cur, into, stories)
     store.clear_rejections(cur, [p.article.source_uri for p in items])

@@ -1,10 +1,11 @@
 """`newsdedup db reindex`: fingerprint the stored articles again after the MinHash/LSH settings
 (or a release's feature hashing) changed, so that dedupe sees them again.
 
-Articles are done in id order, a batch per transaction under the dedupe lock; the buckets of the
-old schemes are dropped at the end, in one statement per table. Interrupted, it resumes where it
-stopped: only the signatures an article lacks are made. Each article's dedupe screen
-(pipeline/dedupe/screen.py) is written again too when its hashing changed.
+Articles are done in id order, a batch per transaction under the dedupe lock (every writer of
+fingerprints holds it: sql/016); the signatures of the old schemes are dropped at the end.
+Interrupted, it resumes where it stopped: only the signatures an article lacks are made. Each
+article's dedupe screen (pipeline/dedupe/screen.py) is written again too when its hashing
+changed.
 """
 
 from __future__ import annotations
@@ -13,11 +14,10 @@ from collections.abc import Callable
 
 from pipeline import store
 from pipeline.config import Settings
-from pipeline.dedupe.candidates import bucket_keys
 from pipeline.dedupe.compared import article_doc, dedupe_text
 from pipeline.dedupe.fingerprint import fingerprint, scheme_keys
 from pipeline.dedupe.screen import HASHING
-from pipeline.store import Connection, PostgresCandidateIndex
+from pipeline.store import Connection
 
 
 def reindex(
@@ -56,15 +56,12 @@ def reindex(
                 for article_id, title, body, has, _ in rows
                 if len(has) < len(keys)
             ]
-            if missing:  # the new schemes are registered with their first buckets
-                index = PostgresCandidateIndex(
-                    cur, store.register_schemes(cur, keys), settings.dedupe
-                )
+            if missing:  # the new schemes are registered with their first signatures
+                store.register_schemes(cur, keys)
                 store.insert_signatures(
                     cur,
                     [(i, fp.scheme, fp.signature_bytes()) for i, fps in missing for fp in fps],
                 )
-                index.add([(i, bucket_keys(fps)) for i, fps in missing])
             screens = [
                 (article_id, article_doc(title, body).screen.to_bytes())
                 for article_id, title, body, _, has_screen in rows
@@ -80,13 +77,6 @@ def reindex(
             on_batch(last_id)
     with conn, conn.cursor() as cur:
         store.lock_for_dedupe(cur)
-        cur.execute("SELECT scheme FROM fingerprint_schemes WHERE scheme <> ALL(%s)", (keys,))
-        stale = [row[0] for row in cur.fetchall()]
-        cur.execute(
-            """DELETE FROM lsh_buckets WHERE scheme_id = ANY(ARRAY(
-                   SELECT id FROM fingerprint_schemes WHERE scheme = ANY(%s)))""",
-            (stale,),
-        )  # the index prefix
         cur.execute("DELETE FROM article_fingerprints WHERE scheme <> ALL(%s)", (keys,))
         cur.execute("DELETE FROM fingerprint_schemes WHERE scheme <> ALL(%s)", (keys,))
         store.use_schemes(cur, keys)

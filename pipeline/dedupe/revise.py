@@ -2,9 +2,10 @@
 store the new version as its next revision, and make dedupe follow it.
 
 The article keeps its id, its canonical and its story, so nothing analysts cite moves; its
-fingerprints, LSH buckets and dedupe screen are those of the latest text, so later articles are
-compared with what the page says now. Its dedupe links are left as they were decided: they say
-why the article was placed where it is.
+fingerprints and dedupe screen are those of the latest text (the in-memory LSH index of every
+placing process follows the new fingerprints, pipeline/dedupe/stored_index.py), so later
+articles are compared with what the page says now. Its dedupe links are left as they were
+decided: they say why the article was placed where it is.
 """
 
 from __future__ import annotations
@@ -13,11 +14,10 @@ from collections.abc import Sequence
 
 from pipeline import store
 from pipeline.config import Settings
-from pipeline.dedupe.candidates import bucket_keys
-from pipeline.dedupe.fingerprint import from_signature, scheme_keys
+from pipeline.dedupe.fingerprint import scheme_keys
 from pipeline.dedupe.place import Prepared
 from pipeline.dedupe.screen import HASHING
-from pipeline.store import Cursor, PostgresCandidateIndex, RunCounts
+from pipeline.store import Cursor, RunCounts
 from pipeline.text.changes import describe_change
 
 
@@ -29,8 +29,7 @@ def revise_batch(
     only has its bytes' hash recorded."""
     if not items:
         return
-    keys = scheme_keys(settings.fingerprint)
-    index = PostgresCandidateIndex(cur, store.use_schemes(cur, keys), settings.dedupe)
+    store.use_schemes(cur, scheme_keys(settings.fingerprint))
     for prepared in items:
         article = prepared.article
         stored = store.stored_versions(cur, [article.source_uri])[article.source_uri]
@@ -38,17 +37,10 @@ def revise_batch(
             store.record_same_content(cur, stored.article_id, article.raw_sha256)
             counts.unchanged += 1
             continue
-        old = [
-            fp
-            for scheme, signature in store.stored_signatures(cur, stored.article_id, keys)
-            if (fp := from_signature(scheme, signature, settings.fingerprint)) is not None
-        ]
-        index.remove([(stored.article_id, bucket_keys(old))])
         change = describe_change(stored.title, stored.body, article.metadata.title, article.body)
         revision = store.NewRevision(
             stored, article, change, prepared.signatures(),
             prepared.doc.screen.to_bytes(),
         )  # fmt: skip
         store.add_revision(cur, revision, run_id, HASHING)
-        index.add([(stored.article_id, bucket_keys(prepared.fingerprints))])
         counts.revised += 1

@@ -2,7 +2,7 @@
 
 The articles go through the product's own path, one at a time as ingest stores them:
 fingerprint -> LSH candidates -> verify -> place. Only the candidate index is different: the
-in-memory one behind the same seam as lsh_buckets (pipeline/store/candidate_index.py), read
+in-memory one behind the seam ingest's index uses (pipeline/dedupe/candidate_index.py), read
 with the same ranking rule, so that an evaluation needs no database and takes seconds.
 """
 
@@ -19,13 +19,13 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.config import Settings
+from pipeline.dedupe.candidate_index import BucketKey, MemoryCandidateIndex
 from pipeline.dedupe.candidates import bucket_keys, rank_candidates
 from pipeline.dedupe.compared import dedupe_text
 from pipeline.dedupe.fingerprint import Fingerprint, fingerprint
 from pipeline.dedupe.story_model import StoryModel
 from pipeline.dedupe.verify import Candidate, Doc, cosine, merge_stories, place, prepare
 from pipeline.evaluation.synthetic import SyntheticDoc, generate, load_sources
-from pipeline.store import BucketKey, MemoryCandidateIndex
 
 SAME_STORY_MAX = 1.5  # datasets README: overall <= 1.5 is the same story ...
 DIFFERENT_STORY_MIN = 2.5  # ... and >= 2.5 a different story

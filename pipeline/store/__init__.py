@@ -29,13 +29,13 @@ from pipeline.store.bulk import (
     stored_for_placement,
     stored_texts,
 )
-from pipeline.store.candidate_index import (
-    BucketKey,
-    CandidateIndex,
-    MemoryCandidateIndex,
-    PostgresCandidateIndex,
-)
 from pipeline.store.database import Connection, Cursor, is_row_refused, query_rows
+from pipeline.store.fingerprints import (
+    FingerprintRows,
+    fingerprints_after,
+    fingerprints_up_to,
+    index_origin,
+)
 from pipeline.store.migrations import (
     MigrationError,
     apply_migrations,
@@ -47,7 +47,6 @@ from pipeline.store.revisions import (
     add_revision,
     record_same_content,
     revisions_of,
-    stored_signatures,
     stored_versions,
 )
 from pipeline.store.runs import (
@@ -62,16 +61,13 @@ from pipeline.store.runs import (
 
 __all__ = [
     "DEDUPE_LOCK",
-    "BucketKey",
-    "CandidateIndex",
     "Connection",
     "Cursor",
+    "FingerprintRows",
     "Link",
-    "MemoryCandidateIndex",
     "MigrationError",
     "NewArticle",
     "NewRevision",
-    "PostgresCandidateIndex",
     "RejectionTally",
     "RunCounts",
     "StaleFingerprints",
@@ -83,7 +79,10 @@ __all__ = [
     "clear_rejections",
     "count_site_lines",
     "exact_body_matches",
+    "fingerprints_after",
+    "fingerprints_up_to",
     "finish_run",
+    "index_origin",
     "insert_articles",
     "insert_screens",
     "insert_signatures",
@@ -105,7 +104,6 @@ __all__ = [
     "start_run",
     "stored_at",
     "stored_for_placement",
-    "stored_signatures",
     "stored_texts",
     "stored_versions",
     "use_schemes",

@@ -100,8 +100,7 @@ def use_schemes(cur: Cursor, keys: Sequence[str]) -> dict[str, int]:
 
 
 def register_schemes(cur: Cursor, keys: Sequence[str]) -> dict[str, int]:
-    """The id each scheme key has in fingerprint_schemes (lsh_buckets rows carry it), adding
-    the keys not there yet."""
+    """The id each scheme key has in fingerprint_schemes, adding the keys not there yet."""
     cur.execute(
         """INSERT INTO fingerprint_schemes (scheme) SELECT unnest(%s::text[])
            ON CONFLICT DO NOTHING""",

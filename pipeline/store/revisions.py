@@ -39,17 +39,6 @@ def stored_versions(cur: Cursor, uris: Sequence[str]) -> dict[str, StoredVersion
     return {uri: StoredVersion(*rest) for uri, *rest in cur.fetchall()}
 
 
-def stored_signatures(
-    cur: Cursor, article_id: int, schemes: Sequence[str]
-) -> list[tuple[str, bytes]]:
-    cur.execute(
-        """SELECT scheme, signature FROM article_fingerprints
-           WHERE article_id = %s AND scheme = ANY(%s) ORDER BY scheme""",
-        (article_id, list(schemes)),
-    )
-    return [(scheme, bytes(signature)) for scheme, signature in cur.fetchall()]
-
-
 def record_same_content(cur: Cursor, article_id: int, raw_sha256: str) -> None:
     """Other bytes, the same article after cleaning (a new ad slot, a timestamp): only the
     bytes' hash is remembered, so that the next run sees these bytes as known."""

@@ -24,9 +24,15 @@ from pipeline import store
 from pipeline.config import Settings
 from pipeline.dedupe import fingerprint
 from pipeline.dedupe import place as placement_module
+from pipeline.dedupe.candidate_index import (
+    ArrayCandidateIndex,
+    CandidateIndex,
+    MemoryCandidateIndex,
+)
 from pipeline.dedupe.candidates import rank_candidates
 from pipeline.dedupe.compared import dedupe_text
 from pipeline.dedupe.screen import Screen, may_link
+from pipeline.dedupe.stored_index import stored_index
 from pipeline.dedupe.verify import Candidate, classify, compare, place, prepare
 from pipeline.evaluation.dedupe import MemoryIndex
 from pipeline.ingest import batch
@@ -164,36 +170,36 @@ def test_backfill_decides_like_one_by_one_datasketch_placement(
     assert same_batch and len(same_batch) < len(duplicates)
     # stored candidates were screened, and some were not prepared because of it
     assert screened and set(prepared) < set(screened)
-    (deepest,) = query(
-        db,
-        "SELECT max(n) FROM (SELECT count(*) AS n FROM lsh_buckets "
-        "GROUP BY scheme_id, band, bucket) b",
-    )[0]
-    assert (deepest > bucket_newest) == (bucket_newest == 2)  # the shallow run cut buckets
+    with db, db.cursor() as cur:
+        held = stored_index(cur, settings.fingerprint, settings.dedupe)
+    _, members = np.unique(np.concatenate([s.keys for s in held.segments]), return_counts=True)
+    assert (members.max() > bucket_newest) == (bucket_newest == 2)  # the shallow run cut buckets
 
 
-def test_both_candidate_indexes_read_a_deep_bucket_newest_first_and_no_deeper(
-    db: store.Connection,
-) -> None:
+def test_both_candidate_indexes_read_a_deep_bucket_newest_first_and_no_deeper() -> None:
     """Stored members count newest first, and an earlier probe of the same call with the key
-    takes a place: what placing the batch one article at a time would read. lsh_buckets and the
-    in-memory index (eval dedupe, the batch's own articles) answer alike behind the seam."""
+    takes a place: what placing the batch one article at a time would read. The stored
+    articles' index and the in-memory one (eval dedupe, the batch's own articles) answer alike
+    behind the seam, whether the members came in one segment or several."""
     settings = replace(Settings().dedupe, bucket_newest=3, min_shared_bands=2)
     keys = [("s", band, 77) for band in range(2)]
-    with db, db.cursor() as cur:
-        ids = store.register_schemes(cur, ["s"])
-        indexes: list[store.CandidateIndex] = [
-            store.PostgresCandidateIndex(cur, ids, settings),
-            store.MemoryCandidateIndex(settings),
-        ]
-        for index in indexes:
+    one_by_one = ArrayCandidateIndex(settings)
+    for article in range(1, 6):
+        one_by_one.add([(article, keys)])
+    indexes: list[CandidateIndex] = [
+        ArrayCandidateIndex(settings),
+        MemoryCandidateIndex(settings),
+        one_by_one,
+    ]
+    for index in indexes:
+        if index is not one_by_one:
             index.add([(article, keys) for article in range(1, 6)])
-            first, second, third = index.shared_buckets([keys, keys[:1], keys])
-            assert first == Counter({3: 2, 4: 2, 5: 2}), index
-            assert rank_candidates(first, settings) == [3, 4, 5]  # equal counts: the older first
-            assert second == Counter(), index  # one band in common is below min_shared_bands
-            # the two earlier probes of the call fill two of the three places in both buckets
-            assert third == Counter({5: 2}), index
+        first, second, third = index.shared_buckets([keys, keys[:1], keys])
+        assert first == Counter({3: 2, 4: 2, 5: 2}), index
+        assert rank_candidates(first, settings) == [3, 4, 5]  # equal counts: the older first
+        assert second == Counter(), index  # one band in common is below min_shared_bands
+        # the two earlier probes of the call fill two of the three places in both buckets
+        assert third == Counter({5: 2}), index
 
 
 def test_cheap_prefilter_never_drops_a_link(corpus_texts: list[str]) -> None:

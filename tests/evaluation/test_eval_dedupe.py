@@ -13,7 +13,8 @@ from pipeline.clean.article import build_article
 from pipeline.cli import main
 from pipeline.config import Settings
 from pipeline.dedupe.candidates import bucket_keys, rank_candidates
-from pipeline.dedupe.fingerprint import fingerprint, scheme_keys
+from pipeline.dedupe.fingerprint import fingerprint
+from pipeline.dedupe.stored_index import stored_index
 from pipeline.evaluation.dedupe import MemoryIndex, Score, score_pairs, score_partitions
 from pipeline.evaluation.synthetic import generate
 from pipeline.extract.core import extract
@@ -31,7 +32,7 @@ def test_pairwise_scores_of_partitions() -> None:
     assert score_pairs([(True, True), (False, True), (True, False)]) == Score(1, 1, 1)
 
 
-def test_memory_index_proposes_what_postgres_proposes(
+def test_memory_index_proposes_what_the_stored_index_proposes(
     database_url: str, db: store.Connection
 ) -> None:
     assert main(["ingest", "--database-url", database_url, str(SAMPLES)]) == 0
@@ -46,8 +47,7 @@ def test_memory_index_proposes_what_postgres_proposes(
         body = build_article(extract(read_file(path, 10**7))).body
         probe = fingerprint(body, settings.fingerprint)
         with db, db.cursor() as cur:
-            ids = store.use_schemes(cur, scheme_keys(settings.fingerprint))
-            index_of_db = store.PostgresCandidateIndex(cur, ids, settings.dedupe)
+            index_of_db = stored_index(cur, settings.fingerprint, settings.dedupe)
             (hits,) = index_of_db.shared_buckets([bucket_keys(probe)])
         from_postgres = rank_candidates(hits, settings.dedupe)
         from_memory = [memory_ids[i] for i in index.candidates(probe)]

@@ -65,26 +65,28 @@ def _article(cur: store.Cursor, article_id: int) -> None:
     )
 
 
+def _migrations_before(version: str, into: Path) -> Path:
+    into.mkdir()
+    for path in store.migration_files():
+        if path.stem < version:
+            shutil.copy(path, into)
+    return into
+
+
 def test_lsh_buckets_keep_their_rows_when_scheme_keys_become_ids(
     database_url: str, tmp_path: Path
 ) -> None:
     """010 turns each bucket row's scheme key into fingerprint_schemes.id, row for row."""
-    sql_dir = tmp_path / "sql"
-    sql_dir.mkdir()
-    for path in store.migration_files():
-        if path.stem < "010":
-            shutil.copy(path, sql_dir)
     conn = database.connect(database_url)
     try:
-        store.apply_migrations(conn, sql_dir)
+        store.apply_migrations(conn, _migrations_before("010", tmp_path / "to-009"))
         old_rows = [("words3:x", 0, -5, 1), ("words3:x", 1, 7, 1), ("terms:y", 0, 7, 2)]
         with conn, conn.cursor() as cur:
             _article(cur, 1)
             _article(cur, 2)
             cur.execute("INSERT INTO fingerprint_schemes (scheme) VALUES ('words3:x')")
             cur.executemany("INSERT INTO lsh_buckets VALUES (%s, %s, %s, %s)", old_rows)
-        assert [p.stem for p in store.migration_files()][-1] >= "010"
-        store.apply_migrations(conn)
+        store.apply_migrations(conn, _migrations_before("016", tmp_path / "to-015"))
         migrated = query(
             conn,
             "SELECT s.scheme, l.band, l.bucket, l.article_id FROM lsh_buckets l "
@@ -97,14 +99,31 @@ def test_lsh_buckets_keep_their_rows_when_scheme_keys_become_ids(
         conn.close()
 
 
-def test_deleting_articles_deletes_their_buckets(db: store.Connection) -> None:
-    with db, db.cursor() as cur:
-        for article_id in (1, 2, 3):
-            _article(cur, article_id)
-        scheme_ids = store.register_schemes(cur, ["words3:x"])
-        cur.executemany(
-            "INSERT INTO lsh_buckets VALUES (%s, %s, %s, %s)",
-            [(scheme_ids["words3:x"], band, 9, a) for a in (1, 2, 3) for band in (0, 1)],
+def test_stored_fingerprints_get_a_change_order_when_the_index_leaves_the_database(
+    database_url: str, tmp_path: Path
+) -> None:
+    """016 drops lsh_buckets and numbers the stored fingerprint rows, which the in-memory index
+    is built from; rows written later are numbered after them."""
+    conn = database.connect(database_url)
+    try:
+        store.apply_migrations(conn, _migrations_before("016", tmp_path / "to-015"))
+        with conn, conn.cursor() as cur:
+            for article_id in (1, 2):
+                _article(cur, article_id)
+                cur.execute(
+                    "INSERT INTO article_fingerprints VALUES (%s, 'words3:x', '\\x00')",
+                    (article_id,),
+                )
+        store.apply_migrations(conn)
+        assert query(conn, "SELECT to_regclass('lsh_buckets')") == [(None,)]
+        with conn, conn.cursor() as cur:
+            _article(cur, 3)
+            cur.execute("INSERT INTO article_fingerprints VALUES (3, 'words3:x', '\\x00')")
+        numbered = query(
+            conn, "SELECT article_id FROM article_fingerprints ORDER BY change_seq"
         )
-        cur.execute("DELETE FROM articles WHERE id IN (1, 3)")
-    assert query(db, "SELECT DISTINCT article_id FROM lsh_buckets") == [(2,)]
+        assert [i for (i,) in numbered][-1] == 3 and len({i for (i,) in numbered}) == 3
+        origin, newest = store.index_origin(conn.cursor())
+        assert len(origin) == 36 and newest == 3
+    finally:
+        conn.close()

@@ -1,0 +1,110 @@
+"""The candidate index of every stored article, held by each placing process and kept equal to
+the committed fingerprints (sql/016 says why it is not a table).
+
+It is built once per process from the stored signatures, outside the dedupe lock (a million
+articles take a while), then caught up at each batch under the lock: every fingerprint row
+written after its high-water mark is another process's article (indexed) or revision (its
+old entries forgotten first). Only committed rows are read, so a batch that rolls back leaves
+no trace here; the articles this process placed are read back at its next batch like any
+other's. Band keys are found again from the signatures (fingerprint.band_key_matrix), so the
+index is exactly what the signatures say, and a lookup costs the same at any corpus size.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from pipeline import store
+from pipeline.config import DedupeSettings, FingerprintSettings
+from pipeline.dedupe.candidate_index import ArrayCandidateIndex
+from pipeline.dedupe.fingerprint import band_key_matrix, schemes
+from pipeline.store import Cursor
+from pipeline.store.fingerprints import FingerprintRows
+
+
+@dataclass
+class _Held:
+    origin: str
+    fingerprint: FingerprintSettings
+    dedupe: DedupeSettings
+    index: ArrayCandidateIndex
+    seen: int  # the newest change_seq indexed
+    newest_id: int  # the highest article id indexed: a lower one seen again is a revision
+
+
+_HELD: _Held | None = None  # one database at a time per process
+
+
+def prepare_index(cur: Cursor, fingerprint: FingerprintSettings, dedupe: DedupeSettings) -> None:
+    """Build this process's index of the database if it has none (without the dedupe lock)."""
+    _held(cur, fingerprint, dedupe)
+
+
+def stored_index(
+    cur: Cursor, fingerprint: FingerprintSettings, dedupe: DedupeSettings
+) -> ArrayCandidateIndex:
+    """The index of every committed article, caught up now (the caller holds the dedupe lock,
+    so nothing is committed between this and the caller's own commit)."""
+    held = _held(cur, fingerprint, dedupe)
+    keys = [scheme.key(fingerprint) for scheme in schemes(fingerprint)]
+    rows, newest = store.fingerprints_after(cur, keys, held.seen)
+    revised = sorted(
+        {i for found in rows.values() for i in found.article_ids if i <= held.newest_id}
+    )
+    if revised:
+        held.index.remove(revised)
+    _add(held, rows)
+    held.seen = newest
+    return held.index
+
+
+def _held(cur: Cursor, fingerprint: FingerprintSettings, dedupe: DedupeSettings) -> _Held:
+    global _HELD
+    origin, newest = store.index_origin(cur)
+    held = _HELD
+    if (
+        held is None
+        or (held.origin, held.fingerprint, held.dedupe) != (origin, fingerprint, dedupe)
+        or held.seen > newest  # the rows it was built from are gone (a restored backup)
+    ):
+        _HELD = None  # the old index's memory is freed before the new one is built
+        held = _Held(origin, fingerprint, dedupe, ArrayCandidateIndex(dedupe), newest, 0)
+        keys = [scheme.key(fingerprint) for scheme in schemes(fingerprint)]
+        for rows in store.fingerprints_up_to(cur, keys, newest):
+            _add(held, rows)
+        _HELD = held
+    return held
+
+
+def _add(held: _Held, rows: dict[str, FingerprintRows]) -> None:
+    """Index these signatures, all schemes in one segment, in article id order."""
+    ids: list[np.ndarray] = []
+    keys: list[np.ndarray] = []
+    for scheme in schemes(held.fingerprint):
+        key = scheme.key(held.fingerprint)
+        found = rows.get(key)
+        if found is None:
+            continue
+        signatures = np.frombuffer(b"".join(found.signatures), dtype="<u4").reshape(
+            len(found.signatures), scheme.num_perm
+        )
+        # A text without features has an all-empty signature and no band keys (fingerprint()).
+        featured = ~(signatures == 0xFFFFFFFF).all(axis=1)
+        buckets = band_key_matrix(signatures[featured], scheme.bands, scheme.rows)
+        article_ids = np.asarray(found.article_ids, dtype=np.int64)[featured]
+        count, bands = buckets.shape
+        number = held.index.scheme_number(key)
+        keys.append(
+            held.index.fold(
+                np.full(count * bands, number, dtype=np.int64),
+                np.tile(np.arange(bands, dtype=np.int64), count),
+                buckets.reshape(-1),
+            )
+        )
+        ids.append(np.repeat(article_ids, bands))
+        if len(article_ids):
+            held.newest_id = max(held.newest_id, int(article_ids.max()))
+    if ids:
+        held.index.add_keys(np.concatenate(ids), np.concatenate(keys))
