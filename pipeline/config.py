@@ -86,8 +86,14 @@ def alert_webhook() -> str | None:
 
 
 def ingest_workers() -> int:
-    """Processes for the text work of ingest (NEWSDEDUP_INGEST_WORKERS, default 1: in place)."""
-    return max(1, env_int(INGEST_WORKERS_ENV, 1))
+    """Processes for the text work of ingest (NEWSDEDUP_INGEST_WORKERS, default: the cores this
+    process may run on; 1 does it in place)."""
+    return max(1, env_int(INGEST_WORKERS_ENV, available_cores()))
+
+
+def available_cores() -> int:
+    """The cores this process may use (a container's or taskset's limit, not the machine's)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 def inbox() -> str:

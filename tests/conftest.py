@@ -22,6 +22,11 @@ from tests.support.http_server import LocalSite, serve
 # not wait out the settling time a live inbox gives files (config.file_settle_seconds; the
 # tests of that wait set it themselves). Set here so that subprocesses inherit it too.
 os.environ.setdefault("NEWSDEDUP_FILE_SETTLE_SECONDS", "0")
+# A CLI ingest uses every core by default (config.ingest_workers): a pool whose fork server
+# loads the models once per process. Tests ingest a few files each, many in subprocesses, where
+# that start costs more than the work; the tests of the pool ask for it (workers=2), and
+# tests/ingest/test_ingest.py checks the default.
+os.environ.setdefault("NEWSDEDUP_INGEST_WORKERS", "1")
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLES = REPO / "data" / "samples"

@@ -133,14 +133,18 @@ POOL_CHUNK = 8
 def text_pool(workers: int | None = None) -> Iterator[Executor | None]:
     """A process pool for extraction and cleaning when more than one worker is asked for.
 
-    Spawned, not forked: the parent may hold a database connection and threads (rich's
-    progress bar), which a forked child must not inherit.
+    Workers are forked from a fork server that has done the warm-up (pipeline/ingest/warmed.py):
+    they share its ~300 MB of word lists and models copy-on-write instead of loading their own,
+    so memory does not grow with the workers, and a pool starts in milliseconds once the server
+    runs. Not forked from this process: it may hold a database connection and threads (rich's
+    progress bar), which a child must not inherit.
     """
     workers = ingest_workers() if workers is None else workers
     if workers <= 1:
         yield None
         return
-    context = multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["pipeline.ingest.warmed"])
     with ProcessPoolExecutor(workers, mp_context=context, initializer=warm_up) as pool:
         yield pool
 
@@ -349,7 +353,7 @@ def ingest_files(
     """Load files in batches of settings.batch_size; return the counts of this call. A
     Rejection among them (a file discovery skipped) is recorded with the rest.
 
-    `workers` processes do the text work (default: NEWSDEDUP_INGEST_WORKERS, else 1)."""
+    `workers` processes do the text work (default: config.ingest_workers)."""
     inputs = (read_path(f, settings) if isinstance(f, Path) else f for f in files)
     return ingest_items(conn, run_id, inputs, settings, on_batch, workers)
 

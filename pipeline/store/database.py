@@ -102,11 +102,67 @@ def start_embedded(pgdata: Path | None = None) -> str:
     pgdata.parent.mkdir(parents=True, exist_ok=True)
     if pgdata.exists():
         _drop_dead_handles(pgdata)
+    created = not (pgdata / "PG_VERSION").exists()
     server = pgserver.get_server(pgdata, cleanup_mode=None)  # type: ignore[attr-defined]
     admin_url: str = server.get_uri()
+    if _tune_for_bulk_loads(admin_url) and created:
+        # shared_buffers takes effect at a start: restart the server this call just made, which
+        # nobody else uses yet (pg_ctl restart keeps the options pgserver started it with)
+        from pgserver._commands import pg_ctl  # type: ignore[attr-defined]
+
+        user = "pgserver" if os.geteuid() == 0 else None
+        pg_ctl(["-w", "-l", str(pgdata / "log"), "restart"], pgdata=pgdata, user=user)
     _ensure_database(admin_url, EMBEDDED_DATABASE)
     url: str = server.get_uri(EMBEDDED_DATABASE)
     return url
+
+
+# The embedded server's settings for a backfill (BENCHMARKS.md, issue 21): checkpoints far apart,
+# so that a large load writes each page's full image to the WAL once per checkpoint rather than
+# every few seconds; more buffers than initdb's 128 MB for the articles' indexes.
+BULK_LOAD_SETTINGS = {
+    "max_wal_size": "8GB",
+    "checkpoint_timeout": "30min",
+    "checkpoint_completion_target": "0.9",
+    "shared_buffers": "512MB",
+}
+
+
+def _tune_for_bulk_loads(admin_url: str) -> bool:
+    """ALTER SYSTEM to BULK_LOAD_SETTINGS where they differ, and reload; returns whether a
+    setting that needs a restart (shared_buffers) was changed."""
+    conn = psycopg2.connect(admin_url)
+    try:
+        conn.autocommit = True
+        with conn.cursor() as cur:
+            needs_restart = False
+            for name, value in BULK_LOAD_SETTINGS.items():
+                cur.execute(
+                    "SELECT setting, unit, context FROM pg_settings WHERE name = %s", (name,)
+                )
+                row = cur.fetchone()
+                if row is None or _same_setting(row[0], row[1], value):
+                    continue
+                cur.execute(
+                    sql.SQL("ALTER SYSTEM SET {} = %s").format(sql.Identifier(name)), (value,)
+                )
+                needs_restart = needs_restart or row[2] == "postmaster"
+            cur.execute("SELECT pg_reload_conf()")
+        return needs_restart
+    finally:
+        conn.close()
+
+
+_UNITS = {"kB": 1024, "8kB": 8192, "MB": 2**20, "GB": 2**30, "s": 1, "min": 60}
+
+
+def _same_setting(setting: str, unit: str | None, wanted: str) -> bool:
+    """Whether pg_settings' value (in its unit) is the wanted one ('8GB', '30min', '0.9')."""
+    number = "".join(c for c in wanted if c.isdigit() or c == ".")
+    suffix = wanted[len(number) :]
+    if not suffix:
+        return float(setting) == float(number)
+    return float(setting) * _UNITS.get(unit or "", 1) == float(number) * _UNITS[suffix]
 
 
 def stop_embedded(pgdata: Path | None = None) -> bool:

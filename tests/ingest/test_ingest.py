@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import gzip
+import os
 import random
 import shutil
 import subprocess
@@ -17,7 +18,7 @@ from typing import Any
 import psycopg2
 import pytest
 
-from pipeline import store
+from pipeline import config, store
 from pipeline.cli import main
 from pipeline.config import Settings
 from pipeline.dedupe.place import place_batch
@@ -355,3 +356,30 @@ def test_the_page_s_own_day_offset_and_modified_date_are_stored(
     assert rows == [
         (date(2024, 3, 1), timedelta(hours=-4), date(2024, 3, 2), datetime(2024, 3, 2, 12, 30))
     ]
+
+
+def test_ingest_uses_every_core_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(config.INGEST_WORKERS_ENV, raising=False)
+    assert config.ingest_workers() == len(os.sched_getaffinity(0))
+    monkeypatch.setenv(config.INGEST_WORKERS_ENV, "1")
+    assert config.ingest_workers() == 1
+
+
+def _worker_state() -> tuple[int, int]:
+    """(parent pid, word lists loaded) as a pool worker sees them before doing any work."""
+    from pipeline.dedupe.fingerprint import _plain_zipf
+
+    return os.getppid(), _plain_zipf.cache_info().currsize
+
+
+def test_pool_workers_are_forked_already_warm_from_one_fork_server() -> None:
+    """The workers share the server's loaded models (copy-on-write) rather than each loading
+    its own, and a second pool reuses the server."""
+    parents = set()
+    for _ in range(2):
+        with batch.text_pool(2) as pool:
+            assert pool is not None
+            states = [pool.submit(_worker_state).result() for _ in range(4)]
+        parents |= {parent for parent, _ in states}
+        assert all(loaded == 1 for _, loaded in states)
+    assert len(parents) == 1 and os.getpid() not in parents

@@ -15,6 +15,7 @@ import pytest
 
 from pipeline import config
 from pipeline.store import database
+from tests.conftest import query
 
 
 @pytest.fixture
@@ -64,3 +65,15 @@ def test_environment_url_wins_over_the_embedded_server(
     monkeypatch.setenv(config.DATABASE_URL_ENV, database_url)
     assert database.resolve_database_url() == database_url
     assert database.resolve_database_url("postgresql://elsewhere/db") == "postgresql://elsewhere/db"
+
+
+def test_the_embedded_server_is_set_up_for_bulk_loads(db: database.Connection) -> None:
+    """Checkpoints far apart and more buffers, from its first start (it is restarted once)."""
+    rows = query(
+        db,
+        "SELECT name, setting, unit FROM pg_settings WHERE name = ANY(%s) ORDER BY name",
+        (sorted(database.BULK_LOAD_SETTINGS),),
+    )
+    assert len(rows) == len(database.BULK_LOAD_SETTINGS)
+    for name, setting, unit in rows:
+        assert database._same_setting(setting, unit, database.BULK_LOAD_SETTINGS[name]), name
