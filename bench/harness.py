@@ -34,11 +34,12 @@ from typing import Any
 import psutil
 import psycopg2
 
-from bench import stages
+from bench import scale, stages
 from bench.corpus import NAEB, Corpus
 from pipeline import store
 from pipeline.config import Settings
-from pipeline.dedupe import place
+from pipeline.dedupe import place, stored_index
+from pipeline.dedupe.candidate_index import ArrayCandidateIndex
 from pipeline.ingest import batch
 from pipeline.models import RawInput
 from pipeline.store import database
@@ -52,6 +53,10 @@ class Mode:
     sample: int  # articles for the per-stage and baseline figures
     html_pages: int
     checkpoints: tuple[int, ...]  # stored-corpus sizes at which the dedupe cost is reported
+    # stores of these sizes are bulk-loaded (bench/scale.py) and probe_articles corpus articles
+    # placed into each
+    stored: tuple[int, ...] = (10_000, 100_000, 1_000_000)
+    probe_articles: int = 1_000
 
 
 MODES = {
@@ -61,11 +66,15 @@ MODES = {
 
 
 class PeakRss:
-    """Samples the RSS of this process and its children (pool workers) every 0.2 s."""
+    """Samples the memory of this process and its children (the pool's fork server and
+    workers) every 0.2 s. RSS counts a page shared by several processes once in each, so the
+    tree's RSS overstates what forked workers cost; PSS shares each page among its processes,
+    and the tree's PSS is the memory it really holds."""
 
     def __init__(self) -> None:
         self.peak_total = 0
         self.peak_main = 0
+        self.peak_pss = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -73,12 +82,13 @@ class PeakRss:
         me = psutil.Process()
         while not self._stop.wait(0.2):
             try:
-                main = me.memory_info().rss
-                children = sum(c.memory_info().rss for c in me.children(recursive=True))
+                tree = [me, *me.children(recursive=True)]
+                memory = [p.memory_full_info() for p in tree]
             except psutil.Error:
                 continue
-            self.peak_main = max(self.peak_main, main)
-            self.peak_total = max(self.peak_total, main + children)
+            self.peak_main = max(self.peak_main, memory[0].rss)
+            self.peak_total = max(self.peak_total, sum(m.rss for m in memory))
+            self.peak_pss = max(self.peak_pss, sum(m.pss for m in memory))
 
     def __enter__(self) -> PeakRss:
         self._thread.start()
@@ -97,6 +107,7 @@ class BatchTiming:
     verify_s: float = 0.0
     docs_s: float = 0.0  # verification docs of stored candidates missing from the cache
     place_s: float = 0.0  # the whole placement: lookup, docs, verification, writes
+    serial_s: float = 0.0  # the batch's transaction under the dedupe lock, commit included
 
     @property
     def load_s(self) -> float:
@@ -114,11 +125,9 @@ class Probe:
         """Wrap the functions by module attribute, where their callers look them up."""
         targets: list[tuple[Any, str, Callable[[Callable[..., Any]], Callable[..., Any]]]] = [
             (batch, "place_batch", self._place_batch),
-            (
-                store.PostgresCandidateIndex,
-                "shared_buckets",
-                lambda f: self._timed(f, "lookup_s"),
-            ),
+            (batch, "_store", lambda f: self._timed(f, "serial_s")),
+            (place, "stored_index", lambda f: self._timed(f, "lookup_s")),
+            (ArrayCandidateIndex, "shared_buckets", lambda f: self._timed(f, "lookup_s")),
             (store, "exact_body_matches", lambda f: self._timed(f, "lookup_s")),
             (store, "stored_for_placement", lambda f: self._timed(f, "lookup_s")),
             (place, "place", lambda f: self._timed(f, "verify_s")),
@@ -216,6 +225,9 @@ def run(
         log(f"corpus: {total} articles in {result['corpus_seconds']} s")
         result["stages"] = stage_figures(corpus_path, mode, workers)
         result["end_to_end"] = end_to_end(corpus_path, workdir, settings, workers, mode)
+        if workers > 1:
+            result["end_to_end_one_worker"] = end_to_end(corpus_path, workdir, settings, 1, mode)
+        result["scale"] = scale_figures(corpus_path, workdir, settings, workers, mode, seed)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     result["machine"]["load_after"] = os.getloadavg()
@@ -264,10 +276,12 @@ def stage_figures(corpus_path: Path, mode: Mode, workers: int) -> dict[str, Any]
 def end_to_end(
     corpus_path: Path, workdir: Path, settings: Settings, workers: int, mode: Mode
 ) -> dict[str, Any]:
-    url = database.start_embedded(workdir / "pg")
+    pgdata = workdir / f"pg-{workers}"  # pgserver keeps a stopped server's handle per path
+    url = database.start_embedded(pgdata)
     try:
         conn = psycopg2.connect(url)
         store.apply_migrations(conn)
+        empty = _sizes(conn)
         run_id = store.start_run(conn, "bench")
         probe = Probe()
         uninstall = probe.install()
@@ -289,19 +303,27 @@ def end_to_end(
         finally:
             uninstall()
         store.finish_run(conn, run_id)
-        with conn, conn.cursor() as cur:
-            cur.execute("SELECT pg_database_size(current_database())")
-            row = cur.fetchone()
+        full = _sizes(conn)
         conn.close()
     finally:
-        database.stop_embedded(workdir / "pg")
+        stored_index.forget()
+        database.stop_embedded(pgdata)
+    loaded = max(1, counts.loaded)
     figures = {
+        "workers": workers,
         "seconds": round(elapsed, 1),
         "articles_per_s": counts.inputs_read / elapsed,
         "counts": counts.as_dict(),
         "peak_rss_mb_total": rss.peak_total / 2**20,
         "peak_rss_mb_main": rss.peak_main / 2**20,
-        "database_mb": (row[0] if row else 0) / 2**20,
+        "peak_pss_mb_total": rss.peak_pss / 2**20,
+        "database_mb": full["database"] / 2**20,
+        "bytes_per_article": (full["database"] - empty["database"]) / loaded,
+        "bytes_per_article_beyond_row": (
+            full["database"] - empty["database"] - full["articles"] + empty["articles"]
+        )
+        / loaded,
+        "serial_ms_per_article": 1000 * sum(b.serial_s for b in probe.batches) / loaded,
         "dedupe_cost": cost_curve(probe.batches, mode.checkpoints),
     }
     place_s = sum(b.place_s for b in probe.batches)
@@ -314,6 +336,73 @@ def end_to_end(
     }
     log(f"end to end: {figures}")
     return figures
+
+
+def _sizes(conn: Any) -> dict[str, int]:
+    """Bytes of the database, and of the articles rows themselves (heap and TOAST: the title,
+    body and search vector), so that what dedupe adds per article can be told apart."""
+    with conn, conn.cursor() as cur:
+        cur.execute("CHECKPOINT")
+        cur.execute("SELECT pg_database_size(current_database()), pg_table_size('articles')")
+        database_bytes, articles = cur.fetchone()
+    return {"database": int(database_bytes), "articles": int(articles)}
+
+
+def scale_figures(
+    corpus_path: Path, workdir: Path, settings: Settings, workers: int, mode: Mode, seed: int
+) -> list[dict[str, Any]]:
+    """Placement cost with mode.stored articles already stored: the store is grown by bulk
+    loading (bench/scale.py), then mode.probe_articles corpus articles are ingested into it,
+    timed as end_to_end times them. Before each probe this process builds its candidate index
+    again from the stored signatures, as a process starting then would (timed too)."""
+    url = database.start_embedded(workdir / "pg-scale")
+    points = []
+    corpus = read_corpus(corpus_path)
+    try:
+        conn = psycopg2.connect(url)
+        store.apply_migrations(conn)
+        run_id = store.start_run(conn, "bench-scale")
+        for point in mode.stored:
+            stored = store.query_rows(conn, "SELECT count(*) AS n FROM articles")[0]["n"]
+            load_s = scale.bulk_load(conn, max(0, point - stored), settings, seed)
+            stored_index.forget()
+            started = time.perf_counter()
+            with conn, conn.cursor() as cur:
+                index = stored_index.stored_index(cur, settings.fingerprint, settings.dedupe)
+            build_s = time.perf_counter() - started
+            log(f"  {point:,} stored: bulk load {load_s:.0f} s, index build {build_s:.1f} s")
+            probe = Probe()
+            uninstall = probe.install()
+            try:
+                with PeakRss() as rss:
+                    articles = [next(corpus) for _ in range(mode.probe_articles)]
+                    counts = batch.ingest_items(conn, run_id, articles, settings, workers=workers)
+            finally:
+                uninstall()
+            n = max(1, counts.loaded)
+            timed = {
+                name: 1000 * sum(getattr(b, name + "_s") for b in probe.batches) / n
+                for name in ("place", "lookup", "docs", "verify", "load", "serial")
+            }
+            points.append(
+                {
+                    "stored": point,
+                    "bulk_load_s": load_s,
+                    "index_build_s": build_s,
+                    "index_mb": index.nbytes / 2**20,
+                    "index_keys": len(index),
+                    **{f"{name}_ms": value for name, value in timed.items()},
+                    "peak_rss_mb_main": rss.peak_main / 2**20,
+                    "peak_pss_mb_total": rss.peak_pss / 2**20,
+                    "counts": counts.as_dict(),
+                }
+            )
+            log(f"  {points[-1]}")
+        conn.close()
+    finally:
+        stored_index.forget()
+        database.stop_embedded(workdir / "pg-scale")
+    return points
 
 
 def cost_curve(batches: list[BatchTiming], checkpoints: tuple[int, ...]) -> list[dict[str, Any]]:

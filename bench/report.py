@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-# Targets of issue 7.
-TARGET_END_TO_END = 5_000.0
-TARGET_FINGERPRINT_RATIO = 2.5
-TARGET_HTML_RATIO = 1.8
-TARGET_COST_RATIO = 1.5
-TARGET_RSS_MB = 500.0
+# Targets of issue 21.
+TARGET_COST_RATIO = 1.3  # placement at 1M stored / at 10k
+TARGET_SERIAL_MS = 2.0  # under the dedupe lock, at 1M stored
+TARGET_WORKER_SCALING = 1.7  # two workers / one, end to end
+TARGET_BYTES_BEYOND_ROW = 25_000
+TARGET_PSS_MB = 1_200.0  # a 2-worker ingest
+TARGET_TEXT_PATH_RATIO = 0.5  # end to end / the datasketch loop
+TARGET_HTML_RATIO = 1.5  # the HTML path / single-process trafilatura
 
 
 def table(result: dict[str, Any]) -> str:
@@ -56,10 +58,23 @@ def table(result: dict[str, Any]) -> str:
     ]
     for name, value in seconds.items():
         out.append(f"| {name} | {value:,.1f} | {n / value if value else 0:,.0f} |")
+    one = result.get("end_to_end_one_worker")
+    if one:
+        out.append(
+            f"\nOne worker: {one['articles_per_s']:,.0f} articles/s; {result['workers']} workers / "
+            f"one: **{e2e['articles_per_s'] / one['articles_per_s']:.2f}** "
+            f"(target >= {TARGET_WORKER_SCALING})"
+        )
     out += [
         "",
-        f"Peak RSS: {e2e['peak_rss_mb_total']:,.0f} MB process tree "
-        f"({e2e['peak_rss_mb_main']:,.0f} MB main process); database {e2e['database_mb']:,.0f} MB",
+        f"Peak memory of the {result['workers']}-worker ingest: PSS "
+        f"**{e2e['peak_pss_mb_total']:,.0f} MB** process tree (target <= {TARGET_PSS_MB:,.0f}); "
+        f"RSS {e2e['peak_rss_mb_total']:,.0f} MB summed over the processes, "
+        f"{e2e['peak_rss_mb_main']:,.0f} MB main process",
+        f"Database {e2e['database_mb']:,.0f} MB: {e2e['bytes_per_article']:,.0f} bytes an article, "
+        f"**{e2e['bytes_per_article_beyond_row']:,.0f}** beyond the articles row (target <= "
+        f"{TARGET_BYTES_BEYOND_ROW:,}); serial time under the dedupe lock "
+        f"{e2e['serial_ms_per_article']:.2f} ms an article",
         "",
         "| Stored articles | placement ms/article | lookup | candidate docs | verification "
         "| load |",
@@ -76,6 +91,7 @@ def table(result: dict[str, Any]) -> str:
             f"\nCost at {curve[-1]['stored']:,} stored / at {curve[0]['stored']:,} stored: "
             f"**{curve[-1]['place_ms'] / curve[0]['place_ms']:.2f}**"
         )
+    out += _scale_table(result.get("scale") or [])
     m = result["machine"]
     out += [
         "",
@@ -86,3 +102,31 @@ def table(result: dict[str, Any]) -> str:
         f"Command: `{result['command']}`, {result['date']}",
     ]
     return "\n".join(out)
+
+
+def _scale_table(points: list[dict[str, Any]]) -> list[str]:
+    if not points:
+        return []
+    out = [
+        "",
+        "Placement with a bulk-loaded store (bench/scale.py), per article placed:",
+        "",
+        "| Stored articles | placement ms | lookup | candidate docs | verification | load "
+        "| serial (lock) ms | index build s | index MB | main RSS MB | tree PSS MB |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for p in points:
+        out.append(
+            f"| {p['stored']:,} | {p['place_ms']:.2f} | {p['lookup_ms']:.2f} | "
+            f"{p['docs_ms']:.2f} | {p['verify_ms']:.2f} | {p['load_ms']:.2f} | "
+            f"{p['serial_ms']:.2f} | {p['index_build_s']:.1f} | {p['index_mb']:,.0f} | "
+            f"{p['peak_rss_mb_main']:,.0f} | {p['peak_pss_mb_total']:,.0f} |"
+        )
+    first, last = points[0], points[-1]
+    out.append(
+        f"\nPlacement at {last['stored']:,} stored / at {first['stored']:,}: "
+        f"**{last['place_ms'] / first['place_ms']:.2f}** (target <= {TARGET_COST_RATIO}); "
+        f"serial time at {last['stored']:,}: **{last['serial_ms']:.2f} ms** (target <= "
+        f"{TARGET_SERIAL_MS})"
+    )
+    return out

@@ -55,7 +55,9 @@ def bulk_load(conn: Connection, count: int, settings: Settings, seed: int) -> fl
             )
             rare = vocabulary[np.unique(rng.zipf(1.15, int(rng.integers(25, 61))) % VOCABULARY)]
             terms = minhash(rare, terms_scheme.num_perm, settings.fingerprint.seed)
-            fingerprints.write(f"{article_id}\t{words_key}\t\\\\x{words_signature.tobytes().hex()}\n")
+            fingerprints.write(
+                f"{article_id}\t{words_key}\t\\\\x{words_signature.tobytes().hex()}\n"
+            )
             fingerprints.write(
                 f"{article_id}\t{terms_key}\t\\\\x{terms.astype('<u4').tobytes().hex()}\n"
             )
@@ -72,7 +74,9 @@ def bulk_load(conn: Connection, count: int, settings: Settings, seed: int) -> fl
                 fingerprints,
             )
     with conn, conn.cursor() as cur:
-        cur.execute("SELECT setval(pg_get_serial_sequence('articles', 'id'), max(id)) FROM articles")
+        cur.execute(
+            "SELECT setval(pg_get_serial_sequence('articles', 'id'), max(id)) FROM articles"
+        )
         cur.execute("ANALYZE articles")
         cur.execute("ANALYZE article_fingerprints")
     return time.perf_counter() - started

@@ -22,12 +22,25 @@ def test_corpus_is_deterministic_and_has_copies_and_boilerplate() -> None:
 
 
 def test_quick_harness_runs_and_reports() -> None:
-    tiny = harness.Mode(articles=120, sample=24, html_pages=4, checkpoints=(40, 80))
+    tiny = harness.Mode(
+        articles=120, sample=24, html_pages=4, checkpoints=(40, 80), stored=(300, 900),
+        probe_articles=20,
+    )  # fmt: skip
     result = harness.run("quick", None, seed=9, workers=2, mode=tiny)
     e2e = result["end_to_end"]
     assert e2e["counts"]["inputs_read"] == 120
     assert e2e["counts"]["loaded"] == 120 and e2e["counts"]["merged"] > 5
     assert e2e["articles_per_s"] > 0 and e2e["peak_rss_mb_total"] > e2e["peak_rss_mb_main"] > 0
+    assert e2e["peak_rss_mb_total"] > e2e["peak_pss_mb_total"] > 0  # the workers share pages
+    assert 0 < e2e["bytes_per_article_beyond_row"] < e2e["bytes_per_article"]
+    assert e2e["serial_ms_per_article"] > 0
+    one = result["end_to_end_one_worker"]
+    assert one["workers"] == 1 and one["counts"] == e2e["counts"]  # the same decisions
+    scale = result["scale"]
+    assert [p["stored"] for p in scale] == [300, 900]
+    assert all(p["counts"]["loaded"] == 20 and p["lookup_ms"] > 0 for p in scale)
+    # the bulk-loaded articles are in the index: 298 keys each (42 words + 256 terms bands)
+    assert scale[1]["index_keys"] >= 298 * 900
     assert [p["stored"] for p in e2e["dedupe_cost"]] == [40, 80]
     assert set(e2e["stage_seconds"]) == {
         "candidate_lookup",
@@ -41,3 +54,4 @@ def test_quick_harness_runs_and_reports() -> None:
     assert stages["pool"]["html_path"] > 0
     text = table(result)
     assert "End to end" in text and "x trafilatura" in text and "x datasketch" in text
+    assert "bulk-loaded store" in text and "One worker" in text

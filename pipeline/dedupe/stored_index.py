@@ -42,6 +42,12 @@ def prepare_index(cur: Cursor, fingerprint: FingerprintSettings, dedupe: DedupeS
     _held(cur, fingerprint, dedupe)
 
 
+def forget() -> None:
+    """Drop this process's index (its memory); the next batch builds it again."""
+    global _HELD
+    _HELD = None
+
+
 def stored_index(
     cur: Cursor, fingerprint: FingerprintSettings, dedupe: DedupeSettings
 ) -> ArrayCandidateIndex:

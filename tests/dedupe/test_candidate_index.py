@@ -115,7 +115,7 @@ def test_the_index_follows_articles_and_revisions_another_process_commits(
     with db, db.cursor() as cur:
         caught_up = stored_index(cur, settings.fingerprint, settings.dedupe)
         assert caught_up is before and len(caught_up) > size_before
-        stored_index_module._HELD = None  # what a process starting now builds
+        stored_index_module.forget()  # what a process starting now builds
         rebuilt = stored_index(cur, settings.fingerprint, settings.dedupe)
     assert rebuilt is not caught_up
     assert _held_entries(caught_up) == _held_entries(rebuilt)

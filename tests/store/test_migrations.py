@@ -119,9 +119,7 @@ def test_stored_fingerprints_get_a_change_order_when_the_index_leaves_the_databa
         with conn, conn.cursor() as cur:
             _article(cur, 3)
             cur.execute("INSERT INTO article_fingerprints VALUES (3, 'words3:x', '\\x00')")
-        numbered = query(
-            conn, "SELECT article_id FROM article_fingerprints ORDER BY change_seq"
-        )
+        numbered = query(conn, "SELECT article_id FROM article_fingerprints ORDER BY change_seq")
         assert [i for (i,) in numbered][-1] == 3 and len({i for (i,) in numbered}) == 3
         origin, newest = store.index_origin(conn.cursor())
         assert len(origin) == 36 and newest == 3
