@@ -106,8 +106,10 @@ class BatchTiming:
     lookup_s: float = 0.0
     verify_s: float = 0.0
     docs_s: float = 0.0  # verification docs of stored candidates missing from the cache
-    place_s: float = 0.0  # the whole placement: lookup, docs, verification, writes
+    place_s: float = 0.0  # the whole placement: lookup, docs, verification, writes, commit
     serial_s: float = 0.0  # the batch's transaction under the dedupe lock, commit included
+    locked_at: float = 0.0
+    decisions: int = 0  # 2 when another process stored something between decision and lock
 
     @property
     def load_s(self) -> float:
@@ -124,8 +126,9 @@ class Probe:
     def install(self) -> Callable[[], None]:
         """Wrap the functions by module attribute, where their callers look them up."""
         targets: list[tuple[Any, str, Callable[[Callable[..., Any]], Callable[..., Any]]]] = [
-            (batch, "place_batch", self._place_batch),
-            (batch, "_store", lambda f: self._timed(f, "serial_s")),
+            (batch, "_store", self._stored),
+            (store, "lock_for_dedupe", self._locked),
+            (batch, "decide_batch", self._counted),
             (place, "stored_index", lambda f: self._timed(f, "lookup_s")),
             (ArrayCandidateIndex, "shared_buckets", lambda f: self._timed(f, "lookup_s")),
             (store, "exact_body_matches", lambda f: self._timed(f, "lookup_s")),
@@ -144,14 +147,35 @@ class Probe:
 
         return uninstall
 
-    def _place_batch(self, original: Callable[..., None]) -> Callable[..., None]:
-        def wrapper(cur: Any, run_id: int, items: Any, *args: Any) -> None:
-            timing = BatchTiming(self.stored, len(items))
+    def _stored(self, original: Callable[..., Any]) -> Callable[..., Any]:
+        """A batch's whole placement: deciding without the lock, then under it."""
+
+        def wrapper(conn: Any, run_id: int, fresh: Any, *args: Any) -> Any:
+            timing = BatchTiming(self.stored, len(fresh))
             self.batches.append(timing)
             start = time.perf_counter()
-            original(cur, run_id, items, *args)
-            timing.place_s = time.perf_counter() - start
-            self.stored += len(items)
+            counts = original(conn, run_id, fresh, *args)
+            end = time.perf_counter()
+            timing.place_s = end - start
+            timing.serial_s = end - timing.locked_at if timing.locked_at else 0.0
+            self.stored += len(fresh)
+            return counts
+
+        return wrapper
+
+    def _locked(self, original: Callable[..., None]) -> Callable[..., None]:
+        def wrapper(*args: Any) -> None:
+            original(*args)
+            if self.batches:
+                self.batches[-1].locked_at = time.perf_counter()
+
+        return wrapper
+
+    def _counted(self, original: Callable[..., Any]) -> Callable[..., Any]:
+        def wrapper(*args: Any) -> Any:
+            if self.batches:
+                self.batches[-1].decisions += 1
+            return original(*args)
 
         return wrapper
 

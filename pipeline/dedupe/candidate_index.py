@@ -91,6 +91,19 @@ class _Segment:
     generation: int  # when it was written: a removal of an article kills its older entries
 
 
+def _sorted(keys: np.ndarray, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Entries ordered by key, then id. A stable sort by key alone does it when each key's ids
+    come in ascending order (articles are added in the order they were placed; on two sorted
+    runs, as in a merge, it is one linear pass); a revised article, added again under its old
+    id, needs the full two-key sort."""
+    order = np.argsort(keys, kind="stable")
+    keys, ids = keys[order], ids[order]
+    if np.any((keys[1:] == keys[:-1]) & (ids[1:] < ids[:-1])):
+        order = np.lexsort((ids, keys))
+        keys, ids = keys[order], ids[order]
+    return keys, ids
+
+
 class ArrayCandidateIndex:
     """Bucket keys in a few sorted segments, merged as they grow (a log-structured merge), so
     adding a batch costs a sort of the batch and, amortised, a few passes over the index.
@@ -138,21 +151,34 @@ class ArrayCandidateIndex:
         ids = np.fromiter((article_id for article_id, keys in entries for _ in keys), np.int64)
         self.add_keys(ids, self._keys_of([k for _, keys in entries for k in keys]))
 
-    def add_keys(self, ids: np.ndarray, keys: np.ndarray) -> None:
-        """Index (article id, folded key) pairs; ids in the order the articles were placed."""
+    def add_keys(self, ids: np.ndarray, keys: np.ndarray, merge: bool = True) -> None:
+        """Index (article id, folded key) pairs; ids in the order the articles were placed.
+        merge=False leaves the new segment unmerged: a build adds all its chunks, then
+        merge_all() sorts once (cheaper than merging as it goes)."""
         if not len(ids):
             return
         if int(ids.max()) > MAX_ARTICLE_ID or int(ids.min()) < 0:
             raise OverflowError(f"article ids must lie in 0..{MAX_ARTICLE_ID} for this index")
-        order = np.lexsort((ids, keys))
-        self.segments.append(_Segment(keys[order], ids[order].astype(np.uint32), self.generation))
+        keys, ids = _sorted(keys, ids.astype(np.uint32))
+        self.segments.append(_Segment(keys, ids, self.generation))
         self.generation += 1
         # Merge while the newest segment is at least half its elder: log2(n) segments at most.
-        while len(self.segments) > 1 and 2 * len(self.segments[-1].keys) >= len(
-            self.segments[-2].keys
+        while (
+            merge
+            and len(self.segments) > 1
+            and 2 * len(self.segments[-1].keys) >= len(self.segments[-2].keys)
         ):
             newer = self.segments.pop()
             self.segments[-1] = self._merged(self.segments[-1], newer)
+
+    def merge_all(self) -> None:
+        """One segment of everything (live entries only)."""
+        if len(self.segments) > 1:
+            live = [self._live(segment) for segment in self.segments]
+            keys, ids = _sorted(
+                np.concatenate([s.keys for s in live]), np.concatenate([s.ids for s in live])
+            )
+            self.segments = [_Segment(keys, ids, self.segments[-1].generation)]
 
     def remove(self, article_ids: Sequence[int]) -> None:
         """Forget the entries these articles have now (they are added again with new keys)."""
@@ -175,10 +201,10 @@ class ArrayCandidateIndex:
 
     def _merged(self, older: _Segment, newer: _Segment) -> _Segment:
         older, newer = self._live(older), self._live(newer)
-        keys = np.concatenate((older.keys, newer.keys))
-        ids = np.concatenate((older.ids, newer.ids))
-        order = np.lexsort((ids, keys))
-        return _Segment(keys[order], ids[order], newer.generation)
+        keys, ids = _sorted(
+            np.concatenate((older.keys, newer.keys)), np.concatenate((older.ids, newer.ids))
+        )
+        return _Segment(keys, ids, newer.generation)
 
     def shared_buckets(self, probes: Sequence[Sequence[BucketKey]]) -> list[Counter[int]]:
         rooms = list(_rooms(probes, self.settings))

@@ -26,7 +26,7 @@ from pipeline.dedupe.candidates import bucket_keys, rank_candidates
 from pipeline.dedupe.compared import article_doc
 from pipeline.dedupe.fingerprint import Fingerprint, scheme_keys
 from pipeline.dedupe.screen import HASHING, Screen, may_link
-from pipeline.dedupe.stored_index import stored_index
+from pipeline.dedupe.stored_index import indexed_through, stored_index
 from pipeline.dedupe.verify import Candidate, Doc, Placement, merge_stories, place
 from pipeline.models import Article
 from pipeline.store import Cursor, RunCounts
@@ -150,20 +150,32 @@ class _Batch:
         self.in_batch.add([(article_id, self.keys[index])])
 
 
-def place_batch(
-    cur: Cursor, run_id: int, items: Sequence[Prepared], settings: Settings, counts: RunCounts
-) -> None:
-    """Place and store `items` in this order (the caller holds the dedupe lock and has left out
-    what is stored already)."""
+@dataclass
+class Decided:
+    """A batch's placement, decided but not written: valid as long as nothing was stored since
+    the decisions were made (`seen`, the stored index's high-water mark then)."""
+
+    uris: list[str]  # of the items decided, in placement order
+    seen: int
+    rows: list[store.NewArticle]
+    merges: list[tuple[int, list[int]]]
+    learned: list[Article]  # what the site-boilerplate counts learn from
+    docs: list[tuple[int, str, Doc]]  # for the verification-doc cache once written
+    counts: RunCounts
+
+
+def decide_batch(cur: Cursor, items: Sequence[Prepared], settings: Settings) -> Decided:
+    """Where each item goes (in this order; what is stored already left out), against what is
+    committed now. It needs no lock: ingest decides before it takes the dedupe lock, and again
+    under it only if another process stored something meanwhile (still_current)."""
+    decided = Decided([p.article.source_uri for p in items], 0, [], [], [], [], RunCounts())
     if not items:
-        return
+        return decided
     store.use_schemes(cur, scheme_keys(settings.fingerprint))
     stored = stored_index(cur, settings.fingerprint, settings.dedupe)
+    decided.seen = indexed_through()
     batch = _Batch(cur, items, stored, settings)
     ids = store.next_article_ids(cur, len(items))
-    rows: list[store.NewArticle] = []
-    merges: list[tuple[int, list[int]]] = []
-    learned: list[Article] = []
     for index, (article_id, prepared) in enumerate(zip(ids, items, strict=True)):
         article = prepared.article
         found = batch.candidates(index, article.body_sha256)
@@ -173,23 +185,41 @@ def place_batch(
         story_id = placement.story_id or article_id
         if len(placement.story_ids) > 1:
             merge_stories(batch.story, story_id, placement.story_ids)
-            merges.append((story_id, placement.story_ids))
+            decided.merges.append((story_id, placement.story_ids))
         known = _Known(prepared.doc, canonical_id, article.body_sha256)
         batch.add(index, article_id, known, story_id)
-        rows.append(_new_row(article_id, prepared, known, placement, batch))
-        _count(placement, counts)
+        decided.rows.append(_new_row(article_id, prepared, known, placement, batch))
+        decided.docs.append((article_id, article.body_sha256, prepared.doc))
+        _count(placement, decided.counts)
         if placement.canonical_id is None:  # copies of one text must not teach it as boilerplate
-            learned.append(article)
+            decided.learned.append(article)
     # Stories merged by a later article of the batch: its earlier articles take the final id.
-    for row in rows:
+    for row in decided.rows:
         row.story_id = batch.story[row.article_id]
-    store.insert_articles(cur, rows, run_id, HASHING)
-    for into, stories in merges:
+    return decided
+
+
+def still_current(cur: Cursor, decided: Decided, items: Sequence[Prepared]) -> bool:
+    """Whether `decided` is what deciding `items` now would give: the same items, and no
+    fingerprint written since (every placement, revision and reindex writes some, and only
+    under the dedupe lock, which the caller holds)."""
+    return decided.uris == [p.article.source_uri for p in items] and (
+        not items or store.index_origin(cur)[1] == decided.seen
+    )
+
+
+def write_batch(cur: Cursor, run_id: int, decided: Decided, counts: RunCounts) -> None:
+    """Store a decided batch (the caller holds the dedupe lock and checked still_current)."""
+    if not decided.rows:
+        return
+    store.insert_articles(cur, decided.rows, run_id, HASHING)
+    for into, stories in decided.merges:
         store.merge_stories(cur, into, stories)
-    store.clear_rejections(cur, [p.article.source_uri for p in items])
-    store.count_site_lines(cur, [(a.site, a.site_lines) for a in learned])
-    for row, prepared in zip(rows, items, strict=True):
-        remember(row.article_id, prepared.article.body_sha256, prepared.doc)
+    store.clear_rejections(cur, decided.uris)
+    store.count_site_lines(cur, [(a.site, a.site_lines) for a in decided.learned])
+    counts.add(decided.counts)
+    for article_id, body_sha256, doc in decided.docs:
+        remember(article_id, body_sha256, doc)
 
 
 def _new_row(

@@ -48,12 +48,17 @@ def forget() -> None:
     _HELD = None
 
 
+def indexed_through() -> int:
+    """The newest change_seq this process's index holds (0 without an index)."""
+    return _HELD.seen if _HELD is not None else 0
+
+
 def stored_index(
     cur: Cursor, fingerprint: FingerprintSettings, dedupe: DedupeSettings
 ) -> ArrayCandidateIndex:
     """The index of every committed article, caught up now (the caller holds the dedupe lock,
     so nothing is committed between this and the caller's own commit)."""
-    held = _held(cur, fingerprint, dedupe)
+    held, committed = _held(cur, fingerprint, dedupe)
     keys = [scheme.key(fingerprint) for scheme in schemes(fingerprint)]
     rows, newest = store.fingerprints_after(cur, keys, held.seen)
     revised = sorted(
@@ -62,11 +67,16 @@ def stored_index(
     if revised:
         held.index.remove(revised)
     _add(held, rows)
-    held.seen = newest
+    # rows of other schemes (none while ingest runs: store.use_schemes) count as seen too
+    held.seen = max(newest, committed)
     return held.index
 
 
-def _held(cur: Cursor, fingerprint: FingerprintSettings, dedupe: DedupeSettings) -> _Held:
+def _held(
+    cur: Cursor, fingerprint: FingerprintSettings, dedupe: DedupeSettings
+) -> tuple[_Held, int]:
+    """This process's index (built now if it has none of this database) and the newest
+    change_seq committed when it was asked for."""
     global _HELD
     origin, newest = store.index_origin(cur)
     held = _HELD
@@ -79,12 +89,13 @@ def _held(cur: Cursor, fingerprint: FingerprintSettings, dedupe: DedupeSettings)
         held = _Held(origin, fingerprint, dedupe, ArrayCandidateIndex(dedupe), newest, 0)
         keys = [scheme.key(fingerprint) for scheme in schemes(fingerprint)]
         for rows in store.fingerprints_up_to(cur, keys, newest):
-            _add(held, rows)
+            _add(held, rows, merge=False)
+        held.index.merge_all()
         _HELD = held
-    return held
+    return held, newest
 
 
-def _add(held: _Held, rows: dict[str, FingerprintRows]) -> None:
+def _add(held: _Held, rows: dict[str, FingerprintRows], merge: bool = True) -> None:
     """Index these signatures, all schemes in one segment, in article id order."""
     ids: list[np.ndarray] = []
     keys: list[np.ndarray] = []
@@ -113,4 +124,4 @@ def _add(held: _Held, rows: dict[str, FingerprintRows]) -> None:
         if len(article_ids):
             held.newest_id = max(held.newest_id, int(article_ids.max()))
     if ids:
-        held.index.add_keys(np.concatenate(ids), np.concatenate(keys))
+        held.index.add_keys(np.concatenate(ids), np.concatenate(keys), merge)

@@ -26,7 +26,7 @@ from pipeline.clean.article import build_article
 from pipeline.config import Settings, ingest_workers
 from pipeline.dedupe.compared import dedupe_text
 from pipeline.dedupe.fingerprint import fingerprint
-from pipeline.dedupe.place import Prepared, place_batch
+from pipeline.dedupe.place import Prepared, decide_batch, still_current, write_batch
 from pipeline.dedupe.revise import revise_batch
 from pipeline.dedupe.verify import prepare
 from pipeline.extract.core import Extracted, extract
@@ -285,11 +285,17 @@ def _store(
     """
     counts = dataclasses.replace(before)
     try:
+        # Decided first without the lock, so that other processes place their batches while
+        # this one finds and verifies candidates; decided again under it only when one did.
+        with conn, conn.cursor() as cur:
+            decided = decide_batch(cur, _new_and_revised(cur, fresh, RunCounts())[0], settings)
         with conn, conn.cursor() as cur:
             store.lock_for_dedupe(cur)
             # Known now, under the lock: another worker may have stored some of these meanwhile.
             new, revisions = _new_and_revised(cur, fresh, counts)
-            place_batch(cur, run_id, new, settings, counts)
+            if not still_current(cur, decided, new):
+                decided = decide_batch(cur, new, settings)
+            write_batch(cur, run_id, decided, counts)
             revise_batch(cur, run_id, revisions, settings, counts)
             for rejection in rejections:
                 store.record_rejection(cur, rejection, run_id)

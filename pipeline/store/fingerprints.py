@@ -32,23 +32,20 @@ def index_origin(cur: Cursor) -> tuple[str, int]:
 def fingerprints_up_to(
     cur: Cursor, schemes: Sequence[str], newest: int, chunk: int = 20_000
 ) -> Iterator[dict[str, FingerprintRows]]:
-    """Every stored signature of these schemes written at or before `newest`, a chunk of
-    articles at a time in id order, per scheme."""
-    after = 0
-    while True:
+    """Every stored signature of these schemes written at or before `newest`, per scheme, a
+    range of `chunk` article ids at a time in id order (each a range scan of the primary key)."""
+    cur.execute("SELECT COALESCE(max(article_id), 0) FROM article_fingerprints")
+    row = cur.fetchone()
+    last = int(row[0]) if row else 0
+    for after in range(0, last, chunk):
         cur.execute(
             """SELECT article_id, scheme, signature FROM article_fingerprints
-               WHERE article_id IN (SELECT DISTINCT article_id FROM article_fingerprints
-                                    WHERE article_id > %s ORDER BY article_id LIMIT %s)
-                 AND scheme = ANY(%s) AND change_seq <= %s
+               WHERE article_id > %s AND article_id <= %s AND scheme = ANY(%s)
+                 AND change_seq <= %s
                ORDER BY article_id""",
-            (after, chunk, list(schemes), newest),
+            (after, after + chunk, list(schemes), newest),
         )
-        rows = cur.fetchall()
-        if not rows:
-            return
-        after = int(rows[-1][0])
-        yield _by_scheme(rows)
+        yield _by_scheme(cur.fetchall())
 
 
 def fingerprints_after(

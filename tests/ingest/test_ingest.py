@@ -21,7 +21,7 @@ import pytest
 from pipeline import config, store
 from pipeline.cli import main
 from pipeline.config import Settings
-from pipeline.dedupe.place import place_batch
+from pipeline.dedupe.place import decide_batch
 from pipeline.evaluation.synthetic import make_copy
 from pipeline.ingest import batch
 from pipeline.store import database
@@ -323,11 +323,11 @@ def test_placement_runs_with_rarer_full_collections_and_restores_the_thresholds(
     before = gc.get_threshold()
     during: list[tuple[int, int, int]] = []
 
-    def recording(*args: Any) -> None:
+    def recording(*args: Any) -> Any:
         during.append(gc.get_threshold())
-        place_batch(*args)
+        return decide_batch(*args)
 
-    monkeypatch.setattr(batch, "place_batch", recording)
+    monkeypatch.setattr(batch, "decide_batch", recording)
     files = sorted(SAMPLES.glob("*.txt"))
     counts = batch.ingest_files(db, store.start_run(db, "test"), files, Settings.from_env())
     assert counts.loaded == len(files)
@@ -383,3 +383,28 @@ def test_pool_workers_are_forked_already_warm_from_one_fork_server() -> None:
         parents |= {parent for parent, _ in states}
         assert all(loaded == 1 for _, loaded in states)
     assert len(parents) == 1 and os.getpid() not in parents
+
+
+def test_alone_a_batch_is_decided_before_the_dedupe_lock_and_only_written_under_it(
+    db: store.Connection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Finding and verifying candidates is the costly part of placement; it runs before the
+    lock, so only the writes hold other processes up. (When another process stores something
+    in between, the batch is decided again under the lock: the test above.)"""
+    events: list[str] = []
+
+    def deciding(*args: Any) -> Any:
+        events.append("decide")
+        return decide_batch(*args)
+
+    def locking(cur: Any) -> None:
+        events.append("lock")
+        lock_for_dedupe(cur)
+
+    lock_for_dedupe = store.lock_for_dedupe
+    monkeypatch.setattr(batch, "decide_batch", deciding)
+    monkeypatch.setattr(store, "lock_for_dedupe", locking)
+    files = sorted(SAMPLES.glob("*.txt"))
+    counts = batch.ingest_files(db, store.start_run(db, "test"), files, Settings.from_env())
+    assert counts.loaded == len(files) and counts.merged == 1
+    assert events == ["decide", "lock"]
