@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import itertools
 import json
 import os
 import platform
@@ -375,58 +376,69 @@ def _sizes(conn: Any) -> dict[str, int]:
 def scale_figures(
     corpus_path: Path, workdir: Path, settings: Settings, workers: int, mode: Mode, seed: int
 ) -> list[dict[str, Any]]:
-    """Placement cost with mode.stored articles already stored: the store is grown by bulk
-    loading (bench/scale.py), then mode.probe_articles corpus articles are ingested into it,
-    timed as end_to_end times them. Before each probe this process builds its candidate index
-    again from the stored signatures, as a process starting then would (timed too)."""
+    """Placement cost with mode.stored articles already stored: for each size, a database of
+    its own is bulk-loaded (bench/scale.py), then the same mode.probe_articles corpus articles
+    are ingested into it, timed as end_to_end times them. Before each probe this process builds
+    its candidate index from the stored signatures, as a process starting then would (timed)."""
     url = database.start_embedded(workdir / "pg-scale")
+    admin = psycopg2.connect(url)
+    admin.autocommit = True
+    articles = list(itertools.islice(read_corpus(corpus_path), mode.probe_articles))
     points = []
-    corpus = read_corpus(corpus_path)
     try:
-        conn = psycopg2.connect(url)
-        store.apply_migrations(conn)
-        run_id = store.start_run(conn, "bench-scale")
         for point in mode.stored:
-            stored = store.query_rows(conn, "SELECT count(*) AS n FROM articles")[0]["n"]
-            load_s = scale.bulk_load(conn, max(0, point - stored), settings, seed)
-            stored_index.forget()
-            started = time.perf_counter()
-            with conn, conn.cursor() as cur:
-                index = stored_index.stored_index(cur, settings.fingerprint, settings.dedupe)
-            build_s = time.perf_counter() - started
-            log(f"  {point:,} stored: bulk load {load_s:.0f} s, index build {build_s:.1f} s")
-            probe = Probe()
-            uninstall = probe.install()
+            name = f"scale_{point}"
+            with admin.cursor() as cur:
+                cur.execute(f"CREATE DATABASE {name}")
+            conn = psycopg2.connect(url.replace(f"/{database.EMBEDDED_DATABASE}?", f"/{name}?"))
             try:
-                with PeakRss() as rss:
-                    articles = [next(corpus) for _ in range(mode.probe_articles)]
-                    counts = batch.ingest_items(conn, run_id, articles, settings, workers=workers)
+                points.append(_scale_point(conn, point, articles, settings, workers, seed))
             finally:
-                uninstall()
-            n = max(1, counts.loaded)
-            timed = {
-                name: 1000 * sum(getattr(b, name + "_s") for b in probe.batches) / n
-                for name in ("place", "lookup", "docs", "verify", "load", "serial")
-            }
-            points.append(
-                {
-                    "stored": point,
-                    "bulk_load_s": load_s,
-                    "index_build_s": build_s,
-                    "index_mb": index.nbytes / 2**20,
-                    "index_keys": len(index),
-                    **{f"{name}_ms": value for name, value in timed.items()},
-                    "peak_rss_mb_main": rss.peak_main / 2**20,
-                    "peak_pss_mb_total": rss.peak_pss / 2**20,
-                    "counts": counts.as_dict(),
-                }
-            )
+                conn.close()
+                stored_index.forget()
+                with admin.cursor() as cur:
+                    cur.execute(f"DROP DATABASE {name}")
             log(f"  {points[-1]}")
-        conn.close()
     finally:
-        stored_index.forget()
+        admin.close()
         database.stop_embedded(workdir / "pg-scale")
     return points
+
+
+def _scale_point(
+    conn: Any, point: int, articles: list[RawInput], settings: Settings, workers: int, seed: int
+) -> dict[str, Any]:
+    store.apply_migrations(conn)
+    load_s = scale.bulk_load(conn, point, settings, seed)
+    started = time.perf_counter()
+    with conn, conn.cursor() as cur:
+        index = stored_index.stored_index(cur, settings.fingerprint, settings.dedupe)
+    build_s = time.perf_counter() - started
+    log(f"  {point:,} stored: bulk load {load_s:.0f} s, index build {build_s:.1f} s")
+    probe = Probe()
+    uninstall = probe.install()
+    try:
+        with PeakRss() as rss:
+            run_id = store.start_run(conn, "bench-scale")
+            counts = batch.ingest_items(conn, run_id, articles, settings, workers=workers)
+    finally:
+        uninstall()
+    n = max(1, counts.loaded)
+    timed = {
+        name: 1000 * sum(getattr(b, name + "_s") for b in probe.batches) / n
+        for name in ("place", "lookup", "docs", "verify", "load", "serial")
+    }
+    return {
+        "stored": point,
+        "bulk_load_s": load_s,
+        "index_build_s": build_s,
+        "index_mb": index.nbytes / 2**20,
+        "index_keys": len(index),
+        **{f"{name}_ms": value for name, value in timed.items()},
+        "peak_rss_mb_main": rss.peak_main / 2**20,
+        "peak_pss_mb_total": rss.peak_pss / 2**20,
+        "counts": counts.as_dict(),
+    }
 
 
 def cost_curve(batches: list[BatchTiming], checkpoints: tuple[int, ...]) -> list[dict[str, Any]]:

@@ -37,11 +37,6 @@ class _Held:
 _HELD: _Held | None = None  # one database at a time per process
 
 
-def prepare_index(cur: Cursor, fingerprint: FingerprintSettings, dedupe: DedupeSettings) -> None:
-    """Build this process's index of the database if it has none (without the dedupe lock)."""
-    _held(cur, fingerprint, dedupe)
-
-
 def forget() -> None:
     """Drop this process's index (its memory); the next batch builds it again."""
     global _HELD
