@@ -85,10 +85,10 @@ def alert_webhook() -> str | None:
     return env_str(ALERT_WEBHOOK_ENV)
 
 
-def ingest_workers() -> int:
-    """Processes for the text work of ingest (NEWSDEDUP_INGEST_WORKERS, default: the cores this
-    process may run on; 1 does it in place)."""
-    return max(1, env_int(INGEST_WORKERS_ENV, available_cores()))
+def ingest_workers(default: int | None = None) -> int:
+    """Processes for the text work of ingest: NEWSDEDUP_INGEST_WORKERS, else `default`, else
+    the cores this process may run on (`newsdedup ingest`); 1 does it in place."""
+    return max(1, env_int(INGEST_WORKERS_ENV, default or available_cores()))
 
 
 def available_cores() -> int:

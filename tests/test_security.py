@@ -165,7 +165,8 @@ def test_the_scan_catches_spliced_sql() -> None:
 
 OPERATIONAL = (
     "articles", "ingest_runs", "rejected_inputs", "article_matches", "article_removals",
-    "article_fingerprints", "candidate_index_origin", "site_lines", "source_items",
+    "article_fingerprints", "article_search", "candidate_index_origin", "site_lines",
+    "source_items",
     "http_validators", "schema_migrations",
 )  # fmt: skip
 

@@ -208,6 +208,22 @@ def still_current(cur: Cursor, decided: Decided, items: Sequence[Prepared]) -> b
     )
 
 
+def index_for_search(cur: Cursor, decided: Decided, indexed: bool = True) -> None:
+    """Write (or, indexed=False, take back) the search documents of the decided batch's
+    canonical articles: the costly part of storing them, done before the dedupe lock."""
+    canonical = [row for row in decided.rows if row.canonical_id == row.article_id]
+    if not indexed:
+        store.unindex_for_search(cur, [row.article_id for row in canonical])
+        return
+    store.index_for_search(
+        cur,
+        [
+            (r.article_id, r.article.metadata.language, r.article.metadata.title, r.article.body)
+            for r in canonical
+        ],
+    )
+
+
 def write_batch(cur: Cursor, run_id: int, decided: Decided, counts: RunCounts) -> None:
     """Store a decided batch (the caller holds the dedupe lock and checked still_current)."""
     if not decided.rows:

@@ -26,7 +26,13 @@ from pipeline.clean.article import build_article
 from pipeline.config import Settings, ingest_workers
 from pipeline.dedupe.compared import dedupe_text
 from pipeline.dedupe.fingerprint import fingerprint
-from pipeline.dedupe.place import Prepared, decide_batch, still_current, write_batch
+from pipeline.dedupe.place import (
+    Prepared,
+    decide_batch,
+    index_for_search,
+    still_current,
+    write_batch,
+)
 from pipeline.dedupe.revise import revise_batch
 from pipeline.dedupe.verify import prepare
 from pipeline.extract.core import Extracted, extract
@@ -290,11 +296,14 @@ def _store(
         with conn, conn.cursor() as cur:
             decided = decide_batch(cur, _new_and_revised(cur, fresh, RunCounts())[0], settings)
         with conn, conn.cursor() as cur:
+            index_for_search(cur, decided)  # the search documents too (sql/017)
             store.lock_for_dedupe(cur)
             # Known now, under the lock: another worker may have stored some of these meanwhile.
             new, revisions = _new_and_revised(cur, fresh, counts)
             if not still_current(cur, decided, new):
+                index_for_search(cur, decided, indexed=False)
                 decided = decide_batch(cur, new, settings)
+                index_for_search(cur, decided)
             write_batch(cur, run_id, decided, counts)
             revise_batch(cur, run_id, revisions, settings, counts)
             for rejection in rejections:

@@ -167,17 +167,20 @@ def process(
     fetcher: Fetcher | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
+    workers: int | None = None,
 ) -> RunCounts:
-    """Load the given keys of one source (one shard); never raises for a bad item."""
+    """Load the given keys of one source (one shard); never raises for a bad item. `workers`
+    processes do the text work of files and archives (default: config.ingest_workers)."""
     if source.kind in ("feed", "sitemap"):
         fetcher = fetcher or fetcher_for(source, settings)
         return process_pages(conn, run_id, source.name, keys, settings, fetcher, source.outlet)
     if source.kind == "warc":
         return process_warcs(
-            conn, run_id, source.name, keys, settings, since, until, outlet=source.outlet
-        )
+            conn, run_id, source.name, keys, settings, since, until, outlet=source.outlet,
+            workers=workers,
+        )  # fmt: skip
     files = (read_path(Path(key), settings) for key in keys)
-    return ingest_items(conn, run_id, with_outlet(files, source.outlet), settings)
+    return ingest_items(conn, run_id, with_outlet(files, source.outlet), settings, workers=workers)
 
 
 def with_outlet(
@@ -300,6 +303,7 @@ def process_warcs(
     on_progress: Callable[[int], None] | None = None,
     on_batch: Callable[[RunCounts], None] | None = None,
     outlet: str | None = None,
+    workers: int | None = None,
 ) -> RunCounts:
     """Load the pages of WARC files. on_progress gets the bytes read since the last call.
 
@@ -322,7 +326,7 @@ def process_warcs(
             path, settings.max_input_bytes, since=since, until=until, on_progress=advance
         )
         pages = with_outlet(_watch(records, damage), outlet)
-        total.add(ingest_items(conn, run_id, pages, settings, on_batch))
+        total.add(ingest_items(conn, run_id, pages, settings, on_batch, workers))
         if source_name is None or since or until:
             continue
         outcome = Outcome(key, DONE, content_sha256=file_sha256(path))

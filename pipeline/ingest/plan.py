@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypedDict
 
-from pipeline.config import Settings
+from pipeline.config import Settings, ingest_workers
 from pipeline.ingest import crawl
 from pipeline.sources.config import Source, SourceConfigError, load_sources, select
 from pipeline.store import Connection, RunCounts
@@ -100,4 +100,9 @@ def run_shard(
     source = by_name.get(shard["source"])
     if source is None:
         raise SourceConfigError(f"shard of unknown source {shard['source']!r}")
-    return crawl.process(conn, run_id, source, shard["keys"], settings, since=since, until=until)
+    # A DAG task is one slot of Airflow's parallelism: its text work stays in its process
+    # unless NEWSDEDUP_INGEST_WORKERS asks for a pool.
+    return crawl.process(
+        conn, run_id, source, shard["keys"], settings, since=since, until=until,
+        workers=ingest_workers(default=1),
+    )  # fmt: skip

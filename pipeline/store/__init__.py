@@ -22,12 +22,14 @@ from pipeline.store.bulk import (
     clear_rejections,
     count_site_lines,
     exact_body_matches,
+    index_for_search,
     insert_articles,
     insert_screens,
     insert_signatures,
     next_article_ids,
     stored_for_placement,
     stored_texts,
+    unindex_for_search,
 )
 from pipeline.store.database import Connection, Cursor, is_row_refused, query_rows
 from pipeline.store.fingerprints import (
@@ -82,6 +84,7 @@ __all__ = [
     "fingerprints_after",
     "fingerprints_up_to",
     "finish_run",
+    "index_for_search",
     "index_origin",
     "insert_articles",
     "insert_screens",
@@ -106,5 +109,6 @@ __all__ = [
     "stored_for_placement",
     "stored_texts",
     "stored_versions",
+    "unindex_for_search",
     "use_schemes",
 ]

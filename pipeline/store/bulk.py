@@ -244,3 +244,23 @@ def count_site_lines(cur: Cursor, articles: Sequence[tuple[str, dict[str, str]]]
         [(site, key, text, n) for (site, key), (text, n) in sorted(counted.items())],
         page_size=1000,
     )
+
+
+def index_for_search(cur: Cursor, rows: Sequence[tuple[int, str | None, str | None, str]]) -> None:
+    """The search documents of (article id, language, title, body), in article_search (its
+    foreign key is checked at commit, so this may precede the articles' rows: sql/017)."""
+    if not rows:
+        return
+    ids, languages, titles, bodies = (list(column) for column in zip(*rows, strict=True))
+    cur.execute(
+        """INSERT INTO article_search (article_id, search_vector)
+           SELECT id, newsdedup_search_document(language, title, body)
+           FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[])
+                AS doc(id, language, title, body)
+           ON CONFLICT (article_id) DO UPDATE SET search_vector = EXCLUDED.search_vector""",
+        (ids, languages, titles, bodies),
+    )
+
+
+def unindex_for_search(cur: Cursor, article_ids: Sequence[int]) -> None:
+    cur.execute("DELETE FROM article_search WHERE article_id = ANY(%s)", (list(article_ids),))

@@ -103,6 +103,12 @@ def add_revision(cur: Cursor, row: NewRevision, run_id: int, hashing: str) -> in
     insert_removals(cur, [(stored.article_id, article)])
     insert_signatures(cur, [(stored.article_id, *signature) for signature in row.signatures])
     insert_screens(cur, [(stored.article_id, row.screen)], hashing)
+    cur.execute(
+        """UPDATE article_search s
+           SET search_vector = newsdedup_search_document(a.language, a.title, a.body)
+           FROM articles a WHERE a.id = s.article_id AND a.id = %s""",
+        (stored.article_id,),
+    )  # a canonical article's document follows its text; a duplicate has none
     return revision
 
 

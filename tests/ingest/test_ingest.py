@@ -388,8 +388,9 @@ def test_pool_workers_are_forked_already_warm_from_one_fork_server() -> None:
 def test_alone_a_batch_is_decided_before_the_dedupe_lock_and_only_written_under_it(
     db: store.Connection, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Finding and verifying candidates is the costly part of placement; it runs before the
-    lock, so only the writes hold other processes up. (When another process stores something
+    """Finding and verifying candidates is the costly part of placement, and parsing the
+    search documents of what is stored; both run before the lock, so only the writes hold
+    other processes up. (When another process stores something
     in between, the batch is decided again under the lock: the test above.)"""
     events: list[str] = []
 
@@ -401,10 +402,21 @@ def test_alone_a_batch_is_decided_before_the_dedupe_lock_and_only_written_under_
         events.append("lock")
         lock_for_dedupe(cur)
 
-    lock_for_dedupe = store.lock_for_dedupe
+    def indexing(cur: Any, rows: Any) -> None:
+        events.append("search documents")
+        index_for_search(cur, rows)
+
+    lock_for_dedupe, index_for_search = store.lock_for_dedupe, store.index_for_search
     monkeypatch.setattr(batch, "decide_batch", deciding)
     monkeypatch.setattr(store, "lock_for_dedupe", locking)
+    monkeypatch.setattr(store, "index_for_search", indexing)
     files = sorted(SAMPLES.glob("*.txt"))
     counts = batch.ingest_files(db, store.start_run(db, "test"), files, Settings.from_env())
     assert counts.loaded == len(files) and counts.merged == 1
-    assert events == ["decide", "lock"]
+    assert events == ["decide", "search documents", "lock"]
+    # the four canonical articles have their documents, the duplicate none
+    assert query(
+        db,
+        "SELECT count(*), count(*) FILTER (WHERE a.canonical_id = a.id) "
+        "FROM article_search s JOIN articles a ON a.id = s.article_id",
+    ) == [(4, 4)]

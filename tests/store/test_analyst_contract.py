@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 from typing import Any
 
 import psycopg2.errors
@@ -177,3 +178,20 @@ def test_every_analyst_relation_and_column_is_described(db: Connection) -> None:
         (granted, granted),
     )
     assert undescribed == []
+
+
+def test_search_follows_a_revised_article_and_forgets_its_old_words(
+    database_url: str, db: Connection, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (seed,) = SAMPLES.glob("000_*.txt")
+    page = inbox / seed.name
+    page.write_text(seed.read_text(encoding="utf-8") + "\nThe Qorvathel committee met.\n")
+    assert main(["ingest", "--database-url", database_url, str(inbox)]) == 0
+    assert len(_search(database_url, capsys, "Qorvathel")) == 1
+    page.write_text(seed.read_text(encoding="utf-8") + "\nThe Zembrulat committee met.\n")
+    assert main(["ingest", "--database-url", database_url, str(inbox)]) == 0
+    assert query(db, "SELECT revision FROM articles") == [(2,)]
+    assert not _search(database_url, capsys, "Qorvathel")
+    assert len(_search(database_url, capsys, "Zembrulat")) == 1
