@@ -21,6 +21,7 @@ COMMENT ON TABLE article_search IS
     'the search document of each canonical article (duplicates have none); read through canonical_articles and search_articles()';
 INSERT INTO article_search (article_id, search_vector)
     SELECT id, search_vector FROM articles WHERE search_vector IS NOT NULL;
+SET CONSTRAINTS ALL IMMEDIATE;  -- checked now: the index and the ALTER below need no pending check
 CREATE INDEX article_search_vector_idx ON article_search USING gin (search_vector);
 
 CREATE OR REPLACE VIEW canonical_articles AS

@@ -227,8 +227,9 @@ def clear_rejections(cur: Cursor, uris: Sequence[str]) -> None:
 
 def count_site_lines(cur: Cursor, articles: Sequence[tuple[str, dict[str, str]]]) -> None:
     """One more article of its site carried each of these lines: one row per (site, line) with
-    how many of the articles carried it (one INSERT may not update a row twice). The text kept
-    for a new line is the first article's, as when the articles are counted one by one."""
+    how many of the articles carried it (one INSERT may not update a row twice). A line's text
+    is kept once two articles carried it (sql/018): the first article's, as when the articles
+    are counted one by one."""
     counted: dict[tuple[str, str], list[Any]] = {}
     for site, lines in articles:
         for key, text in lines.items():
@@ -236,14 +237,29 @@ def count_site_lines(cur: Cursor, articles: Sequence[tuple[str, dict[str, str]]]
             entry[1] += 1
     if not counted:
         return
-    psycopg2.extras.execute_values(
+    untold = psycopg2.extras.execute_values(
         cur,
         """INSERT INTO site_lines AS known (site, line_key, line, articles) VALUES %s
            ON CONFLICT (site, line_key)
-           DO UPDATE SET articles = known.articles + EXCLUDED.articles, last_seen = now()""",
-        [(site, key, text, n) for (site, key), (text, n) in sorted(counted.items())],
+           DO UPDATE SET articles = known.articles + EXCLUDED.articles, last_seen = now()
+           RETURNING site, line_key, articles >= 2 AND line IS NULL""",
+        [
+            (site, key, text if n >= 2 else None, n)
+            for (site, key), (text, n) in sorted(counted.items())
+        ],
         page_size=1000,
+        fetch=True,
     )
+    recurring = [(site, key, counted[site, key][0]) for site, key, told in untold if told]
+    if recurring:  # lines seen before, in another article: now they may be boilerplate
+        psycopg2.extras.execute_values(
+            cur,
+            """UPDATE site_lines AS known SET line = new.line
+               FROM (VALUES %s) AS new (site, line_key, line)
+               WHERE known.site = new.site AND known.line_key = new.line_key""",
+            recurring,
+            page_size=1000,
+        )
 
 
 def index_for_search(cur: Cursor, rows: Sequence[tuple[int, str | None, str | None, str]]) -> None:

@@ -12,6 +12,7 @@ from typing import Any
 import psycopg2.errors
 import pytest
 
+from pipeline import store
 from pipeline.cli import main
 from pipeline.store import Connection
 from tests.conftest import REPO, SAMPLES, query
@@ -155,6 +156,8 @@ def test_each_article_is_parsed_in_its_languages_configuration(db: Connection) -
                VALUES (1, 'file:///de.txt', 'Wahlen', 'de', 'Die Bürger wählten gestern.', 'r',
                        'b', 1, 1) RETURNING id""",
     )  # fmt: skip
+    with db, db.cursor() as cur:  # as ingest writes the document of what it stores
+        store.index_for_search(cur, [(1, "de", "Wahlen", "Die Bürger wählten gestern.")])
     assert query(db, "SELECT id FROM search_articles('Bürgern')") == [(1,)]
 
 
