@@ -102,13 +102,12 @@ class _Batch:
             self.story[row.id] = row.story_id
         # An article deleted by hand stays in the in-memory index (nothing logs deletions);
         # it is not a candidate.
-        self.stored_hits = [
-            Counter({i: n for i, n in hits.items() if i in self.known}) for hits in found
-        ]
-        self.stored_hits = [
-            Counter({i: hits[i] for i in rank_candidates(hits, self.settings)})
-            for hits in self.stored_hits
-        ]
+        self.stored_hits = []
+        for hits in found:
+            present = Counter({i: n for i, n in hits.items() if i in self.known})
+            self.stored_hits.append(
+                Counter({i: present[i] for i in rank_candidates(present, self.settings)})
+            )
         self.first_with_body: dict[str, int] = {}
 
     def candidates(self, index: int, sha: str) -> list[int]:
@@ -208,20 +207,22 @@ def still_current(cur: Cursor, decided: Decided, items: Sequence[Prepared]) -> b
     )
 
 
-def index_for_search(cur: Cursor, decided: Decided, indexed: bool = True) -> None:
-    """Write (or, indexed=False, take back) the search documents of the decided batch's
-    canonical articles: the costly part of storing them, done before the dedupe lock."""
-    canonical = [row for row in decided.rows if row.canonical_id == row.article_id]
-    if not indexed:
-        store.unindex_for_search(cur, [row.article_id for row in canonical])
-        return
+def index_for_search(cur: Cursor, decided: Decided) -> None:
+    """Write the search documents of the decided batch's canonical articles: the costly part of
+    storing them, done before the dedupe lock (sql/017)."""
     store.index_for_search(
         cur,
         [
             (r.article_id, r.article.metadata.language, r.article.metadata.title, r.article.body)
-            for r in canonical
+            for r in decided.rows
+            if r.canonical_id == r.article_id
         ],
     )
+
+
+def unindex_for_search(cur: Cursor, decided: Decided) -> None:
+    """Take back what index_for_search wrote (the batch is decided again)."""
+    store.unindex_for_search(cur, [r.article_id for r in decided.rows])
 
 
 def write_batch(cur: Cursor, run_id: int, decided: Decided, counts: RunCounts) -> None:

@@ -1,10 +1,12 @@
 """The candidate index of every stored article, held by each placing process and kept equal to
 the committed fingerprints (sql/016 says why it is not a table).
 
-It is built once per process from the stored signatures, outside the dedupe lock (a million
-articles take a while), then caught up at each batch under the lock: every fingerprint row
-written after its high-water mark is another process's article (indexed) or revision (its
-old entries forgotten first). Only committed rows are read, so a batch that rolls back leaves
+It is built once per process from the stored signatures, when the first batch is decided
+(outside the dedupe lock: a million articles take about two minutes), then caught up at each
+batch: every fingerprint row written after its high-water mark is another process's article
+(indexed) or revision (its old entries forgotten first). Writers hold the dedupe lock until
+they commit, so the committed rows always end at a high-water mark, and a batch decided
+against it is still right under the lock if the mark has not moved (place.still_current). Only committed rows are read, so a batch that rolls back leaves
 no trace here; the articles this process placed are read back at its next batch like any
 other's. Band keys are found again from the signatures (fingerprint.band_key_matrix), so the
 index is exactly what the signatures say, and a lookup costs the same at any corpus size.
@@ -51,8 +53,8 @@ def indexed_through() -> int:
 def stored_index(
     cur: Cursor, fingerprint: FingerprintSettings, dedupe: DedupeSettings
 ) -> ArrayCandidateIndex:
-    """The index of every committed article, caught up now (the caller holds the dedupe lock,
-    so nothing is committed between this and the caller's own commit)."""
+    """The index of every article committed now (indexed_through() says up to which
+    change_seq)."""
     held, committed = _held(cur, fingerprint, dedupe)
     keys = [scheme.key(fingerprint) for scheme in schemes(fingerprint)]
     rows, newest = store.fingerprints_after(cur, keys, held.seen)

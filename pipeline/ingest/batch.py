@@ -31,6 +31,7 @@ from pipeline.dedupe.place import (
     decide_batch,
     index_for_search,
     still_current,
+    unindex_for_search,
     write_batch,
 )
 from pipeline.dedupe.revise import revise_batch
@@ -280,9 +281,9 @@ def _store(
     settings: Settings,
     before: RunCounts,
 ) -> RunCounts:
-    """Place and store a batch's articles and record its rejections, in one transaction under
-    the dedupe lock; the run's counts gain `before` (what the batch counted so far) and what
-    this adds.
+    """Place and store a batch's articles and record its rejections: decided in one
+    transaction without the dedupe lock, written in one under it; the run's counts gain
+    `before` (what the batch counted so far) and what this adds.
 
     An article the database refuses (store.is_row_refused) must cost that article only: the
     batch is stored again in halves until the refused one is alone, and it is quarantined with
@@ -301,7 +302,7 @@ def _store(
             # Known now, under the lock: another worker may have stored some of these meanwhile.
             new, revisions = _new_and_revised(cur, fresh, counts)
             if not still_current(cur, decided, new):
-                index_for_search(cur, decided, indexed=False)
+                unindex_for_search(cur, decided)
                 decided = decide_batch(cur, new, settings)
                 index_for_search(cur, decided)
             write_batch(cur, run_id, decided, counts)
