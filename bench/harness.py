@@ -349,6 +349,10 @@ def end_to_end(
         )
         / loaded,
         "serial_ms_per_article": 1000 * sum(b.serial_s for b in probe.batches) / loaded,
+        "table_bytes_per_article": {
+            name: (size - empty["tables"].get(name, 0)) / loaded
+            for name, size in sorted(full["tables"].items(), key=lambda t: -t[1])
+        },
         "dedupe_cost": cost_curve(probe.batches, mode.checkpoints),
     }
     place_s = sum(b.place_s for b in probe.batches)
@@ -363,14 +367,20 @@ def end_to_end(
     return figures
 
 
-def _sizes(conn: Any) -> dict[str, int]:
-    """Bytes of the database, and of the articles rows themselves (heap and TOAST: the title,
-    body and search vector), so that what dedupe adds per article can be told apart."""
+def _sizes(conn: Any) -> dict[str, Any]:
+    """Bytes of the database, of the articles rows themselves (heap and TOAST: the title and
+    body), so that what is kept beside an article can be told apart, and of each table."""
     with conn, conn.cursor() as cur:
         cur.execute("CHECKPOINT")
         cur.execute("SELECT pg_database_size(current_database()), pg_table_size('articles')")
         database_bytes, articles = cur.fetchone()
-    return {"database": int(database_bytes), "articles": int(articles)}
+        cur.execute(
+            """SELECT c.relname, pg_total_relation_size(c.oid) FROM pg_class c
+               JOIN pg_namespace n ON n.oid = c.relnamespace
+               WHERE n.nspname = 'public' AND c.relkind = 'r'"""
+        )
+        tables = {name: int(size) for name, size in cur.fetchall()}
+    return {"database": int(database_bytes), "articles": int(articles), "tables": tables}
 
 
 def scale_figures(

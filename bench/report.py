@@ -75,6 +75,12 @@ def table(result: dict[str, Any]) -> str:
         f"**{e2e['bytes_per_article_beyond_row']:,.0f}** beyond the articles row (target <= "
         f"{TARGET_BYTES_BEYOND_ROW:,}); serial time under the dedupe lock "
         f"{e2e['serial_ms_per_article']:.2f} ms an article",
+        "Bytes an article by table (indexes and TOAST included): "
+        + ", ".join(
+            f"{name} {size:,.0f}"
+            for name, size in e2e.get("table_bytes_per_article", {}).items()
+            if size >= 100
+        ),
         "",
         "| Stored articles | placement ms/article | lookup | candidate docs | verification "
         "| load |",

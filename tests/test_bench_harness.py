@@ -34,6 +34,8 @@ def test_quick_harness_runs_and_reports() -> None:
     assert e2e["peak_rss_mb_total"] > e2e["peak_pss_mb_total"] > 0  # the workers share pages
     assert 0 < e2e["bytes_per_article_beyond_row"] < e2e["bytes_per_article"]
     assert e2e["serial_ms_per_article"] > 0
+    by_table = e2e["table_bytes_per_article"]
+    assert by_table["article_fingerprints"] > 0 and "lsh_buckets" not in by_table
     one = result["end_to_end_one_worker"]
     assert one["workers"] == 1 and one["counts"] == e2e["counts"]  # the same decisions
     scale = result["scale"]
@@ -54,4 +56,4 @@ def test_quick_harness_runs_and_reports() -> None:
     assert stages["pool"]["html_path"] > 0
     text = table(result)
     assert "End to end" in text and "x trafilatura" in text and "x datasketch" in text
-    assert "bulk-loaded store" in text and "One worker" in text
+    assert "bulk-loaded store" in text and "One worker" in text and "by table" in text

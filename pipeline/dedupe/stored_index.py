@@ -6,10 +6,11 @@ It is built once per process from the stored signatures, when the first batch is
 batch: every fingerprint row written after its high-water mark is another process's article
 (indexed) or revision (its old entries forgotten first). Writers hold the dedupe lock until
 they commit, so the committed rows always end at a high-water mark, and a batch decided
-against it is still right under the lock if the mark has not moved (place.still_current). Only committed rows are read, so a batch that rolls back leaves
-no trace here; the articles this process placed are read back at its next batch like any
-other's. Band keys are found again from the signatures (fingerprint.band_key_matrix), so the
-index is exactly what the signatures say, and a lookup costs the same at any corpus size.
+against it is still right under the lock if the mark has not moved (place.still_current).
+Only committed rows are read, so a batch that rolls back leaves no trace here; the articles
+this process placed are read back at its next batch like any other's. Band keys are found
+again from the signatures (fingerprint.band_key_matrix), so the index is exactly what the
+signatures say, and a lookup costs about the same at any corpus size.
 """
 
 from __future__ import annotations
