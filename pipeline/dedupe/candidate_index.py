@@ -168,17 +168,12 @@ class ArrayCandidateIndex:
             and len(self.segments) > 1
             and 2 * len(self.segments[-1].keys) >= len(self.segments[-2].keys)
         ):
-            newer = self.segments.pop()
-            self.segments[-1] = self._merged(self.segments[-1], newer)
+            self.segments[-2:] = [self._merged(self.segments[-2:])]
 
     def merge_all(self) -> None:
         """One segment of everything (live entries only)."""
         if len(self.segments) > 1:
-            live = [self._live(segment) for segment in self.segments]
-            keys, ids = _sorted(
-                np.concatenate([s.keys for s in live]), np.concatenate([s.ids for s in live])
-            )
-            self.segments = [_Segment(keys, ids, self.segments[-1].generation)]
+            self.segments = [self._merged(self.segments)]
 
     def remove(self, article_ids: Sequence[int]) -> None:
         """Forget the entries these articles have now (they are added again with new keys)."""
@@ -199,12 +194,13 @@ class ArrayCandidateIndex:
         keep = ~self._dead_mask(segment.ids, segment.generation)
         return _Segment(segment.keys[keep], segment.ids[keep], segment.generation)
 
-    def _merged(self, older: _Segment, newer: _Segment) -> _Segment:
-        older, newer = self._live(older), self._live(newer)
+    def _merged(self, segments: Sequence[_Segment]) -> _Segment:
+        """The live entries of these segments (oldest first) as one, as new as the newest."""
+        live = [self._live(segment) for segment in segments]
         keys, ids = _sorted(
-            np.concatenate((older.keys, newer.keys)), np.concatenate((older.ids, newer.ids))
+            np.concatenate([s.keys for s in live]), np.concatenate([s.ids for s in live])
         )
-        return _Segment(keys, ids, newer.generation)
+        return _Segment(keys, ids, segments[-1].generation)
 
     def shared_buckets(self, probes: Sequence[Sequence[BucketKey]]) -> list[Counter[int]]:
         rooms = list(_rooms(probes, self.settings))
@@ -217,10 +213,8 @@ class ArrayCandidateIndex:
         probe_of, members = self._newest_members(keys, room)
         item_ids = (items[probe_of].astype(np.uint64) << np.uint64(32)) | members
         pairs, shared = np.unique(item_ids, return_counts=True)
-        least = self.settings.min_shared_bands
-        for pair, count in zip(
-            pairs[shared >= least].tolist(), shared[shared >= least].tolist(), strict=True
-        ):
+        kept = shared >= self.settings.min_shared_bands
+        for pair, count in zip(pairs[kept].tolist(), shared[kept].tolist(), strict=True):
             found[pair >> 32][pair & 0xFFFFFFFF] = count
         return found
 

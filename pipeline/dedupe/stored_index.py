@@ -22,7 +22,7 @@ import numpy as np
 from pipeline import store
 from pipeline.config import DedupeSettings, FingerprintSettings
 from pipeline.dedupe.candidate_index import ArrayCandidateIndex
-from pipeline.dedupe.fingerprint import band_key_matrix, schemes
+from pipeline.dedupe.fingerprint import band_key_matrix, scheme_keys, schemes
 from pipeline.store import Cursor
 from pipeline.store.fingerprints import FingerprintRows
 
@@ -57,8 +57,7 @@ def stored_index(
     """The index of every article committed now (indexed_through() says up to which
     change_seq)."""
     held, committed = _held(cur, fingerprint, dedupe)
-    keys = [scheme.key(fingerprint) for scheme in schemes(fingerprint)]
-    rows, newest = store.fingerprints_after(cur, keys, held.seen)
+    rows, newest = store.fingerprints_after(cur, scheme_keys(fingerprint), held.seen)
     revised = sorted(
         {i for found in rows.values() for i in found.article_ids if i <= held.newest_id}
     )
@@ -85,8 +84,7 @@ def _held(
     ):
         _HELD = None  # the old index's memory is freed before the new one is built
         held = _Held(origin, fingerprint, dedupe, ArrayCandidateIndex(dedupe), newest, 0)
-        keys = [scheme.key(fingerprint) for scheme in schemes(fingerprint)]
-        for rows in store.fingerprints_up_to(cur, keys, newest):
+        for rows in store.fingerprints_up_to(cur, scheme_keys(fingerprint), newest):
             _add(held, rows, merge=False)
         held.index.merge_all()
         _HELD = held
