@@ -29,6 +29,7 @@ from pipeline.dedupe import explain
 from pipeline.ingest.batch import ingest_files
 from pipeline.models import Rejection
 from pipeline.ops import report
+from pipeline.sources.config import SourceConfigError, fetch_pools, load_sources
 from pipeline.sources.files import discover_files, is_supported
 from pipeline.store import database
 
@@ -151,6 +152,16 @@ def cmd_search(args: argparse.Namespace, console: Console) -> int:
         print(json.dumps(hits, default=lambda value: value.isoformat(), ensure_ascii=False))
     else:
         report.print_search(console, args.query, hits)
+    return 0
+
+
+def cmd_sources(args: argparse.Namespace, console: Console) -> int:
+    """The configured sources with their DAGs, or (`pools`) their fetch pools as JSON."""
+    configured = load_sources(Path(args.file) if args.file else None)
+    if args.action == "pools":
+        print(json.dumps(fetch_pools(configured), indent=2))
+    else:
+        report.print_sources(console, configured)
     return 0
 
 
@@ -367,6 +378,17 @@ def build_parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     extraction.set_defaults(handler=cmd_eval_extraction)
 
+    sources = sub.add_parser(
+        "sources",
+        help="list the configured sources and their DAGs; `pools`: their fetch pools as JSON "
+        "for `airflow pools import`",
+    )
+    sources.add_argument("action", nargs="?", choices=["list", "pools"], default="list")
+    sources.add_argument(
+        "--file", help="sources file; default $NEWSDEDUP_SOURCES, else sources.toml"
+    )
+    sources.set_defaults(handler=cmd_sources)
+
     db = sub.add_parser(
         "db",
         help="the database: url, start, stop, migrate, psql; reindex (fingerprint stored "
@@ -394,7 +416,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     handler = args.handler
     try:
         result: int = handler(args, console)
-    except ConfigError as exc:  # a setting, or a database URL libpq cannot read
+    except (ConfigError, SourceConfigError) as exc:  # a setting, sources file or database URL
         return _fail(str(exc))
     except psycopg2.OperationalError as exc:  # refused, unreachable, unknown database, auth
         return _fail(f"cannot connect to the database: {_first_line(exc)}")

@@ -18,7 +18,6 @@ SQL_DIR = PROJECT_ROOT / "sql"
 
 DATABASE_URL_ENV = "NEWSDEDUP_DATABASE_URL"
 SOURCES_ENV = "NEWSDEDUP_SOURCES"
-ALERT_WEBHOOK_ENV = "NEWSDEDUP_ALERT_WEBHOOK"
 INGEST_WORKERS_ENV = "NEWSDEDUP_INGEST_WORKERS"
 
 
@@ -78,11 +77,6 @@ def database_url() -> str | None:
 def sources_file() -> Path:
     """The sources file (NEWSDEDUP_SOURCES, default the project's sources.toml)."""
     return Path(env_str(SOURCES_ENV) or PROJECT_ROOT / "sources.toml")
-
-
-def alert_webhook() -> str | None:
-    """Where alerts are POSTed as JSON besides the log (NEWSDEDUP_ALERT_WEBHOOK)."""
-    return env_str(ALERT_WEBHOOK_ENV)
 
 
 def ingest_workers(default: int | None = None) -> int:

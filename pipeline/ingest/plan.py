@@ -1,13 +1,13 @@
 """Scheduled ingest of the configured sources, cut into shards a scheduler can map over.
 
 `plan` discovers what is due per source and returns JSON-able shards; `run_shard` loads one.
-The news_ingest DAG is wiring around these two; they run the same without Airflow.
+The ingest DAGs (dags/) are wiring around these two; they run the same without Airflow.
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any, TypedDict
 
@@ -33,6 +33,16 @@ def parse_when(value: str | None) -> datetime | None:
         return None
     when = datetime.fromisoformat(value)
     return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+def day_window(since: str, until: str) -> tuple[datetime, datetime]:
+    """A backfill's days, `since` through `until` (ISO dates, UTC, the last day included), as
+    the half-open range [since 00:00, the day after until 00:00) that discovery filters on."""
+    start = datetime.combine(date.fromisoformat(since), time(), tzinfo=UTC)
+    end = datetime.combine(date.fromisoformat(until) + timedelta(days=1), time(), tzinfo=UTC)
+    if end <= start:
+        raise ValueError(f"the backfill ends ({until}) before it starts ({since})")
+    return start, end
 
 
 def sources_for(name: str | None, inbox: str | None, config: Path | None = None) -> list[Source]:

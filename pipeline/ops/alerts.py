@@ -1,35 +1,54 @@
-"""Alerts for the news_ingest DAG: failure callbacks and the Deadline alert's callback.
+"""What each alert of the ingest DAGs says, read off Airflow's callback context.
 
-Airflow calls these with its context (a mapping); they only read it, so this module does not
-import Airflow and runs anywhere the `pipeline` package does (workers, dag-processor, triggerer).
-By default an alert is one ERROR log line starting with "NEWSDEDUP ALERT", which log shipping can
-match. Set $NEWSDEDUP_ALERT_WEBHOOK to also POST it as JSON (Slack/Teams/Mattermost-compatible
-`text` field) to that URL; a webhook that fails is logged, never raised, so that an alert can
-never turn a successful run into a failed one or hide the original error.
+Delivery is Airflow's own: `dags/newsdedup_dags/alerting.py` wraps these in a Notifier that logs
+the alert and sends it through the apprise provider to whatever the Connection `newsdedup_alerts`
+names (Slack, Teams, email, a JSON webhook). This module only reads the context (a mapping), so it
+does not import Airflow and its texts are tested without a scheduler.
+
+An alert never carries a delivery address: the log line is safe to ship, and the Connection's URL
+(a secret, for a Slack webhook) stays in the Connection.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
-import urllib.request
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
-from pipeline.config import alert_webhook
-
 log = logging.getLogger("newsdedup.alerts")
+PREFIX = "NEWSDEDUP ALERT"
 
 
-def _describe(context: Mapping[str, Any] | None) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Alert:
+    kind: str  # task_failed, check_failed, run_failed, deadline_missed
+    summary: str
+    details: dict[str, Any]
+
+    @property
+    def title(self) -> str:
+        return f"{PREFIX} [{self.kind}]"
+
+    @property
+    def text(self) -> str:
+        return f"{self.title} {self.summary}"
+
+
+def describe(context: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Where the alert comes from: DAG, run, task, try, error, reason."""
     context = context or {}
     ti = context.get("task_instance") or context.get("ti")
     dag_run = context.get("dag_run")
     dag = context.get("dag")
+    if isinstance(dag_run, Mapping):  # the triggerer passes a serialised run
+        dag_id, run_id = dag_run.get("dag_id"), dag_run.get("run_id")
+    else:
+        dag_id, run_id = getattr(dag_run, "dag_id", None), getattr(dag_run, "run_id", None)
     return {
-        "dag_id": getattr(dag_run, "dag_id", None) or getattr(dag, "dag_id", None),
-        "run_id": getattr(dag_run, "run_id", None) or context.get("run_id"),
+        "dag_id": dag_id or getattr(dag, "dag_id", None),
+        "run_id": run_id or context.get("run_id"),
         "task_id": getattr(ti, "task_id", None),
         "map_index": getattr(ti, "map_index", None),
         "try_number": getattr(ti, "try_number", None),
@@ -38,50 +57,49 @@ def _describe(context: Mapping[str, Any] | None) -> dict[str, Any]:
     }
 
 
-def send(kind: str, summary: str, details: dict[str, Any]) -> dict[str, Any]:
-    """Log one alert line and, when configured, POST it to the webhook. Returns the payload."""
-    payload = {"alert": kind, "text": f"NEWSDEDUP ALERT [{kind}] {summary}", **details}
-    log.error("%s | %s", payload["text"], json.dumps(details, default=str, sort_keys=True))
-    url = alert_webhook()
-    if url:
-        request = urllib.request.Request(
-            url,
-            data=json.dumps(payload, default=str).encode(),
-            headers={"Content-Type": "application/json"},
-            method="POST",
-        )
-        try:
-            with urllib.request.urlopen(request, timeout=10) as response:
-                response.read()
-        except OSError as exc:  # URLError, timeouts, refused connections
-            log.error("NEWSDEDUP ALERT webhook %s failed: %s", url, exc)
-    return payload
+CHECK_TASK_PREFIX = "check_"  # the data-quality check tasks of the ingest DAGs
 
 
-def task_failed(context: Mapping[str, Any]) -> None:
-    """on_failure_callback of every news_ingest task (runs after the last retry failed)."""
-    d = _describe(context)
+def task_failed(context: Mapping[str, Any] | None) -> Alert:
+    """A task failed after its last retry; a failed data-quality check is its own kind."""
+    d = describe(context)
     where = d["task_id"] if d["map_index"] in (None, -1) else f"{d['task_id']}[{d['map_index']}]"
-    send("task_failed", f"{d['dag_id']}.{where} failed in run {d['run_id']}: {d['error']}", d)
-
-
-def run_failed(context: Mapping[str, Any]) -> None:
-    """on_failure_callback of the DAG: the run as a whole failed (a task, or the run timed out)."""
-    d = _describe(context)
-    send("run_failed", f"{d['dag_id']} run {d['run_id']} failed: {d['reason'] or d['error']}", d)
-
-
-async def deadline_missed(context: Mapping[str, Any] | None = None, **kwargs: Any) -> None:
-    """Deadline alert callback (runs in the triggerer): a run did not finish in time."""
-    d = {**_describe(context), **kwargs}
-    if context:
-        dag_run = context.get("dag_run")
-        if isinstance(dag_run, Mapping):  # the triggerer passes a serialised run
-            d["dag_id"] = d["dag_id"] or dag_run.get("dag_id")
-            d["run_id"] = d["run_id"] or dag_run.get("run_id")
-    summary = (
-        f"{d.get('dag_id') or 'news_ingest'} run {d.get('run_id')} has not finished "
-        f"{d.get('minutes', '?')} minutes after it was queued"
+    kind = (
+        "check_failed" if str(d["task_id"] or "").startswith(CHECK_TASK_PREFIX) else "task_failed"
     )
-    # The webhook call blocks: keep it off the triggerer's event loop.
-    await asyncio.to_thread(send, "deadline_missed", summary, d)
+    return Alert(kind, f"{d['dag_id']}.{where} failed in run {d['run_id']}: {d['error']}", d)
+
+
+def run_failed(context: Mapping[str, Any] | None) -> Alert:
+    """A run as a whole failed (a task failed, or the run timed out)."""
+    d = describe(context)
+    return Alert(
+        "run_failed", f"{d['dag_id']} run {d['run_id']} failed: {d['reason'] or d['error']}", d
+    )
+
+
+def deadline_missed(context: Mapping[str, Any] | None, minutes: float | None = None) -> Alert:
+    """A run has not finished `minutes` after it was queued."""
+    d = {**describe(context), "minutes": minutes}
+    summary = (
+        f"{d['dag_id'] or 'an ingest DAG'} run {d['run_id']} has not finished "
+        f"{minutes if minutes is not None else '?'} minutes after it was queued"
+    )
+    return Alert("deadline_missed", summary, d)
+
+
+KINDS = {"task_failed": task_failed, "run_failed": run_failed}
+
+
+def compose(kind: str, context: Mapping[str, Any] | None, **details: Any) -> Alert:
+    """The alert of this kind for this context (the Notifier's one entry point)."""
+    if kind == "deadline_missed":
+        return deadline_missed(context, **details)
+    if kind not in KINDS:
+        raise ValueError(f"unknown alert kind {kind!r}")
+    return KINDS[kind](context)
+
+
+def log_alert(alert: Alert) -> None:
+    """One ERROR line starting with "NEWSDEDUP ALERT", which log shipping can match."""
+    log.error("%s | %s", alert.text, json.dumps(alert.details, default=str, sort_keys=True))

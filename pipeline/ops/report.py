@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from pipeline.sources.config import Source
 from pipeline.store import Connection, RejectionTally, RunCounts, query_rows
 
 
@@ -136,3 +137,16 @@ def print_search(console: Console, text: str, hits: list[dict[str, Any]]) -> Non
             escape(" ".join(hit["excerpt"].split())).replace("«", "[bold]").replace("»", "[/bold]"),
         )  # fmt: skip
     console.print(table)
+
+
+def print_sources(console: Console, sources: list[Source]) -> None:
+    """The configured sources and the DAG that polls each (dags/news_sources.py)."""
+    table = Table(title="Configured sources")
+    for header in ("source", "kind", "DAG", "schedule", "enabled", "fetch pool", "location"):
+        table.add_column(header)
+    for s in sources:
+        table.add_row(
+            s.name, s.kind, s.dag_id, escape(s.schedule),
+            "yes" if s.enabled else "no (DAG paused)", s.fetch_pool or "-", escape(s.location),
+        )  # fmt: skip
+    console.print(table if sources else "No sources configured.")

@@ -13,6 +13,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from pipeline.config import sources_file
 
@@ -46,7 +47,7 @@ class Source:
     kind: str
     location: str  # a URL for feeds and sitemaps, an absolute path for inbox and warc
     outlet: str | None = None
-    schedule: str = "*/15 * * * *"  # a hint for deployments; the DAG itself runs every 15 min
+    schedule: str = "*/15 * * * *"  # its DAG news_source_<name> polls it on this schedule
     enabled: bool = True
     max_items: int = 200  # items fetched or files read per run, at most
     shard_size: int = 25  # items per mapped task
@@ -62,6 +63,45 @@ class Source:
     # updates are stored as revisions. 0 hours turns it off.
     refetch_hours: float = 48.0
     refetch_every_minutes: float = 60.0
+
+    @property
+    def dag_id(self) -> str:
+        """The Airflow DAG that polls this source on its schedule (dags/news_sources.py)."""
+        return f"news_source_{self.name}"
+
+    @property
+    def fetch_pool(self) -> str | None:
+        """The name of the one fetch slot this source's host gets (an Airflow pool in the DAGs):
+        every source, DAG and task that fetches from one host queues for it, so that parallel
+        shards of a poll and a backfill never hit the host at the same time. Files: None."""
+        if self.kind not in URL_KINDS:
+            return None
+        host = (urlsplit(self.location).hostname or "").lower()
+        return f"{FETCH_POOL_PREFIX}{host}"
+
+
+FETCH_POOL_PREFIX = "news_fetch_"
+
+
+def fetch_pools(sources: list[Source]) -> dict[str, dict[str, Any]]:
+    """The fetch pools of these sources, in the format of `airflow pools import`."""
+    pools: dict[str, dict[str, Any]] = {}
+    for source in sources:
+        pool = source.fetch_pool
+        if pool is None:
+            continue
+        entry = pools.setdefault(pool, {"slots": 1, "include_deferred": False, "sources": []})
+        entry["sources"].append(source.name)
+    return {
+        pool: {
+            "slots": entry["slots"],
+            "include_deferred": entry["include_deferred"],
+            "description": "newsdedup: one fetch at a time from this host (sources: "
+            + ", ".join(entry["sources"])
+            + ")",
+        }
+        for pool, entry in sorted(pools.items())
+    }
 
 
 def default_path() -> Path:

@@ -1,10 +1,12 @@
-"""news_ingest on a real Airflow (LocalExecutor, parallelism 4, metadata DB on PostgreSQL),
-triggered over the REST API v2; then the News ingest plugin's page and API, with and without
+"""The ingest DAGs on a real Airflow (LocalExecutor, parallelism 4, metadata DB on PostgreSQL),
+triggered over the REST API v2: the inbox DAG, a source's poll beside a backfill, the Asset after
+the checks, alerts through apprise; then the News ingest plugin's page and API, with and without
 an Airflow login."""
 
 from __future__ import annotations
 
 import shutil
+import time
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +14,7 @@ import httpx
 import psycopg2
 import pytest
 
-from tests.support.airflow_stack import SAMPLES, Stack, shared
+from tests.support.airflow_stack import ALERT_PATH, SAMPLES, Stack, shared
 
 pytestmark = pytest.mark.slow
 
@@ -43,7 +45,7 @@ def test_the_sample_run_succeeds_with_every_task_and_loads_the_samples(stack: St
     result = stack.sample_run()
     assert result["run"]["state"] == "success", stack.logs()
     states = _states(result)
-    expected = {"start_run", "discover", "load_shard", "finish_run", *CHECKS}
+    expected = {"start_run", "discover", "load_shard", "finish_run", *CHECKS, "publish"}
     assert set(states) == expected
     assert all(s == {"success"} for s in states.values()), states
     run_id = result["run"]["dag_run_id"]
@@ -54,16 +56,50 @@ def test_the_sample_run_succeeds_with_every_task_and_loads_the_samples(stack: St
         (f"airflow:news_ingest/{run_id}",),
     )
     assert rows == [("succeeded", 5, 5, 1, 0)]
-    assert _news(stack, "SELECT count(*) FROM canonical_articles") == [(4,)]
-    assert _news(stack, "SELECT count(DISTINCT story_id) FROM articles") == [(3,)]
+    # Other tests load the stack's feeds into the same database: count this run's articles.
+    this_run = "FROM articles WHERE run_id = (SELECT id FROM ingest_runs WHERE triggered_by = %s)"
+    by = (f"airflow:news_ingest/{run_id}",)
+    assert _news(stack, f"SELECT count(*) {this_run} AND canonical_id = id", by) == [(4,)]
+    assert _news(stack, f"SELECT count(DISTINCT story_id) {this_run}", by) == [(3,)]
 
 
-def test_the_asset_event_carries_the_run_counts(stack: Stack) -> None:
-    stack.sample_run()
+def _asset_events(stack: Stack) -> list[dict[str, Any]]:
     with stack.client() as api:
-        events = api.get("/api/v2/assets/events", params={"limit": 50}).json()["asset_events"]
-    extras = [e["extra"] for e in events if e.get("extra", {}).get("loaded") is not None]
-    assert {"loaded": 5, "merged": 1, "rejected": 0}.items() <= extras[0].items()
+        events = api.get("/api/v2/assets/events", params={"limit": 100}).json()["asset_events"]
+    return list(events)
+
+
+def _ingest_run_id(stack: Stack, dag_id: str, run_id: str) -> int:
+    rows = _news(
+        stack, "SELECT id FROM ingest_runs WHERE triggered_by = %s", (f"airflow:{dag_id}/{run_id}",)
+    )
+    assert len(rows) == 1, rows
+    return int(rows[0][0])
+
+
+def test_the_asset_event_comes_from_publish_and_carries_the_run_counts(stack: Stack) -> None:
+    run = stack.sample_run()["run"]
+    ingest_run = _ingest_run_id(stack, "news_ingest", run["dag_run_id"])
+    ours = [e for e in _asset_events(stack) if e["source_run_id"] == run["dag_run_id"]]
+    assert [e["source_task_id"] for e in ours] == ["publish"]
+    extra = ours[0]["extra"]
+    assert {"loaded": 5, "merged": 1, "rejected": 0, "ingest_run_id": ingest_run}.items() <= (
+        extra.items()
+    )
+    assert extra["dag_id"] == "news_ingest"
+
+
+def test_a_run_that_loads_nothing_emits_no_asset_event(stack: Stack, tmp_path: Path) -> None:
+    stack.sample_run()  # runs of news_ingest are serialised (max_active_runs=1)
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    result = stack.trigger({"inbox": str(empty)})
+    assert result["run"]["state"] == "success", stack.logs()
+    states = _states(result)
+    assert states["finish_run"] == {"success"} and all(states[c] == {"success"} for c in CHECKS)
+    assert states["publish"] == {"skipped"}
+    run_id = result["run"]["dag_run_id"]
+    assert [e for e in _asset_events(stack) if e["source_run_id"] == run_id] == []
 
 
 def test_a_run_with_too_many_rejects_fails_its_check_loudly(stack: Stack, tmp_path: Path) -> None:
@@ -73,7 +109,8 @@ def test_a_run_with_too_many_rejects_fails_its_check_loudly(stack: Stack, tmp_pa
     shutil.copy(sorted(SAMPLES.glob("0*.txt"))[0], inbox / "copy-of-first.txt")
     (inbox / "empty.html").write_bytes(b"")
     (inbox / "tiny.txt").write_text("Subscribe\n")
-    result = stack.trigger({"source": "inbox", "inbox": str(inbox)})
+    alerts_before = len(stack.alerts())
+    result = stack.trigger({"inbox": str(inbox)})
     stack.runs["rejects"] = result
     assert result["run"]["state"] == "failed"
     states = _states(result)
@@ -91,7 +128,27 @@ def test_a_run_with_too_many_rejects_fails_its_check_loudly(stack: Stack, tmp_pa
         ).text  # structured log lines as JSON: the messages are in there verbatim
     assert "data-quality check rejects failed" in log
     assert "2 of 3 input(s) rejected" in log
-    assert "NEWSDEDUP ALERT [task_failed]" in log
+    assert "NEWSDEDUP ALERT [check_failed]" in log
+    assert ALERT_PATH not in log and ALERT_PATH.rsplit("/", 1)[1] not in log
+    # Downstream DAGs hear nothing of a run whose check failed.
+    assert states["publish"] == {"upstream_failed"}
+    run_id = result["run"]["dag_run_id"]
+    assert [e for e in _asset_events(stack) if e["source_run_id"] == run_id] == []
+    # The failed check reached the Notifier's apprise Connection (the test site's webhook).
+    delivered = stack.alerts()[alerts_before:]
+    checks = [a for a in delivered if a["title"] == "NEWSDEDUP ALERT [check_failed]"]
+    assert len(checks) == 1, delivered
+    assert f"news_ingest.check_rejects failed in run {run_id}" in checks[0]["message"]
+    assert "2 of 3 input(s) rejected" in checks[0]["message"]
+    assert checks[0]["type"] == "failure"
+    # The run's own failure alert comes from the dag-processor, a moment after the run ended.
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        runs = [a for a in stack.alerts()[alerts_before:] if a["title"].endswith("[run_failed]")]
+        if runs:
+            break
+        time.sleep(2)
+    assert [f"news_ingest run {run_id} failed" in a["message"] for a in runs] == [True]
 
 
 def test_the_plugin_is_registered_with_its_page_in_the_ui(stack: Stack) -> None:

@@ -19,7 +19,7 @@ def stack(request: pytest.FixtureRequest) -> Stack:
 
 def test_the_dag_runs_on_two_celery_workers(stack: Stack) -> None:
     # One item per mapped shard: five load_shard tasks for two single-slot workers.
-    result = stack.trigger({"source": "inbox", "inbox": str(SAMPLES), "shard_size": 1})
+    result = stack.trigger({"inbox": str(SAMPLES), "shard_size": 1})
     assert result["run"]["state"] == "success", stack.logs()
     tis = result["task_instances"]
     assert all(ti["state"] == "success" for ti in tis), [(t["task_id"], t["state"]) for t in tis]

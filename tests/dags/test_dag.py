@@ -1,4 +1,5 @@
-"""The news_ingest DAG under real Airflow (`airflow dags test`), against a real PostgreSQL."""
+"""The ingest DAGs under real Airflow without servers: what the DAG files define (DagBag, `airflow
+dags list`) and news_ingest run by `airflow dags test` against a real PostgreSQL."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import json
 import subprocess
 import sys
 from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import pytest
@@ -34,16 +37,85 @@ def _dags_test(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return result
 
 
-def test_dag_imports_without_errors(airflow_env: dict[str, str]) -> None:
+EXAMPLE_DAGS = {  # sources.toml: every example source disabled, so its DAG starts paused
+    "news_ingest": ("0:15:00", "False"),
+    "news_source_example-rss": ("*/15 * * * *", "True"),
+    "news_source_example-sitemap": ("0 * * * *", "True"),
+    "news_source_cc-news": ("0 0 * * *", "True"),
+    "news_backfill": ("None", "False"),
+}
+CHECKS = {"check_bodies", "check_duplicate_rate", "check_rejects"}
+
+
+def _airflow(env: dict[str, str], *args: str) -> str:
+    result = subprocess.run(
+        [AIRFLOW, *args], env=env, capture_output=True, text=True, timeout=300, check=False
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return result.stdout
+
+
+def test_airflow_lists_a_dag_per_example_source_and_the_backfill_with_their_schedules(
+    airflow_env: dict[str, str],
+) -> None:
+    env = {k: v for k, v in airflow_env.items() if k != "NEWSDEDUP_SOURCES"}
+    _airflow(env, "dags", "reserialize")
+    out = _airflow(env, "dags", "list", "-o", "json", "--columns",
+                   "dag_id,timetable_summary,is_paused")  # fmt: skip
+    # Airflow's own warnings share stdout: the table is the line that is a JSON list.
+    listed = json.loads(next(line for line in out.splitlines() if line.startswith("[")))
+    assert {d["dag_id"]: (str(d["timetable_summary"]), str(d["is_paused"])) for d in listed} == (
+        EXAMPLE_DAGS
+    )
+    assert "No data found" in _airflow(env, "dags", "list-import-errors")
+
+
+def _structure(env: dict[str, str]) -> dict[str, Any]:
+    """Each DAG's tasks with their upstream ids, pools and outlets, read by a DagBag."""
     code = (
-        "from airflow.dag_processing.dagbag import DagBag\n"
-        "bag = DagBag()\n"
-        "print(len(bag.import_errors), sorted(bag.dag_ids))\n"
+        "import json\n"
+        "from airflow.dag_processing.dagbag import BundleDagBag\n"
+        "from airflow.settings import DAGS_FOLDER\n"
+        "bag = BundleDagBag(DAGS_FOLDER, bundle_path=DAGS_FOLDER, bundle_name='dags-folder')\n"
+        "assert not bag.import_errors, bag.import_errors\n"
+        "print(json.dumps({d.dag_id: {t.task_id: {'upstream': sorted(t.upstream_task_ids),\n"
+        "  'pool': t.pool, 'outlets': [o.name for o in t.outlets]} for t in d.tasks}\n"
+        "  for d in bag.dags.values()}))\n"
     )
     out = subprocess.run(
-        [sys.executable, "-c", code], env=airflow_env, capture_output=True, text=True, check=True
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
     ).stdout
-    assert out.strip().splitlines()[-1] == "0 ['news_ingest']"
+    structure: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
+    return structure
+
+
+def test_every_dag_publishes_its_asset_only_downstream_of_every_check(
+    airflow_env: dict[str, str], tmp_path: Path
+) -> None:
+    sources = tmp_path / "sources.toml"
+    sources.write_text(
+        '[[sources]]\nname = "a"\nkind = "feed"\nurl = "https://a.example/feed"\n\n'
+        '[[sources]]\nname = "b"\nkind = "sitemap"\nurl = "https://b.example/map.xml"\n\n'
+        '[[sources]]\nname = "c"\nkind = "warc"\npath = "warcs"\n'
+    )
+    structure = _structure({**airflow_env, "NEWSDEDUP_SOURCES": str(sources)})
+    assert set(structure) == {
+        "news_ingest", "news_source_a", "news_source_b", "news_source_c", "news_backfill"
+    }  # fmt: skip
+    for dag_id, tasks in structure.items():
+        emitters = [task for task, t in tasks.items() if t["outlets"]]
+        assert emitters == ["publish"], dag_id
+        assert set(tasks["publish"]["upstream"]) == {*CHECKS, "finish_run", "start_run"}, dag_id
+        for check in CHECKS:
+            assert tasks[check]["upstream"] == ["finish_run", "start_run"], dag_id
+    # One host, one fetch pool, in every DAG that fetches from it; files need none.
+    assert structure["news_source_a"]["load_shard"]["pool"] == "news_fetch_a.example"
+    assert structure["news_source_a"]["discover"]["pool"] == "news_fetch_a.example"
+    assert structure["news_source_c"]["load_shard"]["pool"] == "default_pool"
+    backfill = structure["news_backfill"]
+    assert backfill["load_b"]["pool"] == backfill["discover_b"]["pool"] == "news_fetch_b.example"
+    assert backfill["discover_a"]["upstream"] == ["choose_source"]
+    assert set(backfill["finish_run"]["upstream"]) == {"load_a", "load_b", "load_c", "start_run"}
 
 
 def test_dag_loads_the_samples_and_a_second_run_adds_nothing(

@@ -1,4 +1,4 @@
-"""news_ingest over configured sources under real Airflow, against a local feed server."""
+"""A source's own DAG (news_source_<name>) under real Airflow, against a local feed server."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ def airflow_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str,
 
 def _dags_test(env: dict[str, str], conf: dict[str, str | None]) -> str:
     result = subprocess.run(
-        [AIRFLOW, "dags", "test", "news_ingest", "--conf", json.dumps(conf)],
+        [AIRFLOW, "dags", "test", "news_source_local", "--conf", json.dumps(conf)],
         env=env, capture_output=True, text=True, timeout=600,
     )  # fmt: skip
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
@@ -48,7 +48,7 @@ def test_two_dag_runs_fetch_each_article_once_and_pick_up_new_entries(
     )
     env = {**airflow_home, DATABASE_URL_ENV: database_url,
            "NEWSDEDUP_SOURCES": str(config)}  # fmt: skip
-    conf = {"source": "local", "inbox": None}
+    conf: dict[str, str | None] = {}
 
     out = _dags_test(env, conf)
     assert "local: a0 (+1)" in out or "local: a" in out  # readable map index names

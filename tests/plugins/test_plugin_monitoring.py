@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
-import logging
 import shutil
-import threading
-from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from pipeline import config, store
+from pipeline import store
 from pipeline.cli import main
-from pipeline.ops import alerts, monitoring
+from pipeline.ops import monitoring
 from tests.conftest import SAMPLES, query
 
 
@@ -97,56 +92,6 @@ def test_checks_pass_and_fail_with_clear_messages(loaded: store.Connection) -> N
     assert "empty: 1" in rejects.message and "no_article: 1" in rejects.message
     with pytest.raises(ValueError, match="no ingest run 99"):
         monitoring.check_rejects(loaded, 99, 0, 0.0)
-
-
-class _Hook(BaseHTTPRequestHandler):
-    received: list[dict[str, Any]] = []  # noqa: RUF012
-
-    def do_POST(self) -> None:
-        body = self.rfile.read(int(self.headers["Content-Length"]))
-        self.received.append(json.loads(body))
-        self.send_response(204)
-        self.end_headers()
-
-    def log_message(self, *args: Any) -> None:
-        pass
-
-
-def test_alerts_log_and_post_to_the_webhook_only_when_configured(
-    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
-) -> None:
-    class TI:
-        task_id, map_index, try_number = "check_rejects", -1, 1
-
-    class Run:
-        dag_id, run_id = "news_ingest", "manual__1"
-
-    context = {"ti": TI(), "dag_run": Run(), "exception": RuntimeError("3 of 4 rejected")}
-    monkeypatch.delenv(config.ALERT_WEBHOOK_ENV, raising=False)
-    with caplog.at_level(logging.ERROR, logger="newsdedup.alerts"):
-        alerts.task_failed(context)
-    assert "NEWSDEDUP ALERT [task_failed] news_ingest.check_rejects failed in run manual__1" in (
-        caplog.text
-    )
-
-    server = HTTPServer(("127.0.0.1", 0), _Hook)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        monkeypatch.setenv(config.ALERT_WEBHOOK_ENV, f"http://127.0.0.1:{server.server_port}/hook")
-        alerts.run_failed({**context, "reason": "task_failure"})
-        asyncio.run(alerts.deadline_missed(context=None, minutes=60.0))
-    finally:
-        server.shutdown()
-    kinds = [payload["alert"] for payload in _Hook.received]
-    assert kinds == ["run_failed", "deadline_missed"]
-    assert "has not finished 60.0 minutes after it was queued" in _Hook.received[1]["text"]
-
-    # A webhook that is down is logged, never raised.
-    monkeypatch.setenv(config.ALERT_WEBHOOK_ENV, "http://127.0.0.1:1/nothing")
-    with caplog.at_level(logging.ERROR, logger="newsdedup.alerts"):
-        alerts.task_failed(context)
-    assert "webhook http://127.0.0.1:1/nothing failed" in caplog.text
 
 
 def test_cleaning_audit_lists_kept_and_mostly_removed_articles(

@@ -25,11 +25,47 @@ import httpx
 import psycopg2
 import pytest
 
+from tests.support.http_server import LocalSite, Reply, article_html, rss, static
+
 REPO = Path(__file__).resolve().parents[2]
 SAMPLES = REPO / "data" / "samples"
 AIRFLOW = str(Path(sys.executable).with_name("airflow"))
 ADMIN, PASSWORD = "admin", "test-admin-password"
 DAG_ID = "news_ingest"
+# Where the stack's alerts go (the apprise Connection newsdedup_alerts): a path on its site that
+# stands for a webhook's secret token, which no log may show.
+ALERT_PATH = "/alerts/T0KEN-of-the-test-webhook"
+PAGE_DELAY = 0.3  # seconds each article page of the stack's feeds takes to answer
+# The stack's sources: two feeds on its site (one polled, one backfilled; one host, so one
+# fetch pool), and one whose listing fails.
+FEEDS = {"wire": 4, "archive": 4, "broken-feed": 0}
+
+
+def _sources_toml(site: LocalSite) -> str:
+    entries = []
+    for name in FEEDS:
+        url = site.url(f"/{name}/feed.xml")
+        entries.append(
+            f'[[sources]]\nname = "{name}"\nkind = "feed"\nurl = "{url}"\n'
+            f'outlet = "{name.title()} Desk"\nallow_private_addresses = true\nshard_size = 2\n'
+        )
+    return "\n".join(entries)
+
+
+def serve_feeds(site: LocalSite) -> None:
+    """The stack's feeds: articles that take PAGE_DELAY each, and a listing that answers 500."""
+    for name, count in FEEDS.items():
+        if count == 0:
+            site.routes[f"/{name}/feed.xml"] = Reply(500, b"upstream down")
+            continue
+        links = [(f"{name}-{i}", f"/{name}/a{i}") for i in range(count)]
+        site.routes[f"/{name}/feed.xml"] = static(rss(site.base, links), "application/rss+xml")
+        seed = 900 if name == "wire" else 950
+        for i in range(count):
+            page = article_html(seed + i, f"{name.title()} story {i}")
+            site.routes[f"/{name}/a{i}"] = Reply(
+                200, page, {"Content-Type": "text/html; charset=utf-8"}, delay=PAGE_DELAY
+            )
 
 
 def airflow_env(home: Path, **extra: str) -> dict[str, str]:
@@ -131,6 +167,7 @@ class Stack:
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     _token: str | None = None
     runs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    site: LocalSite = field(default_factory=LocalSite)
 
     @property
     def base_url(self) -> str:
@@ -140,7 +177,7 @@ class Stack:
         env = airflow_env(home)
         home.mkdir(parents=True, exist_ok=True)
         (self.root / "empty-inbox").mkdir(exist_ok=True)
-        (self.root / "no-sources.toml").write_text("")
+        (self.root / "sources.toml").write_text(_sources_toml(self.site))
         passwords = self.root / "passwords.json"
         passwords.write_text(json.dumps({ADMIN: PASSWORD}))
         news = psycopg2.extensions.parse_dsn(self.news_db_url)
@@ -173,7 +210,16 @@ class Stack:
             # Should anything fall back to the embedded server, it must not be the project's.
             NEWSDEDUP_DATA_DIR=str(home / "newsdedup-unused"),
             NEWSDEDUP_INBOX=str(self.root / "empty-inbox"),
-            NEWSDEDUP_SOURCES=str(self.root / "no-sources.toml"),
+            NEWSDEDUP_SOURCES=str(self.root / "sources.toml"),
+            # The test site: no pause between fetches within a task (the pools are under test).
+            NEWSDEDUP_FETCH_MIN_INTERVAL="0",
+            # Alerts go through apprise to the test site, as they would to a Slack webhook.
+            AIRFLOW_CONN_NEWSDEDUP_ALERTS=json.dumps(
+                {
+                    "conn_type": "apprise",
+                    "extra": {"config": {"path": "json://" + self.site.base[7:] + ALERT_PATH}},
+                }
+            ),
             # Task processes must import this checkout's pipeline, not the venv's editable install.
             PYTHONPATH=str(REPO),
         )
@@ -194,6 +240,9 @@ class Stack:
         )
 
     def start(self) -> None:
+        self.site.__enter__()
+        serve_feeds(self.site)
+        self.site.routes[ALERT_PATH] = Reply(200, b"ok")
         self.port = free_port()
         self.news_db_url = self.postgres.create_database(f"news_{self.kind}")
         self.postgres.create_database(f"airflow_{self.kind}")
@@ -209,6 +258,7 @@ class Stack:
         migrate = subprocess.run([AIRFLOW, "db", "migrate"], env=env, capture_output=True,
                                  text=True, timeout=600, check=False)  # fmt: skip
         assert migrate.returncode == 0, migrate.stdout[-3000:] + migrate.stderr[-3000:]
+        self.import_pools(env)
         self._spawn("api-server", [AIRFLOW, "api-server", "--host", "127.0.0.1", "--port",
                                    str(self.port), "--workers", "1"], env, home)  # fmt: skip
         self._spawn("scheduler", [AIRFLOW, "scheduler"], env, home)
@@ -224,6 +274,20 @@ class Stack:
                                            "--celery-hostname", f"worker{n}@%h"],
                             wenv, self.root / f"worker{n}")  # fmt: skip
         self.wait_until_ready()
+
+    def import_pools(self, env: dict[str, str]) -> None:
+        """The sources' fetch pools, the way a deployment creates them (README, Sources)."""
+        pools = self.root / "pools.json"
+        newsdedup = str(Path(sys.executable).with_name("newsdedup"))
+        listed = subprocess.run([newsdedup, "sources", "pools"], env=env, capture_output=True,
+                                text=True, timeout=120, check=True)  # fmt: skip
+        pools.write_text(listed.stdout)
+        subprocess.run([AIRFLOW, "pools", "import", str(pools)], env=env, capture_output=True,
+                       timeout=300, check=True)  # fmt: skip
+
+    def alerts(self) -> list[dict[str, Any]]:
+        """The alerts the stack's apprise Connection delivered, oldest first."""
+        return [json.loads(s.body) for s in self.site.hits(ALERT_PATH) if s.method == "POST"]
 
     def logs(self, tail: int = 3000) -> str:
         out = []
@@ -264,34 +328,46 @@ class Stack:
         headers = {"Authorization": f"Bearer {self.token()}"} if authenticated else {}
         return httpx.Client(base_url=self.base_url, headers=headers, timeout=60)
 
-    def trigger(self, conf: dict[str, Any], timeout: float = 600) -> dict[str, Any]:
-        """Trigger news_ingest over the REST API v2 and wait for the run to end."""
+    def start_run(self, conf: dict[str, Any], dag_id: str = DAG_ID) -> str:
+        """Trigger a DAG over the REST API v2 (unpausing it first); the new run's id."""
         with self.client() as api:
+            api.patch(f"/api/v2/dags/{dag_id}", json={"is_paused": False}).raise_for_status()
             response = api.post(
-                f"/api/v2/dags/{DAG_ID}/dagRuns", json={"logical_date": None, "conf": conf}
+                f"/api/v2/dags/{dag_id}/dagRuns", json={"logical_date": None, "conf": conf}
             )
             assert response.status_code == 200, response.text
-            run_id = response.json()["dag_run_id"]
+            return str(response.json()["dag_run_id"])
+
+    def wait(self, run_id: str, dag_id: str = DAG_ID, timeout: float = 600) -> dict[str, Any]:
+        """The run and its task instances once it has ended."""
+        with self.client() as api:
             deadline = time.monotonic() + timeout
             while time.monotonic() < deadline:
                 self._check_alive()
-                run = api.get(f"/api/v2/dags/{DAG_ID}/dagRuns/{run_id}").json()
+                run = api.get(f"/api/v2/dags/{dag_id}/dagRuns/{run_id}").json()
                 if run["state"] in ("success", "failed"):
                     tis = api.get(
-                        f"/api/v2/dags/{DAG_ID}/dagRuns/{run_id}/taskInstances",
+                        f"/api/v2/dags/{dag_id}/dagRuns/{run_id}/taskInstances",
                         params={"limit": 100},
                     ).json()["task_instances"]
                     return {"run": run, "task_instances": tis}
                 time.sleep(3)
         pytest.fail(f"run {run_id} did not finish within {timeout}s\n{self.logs()}")
 
+    def trigger(
+        self, conf: dict[str, Any], dag_id: str = DAG_ID, timeout: float = 600
+    ) -> dict[str, Any]:
+        """Trigger a DAG and wait for the run to end."""
+        return self.wait(self.start_run(conf, dag_id), dag_id, timeout)
+
     def sample_run(self) -> dict[str, Any]:
         """The run over data/samples, triggered once per stack."""
         if "samples" not in self.runs:
-            self.runs["samples"] = self.trigger({"source": "inbox", "inbox": str(SAMPLES)})
+            self.runs["samples"] = self.trigger({"inbox": str(SAMPLES)})
         return self.runs["samples"]
 
     def stop(self) -> None:
+        self.site.__exit__()
         for process in self.processes.values():
             if process.poll() is None:
                 os.killpg(process.pid, signal.SIGTERM)

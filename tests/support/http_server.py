@@ -31,6 +31,8 @@ class Seen:
     path: str
     headers: dict[str, str]
     at: float
+    method: str = "GET"
+    body: bytes = b""  # what a POST sent (an alert, say)
 
 
 Route = Reply | list[Reply] | Callable[[Seen], Reply]
@@ -59,9 +61,11 @@ class LocalSite:
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
                 seen = Seen(
-                    self.path, {k.lower(): v for k, v in self.headers.items()}, time.monotonic()
-                )
+                    self.path, {k.lower(): v for k, v in self.headers.items()}, time.monotonic(),
+                    self.command, self.rfile.read(length) if length else b"",
+                )  # fmt: skip
                 with site._lock:
                     site.requests.append(seen)
                 reply = site._reply(seen)
@@ -76,6 +80,8 @@ class LocalSite:
                     self.wfile.write(reply.body)
                 except (BrokenPipeError, ConnectionResetError):
                     pass  # the client gave up (a timeout test): nothing to answer
+
+            do_POST = do_GET
 
             def log_message(self, format: str, *args: Any) -> None:
                 pass

@@ -1,0 +1,1 @@
+"""What the DAG files share: the ingest DAG builder (ingest.py) and the alert Notifier."""
