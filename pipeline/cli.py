@@ -161,7 +161,13 @@ def cmd_sources(args: argparse.Namespace, console: Console) -> int:
     if args.action == "pools":
         print(json.dumps(fetch_pools(configured), indent=2))
     else:
-        report.print_sources(console, configured)
+        rows = [
+            {"source": s.name, "kind": s.kind, "dag": s.dag_id, "schedule": s.schedule,
+             "enabled": "yes" if s.enabled else "no (DAG paused)",
+             "pool": s.fetch_pool or "-", "location": s.location}
+            for s in configured
+        ]  # fmt: skip
+        report.print_sources(console, rows)
     return 0
 
 

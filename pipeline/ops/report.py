@@ -10,7 +10,6 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from pipeline.sources.config import Source
 from pipeline.store import Connection, RejectionTally, RunCounts, query_rows
 
 
@@ -139,14 +138,11 @@ def print_search(console: Console, text: str, hits: list[dict[str, Any]]) -> Non
     console.print(table)
 
 
-def print_sources(console: Console, sources: list[Source]) -> None:
+def print_sources(console: Console, rows: list[dict[str, str]]) -> None:
     """The configured sources and the DAG that polls each (dags/news_sources.py)."""
     table = Table(title="Configured sources")
     for header in ("source", "kind", "DAG", "schedule", "enabled", "fetch pool", "location"):
         table.add_column(header)
-    for s in sources:
-        table.add_row(
-            s.name, s.kind, s.dag_id, escape(s.schedule),
-            "yes" if s.enabled else "no (DAG paused)", s.fetch_pool or "-", escape(s.location),
-        )  # fmt: skip
-    console.print(table if sources else "No sources configured.")
+    for row in rows:
+        table.add_row(*(escape(row[key]) for key in row))
+    console.print(table if rows else "No sources configured.")

@@ -44,16 +44,20 @@ def load_validators(conn: Connection, url: str) -> Validators | None:
 
 
 def save_validators(conn: Connection, url: str, status: int, validators: Validators) -> None:
+    """Remember an answered poll's validators, and count it (a 304 as a free one: sql/019)."""
     with conn, conn.cursor() as cur:
         cur.execute(
-            """INSERT INTO http_validators (url, etag, last_modified, last_status)
-               VALUES (%s, %s, %s, %s)
+            """INSERT INTO http_validators (url, etag, last_modified, last_status, polls,
+                                            not_modified)
+               VALUES (%s, %s, %s, %s, 1, (%s = 304)::integer)
                ON CONFLICT (url) DO UPDATE SET
                    etag = EXCLUDED.etag, last_modified = EXCLUDED.last_modified,
                    last_status = EXCLUDED.last_status, checked_at = now(),
                    changed_at = CASE WHEN EXCLUDED.last_status = 200 THEN now()
-                                     ELSE http_validators.changed_at END""",
-            (url, validators.etag, validators.last_modified, status),
+                                     ELSE http_validators.changed_at END,
+                   polls = http_validators.polls + 1,
+                   not_modified = http_validators.not_modified + EXCLUDED.not_modified""",
+            (url, validators.etag, validators.last_modified, status, status),
         )
 
 
@@ -173,11 +177,16 @@ def record_listing_failure(
 
 
 def record_listing_success(conn: Connection, source: str, url: str) -> None:
+    """A listing read: kept as a 'done' row too, which ties its URL's poll counters
+    (http_validators) to its source for the source-health table."""
     with conn, conn.cursor() as cur:
         cur.execute(
-            """UPDATE source_items SET status = 'done', reason = NULL, detail = NULL,
-                   done_at = now(), last_attempt = now()
-               WHERE source = %s AND item_key = %s AND kind = 'listing'""",
+            """INSERT INTO source_items (source, item_key, kind, status, done_at, last_attempt)
+               VALUES (%s, %s, 'listing', 'done', now(), now())
+               ON CONFLICT (source, item_key) DO UPDATE SET
+                   status = 'done', reason = NULL, detail = NULL, done_at = now(),
+                   last_attempt = now()
+               WHERE source_items.kind = 'listing'""",
             (source, url),
         )
 

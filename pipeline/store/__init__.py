@@ -54,6 +54,7 @@ from pipeline.store.revisions import (
 from pipeline.store.runs import (
     RejectionTally,
     RunCounts,
+    abandon_run,
     add_run_counts,
     finish_run,
     run_counts,
@@ -75,6 +76,7 @@ __all__ = [
     "StaleFingerprints",
     "StoredRow",
     "StoredVersion",
+    "abandon_run",
     "add_revision",
     "add_run_counts",
     "apply_migrations",

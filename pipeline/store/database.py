@@ -10,6 +10,7 @@ import json
 import logging
 import os
 import warnings
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -194,7 +195,9 @@ def _ensure_database(admin_url: str, name: str) -> None:
         conn.close()
 
 
-def query_rows(conn: Connection, query: str, params: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
+def query_rows(
+    conn: Connection, query: str, params: tuple[Any, ...] | Mapping[str, Any] = ()
+) -> list[dict[str, Any]]:
     """The rows of one read, each as {column name: value}, in a transaction of its own."""
     with conn, conn.cursor() as cur:
         cur.execute(query, params)

@@ -73,6 +73,19 @@ def finish_run(conn: Connection, run_id: int, error: str | None = None) -> RunCo
     return RunCounts(*row)
 
 
+def abandon_run(conn: Connection, run_id: int, reason: str) -> bool:
+    """Mark a run that is still 'running' failed with `reason`, when whatever ran it is known
+    to have ended without closing it (its process died; the ops plugin finds such runs from
+    Airflow's run state). A run that was closed meanwhile is left as it is: returns False."""
+    with conn, conn.cursor() as cur:
+        cur.execute(
+            """UPDATE ingest_runs SET status = 'failed', finished_at = now(), error = %s
+               WHERE id = %s AND status = 'running'""",
+            (reason, run_id),
+        )
+        return cur.rowcount == 1
+
+
 @dataclass
 class RejectionTally:
     reason: str

@@ -4,11 +4,13 @@ A plugin's FastAPI app is mounted inside the api-server but is NOT protected by 
 asks to be: every route here depends on `require_reader`, which resolves the caller with
 Airflow's own `get_user` (a `Authorization: Bearer <JWT>` header, or the `_token` cookie the UI
 sets at login) and then asks the auth manager whether that user may read news_ingest's runs.
-The numbers come from pipeline.ops.monitoring; this module holds no SQL.
+The numbers come from pipeline.ops (monitoring, browse, health, run_state) and the evidence of
+a link from pipeline.dedupe.explain; this module holds no SQL.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from typing import Annotated, Any
 
@@ -23,13 +25,20 @@ from fastapi import Depends, FastAPI, HTTPException, Query, Request, status
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
-from newsdedup_ops import db
+from newsdedup_ops import airflow_runs, db
+from newsdedup_ops.article_page import render_article
+from newsdedup_ops.browse_page import render_browse
+from newsdedup_ops.html import document, esc
 from newsdedup_ops.page import render_page
-from pipeline.ops import monitoring
+from newsdedup_ops.sources_page import render_sources
+from pipeline.config import Settings
+from pipeline.dedupe import explain
+from pipeline.ops import browse, health, monitoring
 from pipeline.store import Connection
 
 URL_PREFIX = "/news"
 DAG_ID = "news_ingest"
+MAX_EVIDENCE = 6  # linked articles compared afresh on one article page (each a comparison)
 
 # FastAPI's own schema and docs routes answer anyone: they are off, and served below behind
 # the same login as every other route.
@@ -82,16 +91,30 @@ def _rows_json(rows: list[dict[str, Any]]) -> list[Any]:
     return result
 
 
+def _overview(conn: Connection, days: int, limit: int) -> monitoring.Overview:
+    """The overview, its runs with their Airflow state, after marking failed the runs whose
+    DAG run ended without closing them."""
+    airflow_runs.close_abandoned(conn)
+    view = monitoring.overview(conn, days=days, limit=limit)
+    view.runs = airflow_runs.with_states(view.runs)
+    return view
+
+
 @app.get("/api/overview")
 def overview(_: Reader, conn: NewsDb, days: Days = 30, limit: Limit = 20) -> dict[str, Any]:
-    """Everything the page shows, as JSON."""
-    return monitoring.overview(conn, days=days, limit=limit).as_json()
+    """Everything the page shows, as JSON (the sources' health: /api/sources)."""
+    return _overview(conn, days, limit).as_json()
 
 
 @app.get("/api/runs")
 def runs(_: Reader, conn: NewsDb, limit: Limit = 30) -> list[Any]:
-    """Per-run counts: ingested, canonical, duplicates, same story, rejected; newest first."""
-    return _rows_json(monitoring.recent_runs(conn, limit))
+    """Per-run counts: ingested, canonical, duplicates, same story, rejected; newest first.
+
+    `airflow_state` is the state of the DAG run that started the run (null for a command-line
+    run). A run still `running` whose DAG run has finished is marked `failed` first, its
+    `error` saying why: the process that would have closed it died."""
+    airflow_runs.close_abandoned(conn)
+    return _rows_json(airflow_runs.with_states(monitoring.recent_runs(conn, limit)))
 
 
 @app.get("/api/daily")
@@ -127,10 +150,131 @@ def cleaning_audit(_: Reader, conn: NewsDb, limit: Limit = 20) -> list[Any]:
     return _rows_json(monitoring.cleaning_audit(conn, limit))
 
 
+# --- which articles, and why ------------------------------------------------------------------
+
+Query_ = Annotated[str | None, Query(description='Full-text search: words, "a phrase", or, -word')]
+Outlet = Annotated[str | None, Query(description="Only this outlet ((unknown): none named)")]
+Day = Annotated[
+    str | None, Query(description="Only this UTC day of publication (else of loading), ISO")
+]
+Status = Annotated[
+    str | None,
+    Query(alias="status", description="canonical, duplicate or same_story (a story of more "
+          "than one canonical text)"),
+]  # fmt: skip
+Run = Annotated[int | None, Query(ge=1, description="Only articles this ingest run loaded")]
+PageNo = Annotated[int, Query(ge=1, description="Page number, 1 for the newest")]
+PerPage = Annotated[int, Query(ge=1, le=browse.MAX_PER_PAGE, description="Articles per page")]
+
+
+def _filters(
+    q: str | None, outlet: str | None, day: str | None, status_: str | None, run: int | None
+) -> browse.Filters:
+    """The browse filters from query parameters; an empty one (a form's) means none."""
+    try:
+        when = dt.date.fromisoformat(day) if day else None
+        return browse.Filters(q=q or None, outlet=outlet or None, day=when,
+                              status=status_ or None, run=run)  # fmt: skip
+    except ValueError as exc:
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, str(exc)) from exc
+
+
+@app.get("/api/articles")
+def articles(
+    _: Reader, conn: NewsDb, q: Query_ = None, outlet: Outlet = None, day: Day = None,
+    status_: Status = None, run: Run = None, page: PageNo = 1, per_page: PerPage = 50,
+) -> dict[str, Any]:  # fmt: skip
+    """Articles, newest first, filtered and searched; `total` counts every match. With `q`,
+    each article has an `excerpt` with the matches between « and »."""
+    view = browse.browse(conn, _filters(q, outlet, day, status_, run), page, per_page)
+    return view.as_json()
+
+
+def _detail(conn: Connection, article_id: int) -> tuple[browse.ArticleDetail, list[Any], int]:
+    detail = browse.article(conn, article_id)
+    if detail is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no article with id {article_id}")
+    related = detail.related_ids()
+    settings = Settings.from_env().dedupe
+    explained = [explain.explain(conn, article_id, other, settings)
+                 for other in related[:MAX_EVIDENCE]]  # fmt: skip
+    return detail, explained, max(len(related) - MAX_EVIDENCE, 0)
+
+
+@app.get("/api/articles/{article_id}")
+def article(_: Reader, conn: NewsDb, article_id: int) -> dict[str, Any]:
+    """One article: its metadata, run, cleaned body, the lines the cleaner removed (with their
+    rules; `applied` false when the extracted text was kept), its canonical, copies and story,
+    the stored links, and `evidence`: what `newsdedup explain` says of it and each linked
+    article (at most 6; `evidence_left_out` counts the rest)."""
+    detail, explained, left_out = _detail(conn, article_id)
+    return {
+        **detail.as_json(),
+        "evidence": [exp.as_json() for exp in explained],
+        "evidence_left_out": left_out,
+    }
+
+
+@app.get("/api/explain/{first_id}/{second_id}")
+def explain_pair(_: Reader, conn: NewsDb, first_id: int, second_id: int) -> dict[str, Any]:
+    """`newsdedup explain FIRST SECOND` as JSON: how the database groups the two articles, the
+    stored links, a fresh comparison (scores, decision, shared passages)."""
+    try:
+        return explain.explain(conn, first_id, second_id, Settings.from_env().dedupe).as_json()
+    except explain.NotFound as exc:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
+
+
+@app.get("/api/sources")
+def sources(_: Reader, conn: NewsDb) -> list[Any]:
+    """Per source seen in source_items: `status` (`failing` while the last poll of one of its
+    listings failed, else `ok`), its last run, last poll, items by status, the last error
+    (the newest failed item or listing), and `hit_rate`: the share of its listings' answered
+    polls that were 304 Not Modified (`polls`, `not_modified`)."""
+    return _rows_json(health.source_health(conn))
+
+
+def _base(request: Request) -> str:
+    return str(request.scope.get("root_path", ""))
+
+
 @app.get("/", response_class=HTMLResponse)
-def page(_: Reader, conn: NewsDb, days: Days = 30) -> HTMLResponse:
+def page(_: Reader, conn: NewsDb, request: Request, days: Days = 30) -> HTMLResponse:
     """The page the "News ingest" entry of the Airflow UI shows."""
-    return HTMLResponse(render_page(monitoring.overview(conn, days=days, limit=20), days))
+    view = _overview(conn, days, 20)
+    rows = health.source_health(conn)
+    return HTMLResponse(render_page(view, days, _base(request), rows))
+
+
+@app.get("/articles", response_class=HTMLResponse)
+def articles_page(
+    _: Reader, conn: NewsDb, request: Request, q: Query_ = None, outlet: Outlet = None,
+    day: Day = None, status_: Status = None, run: Run = None, page: PageNo = 1,
+    per_page: PerPage = 50,
+) -> HTMLResponse:  # fmt: skip
+    """The article browser."""
+    view = browse.browse(conn, _filters(q, outlet, day, status_, run), page, per_page)
+    return HTMLResponse(render_browse(view, browse.outlets(conn), _base(request)))
+
+
+@app.get("/articles/{article_id}", response_class=HTMLResponse)
+def article_page(_: Reader, conn: NewsDb, request: Request, article_id: int) -> HTMLResponse:
+    """One article and the evidence of each of its links."""
+    try:
+        detail, explained, left_out = _detail(conn, article_id)
+    except HTTPException as exc:
+        if exc.status_code != status.HTTP_404_NOT_FOUND:
+            raise
+        body = f"<h1>No such article</h1><p>{esc(exc.detail)}</p>"
+        return HTMLResponse(document("No such article", body, _base(request)), exc.status_code)
+    return HTMLResponse(render_article(detail, explained, _base(request), left_out))
+
+
+@app.get("/sources", response_class=HTMLResponse)
+def sources_page(_: Reader, conn: NewsDb, request: Request) -> HTMLResponse:
+    """The sources' health."""
+    rows = health.source_health(conn)
+    return HTMLResponse(render_sources(rows, _base(request)))
 
 
 @app.get("/openapi.json", include_in_schema=False)
@@ -139,7 +283,7 @@ def openapi_schema(_: Reader) -> JSONResponse:
 
 
 def _schema_url(request: Request) -> str:
-    return f"{request.scope.get('root_path', '')}/openapi.json"
+    return f"{_base(request)}/openapi.json"
 
 
 @app.get("/docs", include_in_schema=False)

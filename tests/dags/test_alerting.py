@@ -16,7 +16,7 @@ from pipeline.ops import alerts
 from tests.support.http_server import LocalSite, Reply
 
 CONN_ENV = f"AIRFLOW_CONN_{ALERTS_CONN_ID.upper()}"
-SECRET = "T0KEN-that-must-never-be-logged"
+URL_TOKEN = "T0KEN-that-must-never-be-logged"  # stands for a webhook URL's secret part
 
 
 class TI:
@@ -75,7 +75,7 @@ def test_without_the_connection_an_alert_is_one_log_line(
 def test_the_connection_delivers_sync_and_deadline_alerts_without_logging_its_url(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, site: LocalSite
 ) -> None:
-    path = f"/hooks/{SECRET}"
+    path = f"/hooks/{URL_TOKEN}"
     site.routes[path] = Reply(200, b"ok")
     _apprise_connection(monkeypatch, "json://" + site.base.removeprefix("http://") + path)
     with caplog.at_level(logging.DEBUG):
@@ -97,24 +97,24 @@ def test_the_connection_delivers_sync_and_deadline_alerts_without_logging_its_ur
     ]
     assert "2 of 3 input(s) rejected" in posts[0]["message"]
     assert "scheduled__2 has not finished 60.0 minutes" in posts[1]["message"]
-    assert SECRET not in caplog.text
+    assert URL_TOKEN not in caplog.text
 
 
 def test_a_delivery_that_fails_is_logged_without_the_url_and_never_raised(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, site: LocalSite
 ) -> None:
-    path = f"/down/{SECRET}"
+    path = f"/down/{URL_TOKEN}"
     site.routes[path] = Reply(500, b"broken")
     _apprise_connection(monkeypatch, "json://" + site.base.removeprefix("http://") + path)
     with caplog.at_level(logging.DEBUG):
         NewsdedupNotifier("run_failed")({"dag_run": Run(), "reason": "task_failure"})
     assert len(site.hits(path)) >= 1  # it was tried: apprise reports the 500 itself
     # A Connection whose config apprise cannot read: the hook raises, the alert does not.
-    bad = {"conn_type": "apprise", "extra": {"config": json.dumps([f"json://x/{SECRET}"])}}
+    bad = {"conn_type": "apprise", "extra": {"config": json.dumps([f"json://x/{URL_TOKEN}"])}}
     monkeypatch.setenv(CONN_ENV, json.dumps(bad))
     with caplog.at_level(logging.DEBUG):
         NewsdedupNotifier("run_failed")({"dag_run": Run(), "reason": "task_failure"})
     logged = [r.getMessage() for r in caplog.records if r.name == "newsdedup.alerts"]
     assert sum(line.startswith("NEWSDEDUP ALERT [run_failed]") for line in logged) == 2
     assert f"delivery through Connection {ALERTS_CONN_ID} failed (TypeError)" in caplog.text
-    assert SECRET not in caplog.text
+    assert URL_TOKEN not in caplog.text
