@@ -13,7 +13,7 @@ export AIRFLOW__CORE__LOAD_EXAMPLES := False
 export AIRFLOW__CORE__PARALLELISM := 4
 export NEWSDEDUP_DATA_DIR := $(DATA)
 
-.PHONY: install run test lint typecheck check lock clean stop compose-config bench bench-full
+.PHONY: install run test lint typecheck check lock clean stop compose-config bench bench-full pools
 
 $(BIN)/uv:
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,14 @@ lock: | $(BIN)/uv
 $(AIRFLOW_HOME)/airflow.db: $(VENV)/.installed
 	mkdir -p $(AIRFLOW_HOME)
 	$(BIN)/airflow db migrate > $(AIRFLOW_HOME)/migrate.log 2>&1 || (cat $(AIRFLOW_HOME)/migrate.log; exit 1)
+	@$(MAKE) --no-print-directory pools
+
+# One fetch pool per host of the configured sources (README, Sources): run again after adding a
+# source on a new host.
+pools: install
+	@$(BIN)/newsdedup sources pools > $(AIRFLOW_HOME)/pools.json
+	@$(BIN)/airflow pools import $(AIRFLOW_HOME)/pools.json > $(AIRFLOW_HOME)/pools.log 2>&1 \
+		|| (cat $(AIRFLOW_HOME)/pools.log; exit 1)
 
 run: install $(AIRFLOW_HOME)/airflow.db
 	@$(BIN)/newsdedup db start > /dev/null

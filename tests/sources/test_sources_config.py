@@ -105,3 +105,54 @@ def test_an_inbox_source_names_its_articles_by_its_outlet(
     crawl.process(db, run_id, source, crawl.discover(db, source, settings), settings)
     store.finish_run(db, run_id)
     assert query(db, "SELECT outlet, count(*) FROM articles GROUP BY outlet") == [("Wire Desk", 2)]
+
+
+def test_each_host_gets_one_fetch_pool_and_files_none(tmp_path: Path) -> None:
+    from pipeline.sources.config import fetch_pools, parse_sources
+
+    sources = parse_sources(
+        '[[sources]]\nname = "a"\nkind = "feed"\nurl = "https://News.Example/rss"\n\n'
+        '[[sources]]\nname = "b"\nkind = "sitemap"\nurl = "https://news.example/map.xml"\n\n'
+        '[[sources]]\nname = "c"\nkind = "feed"\nurl = "http://other.example:8080/f"\n\n'
+        '[[sources]]\nname = "d"\nkind = "warc"\npath = "warcs"\n',
+        tmp_path,
+    )
+    assert [s.fetch_pool for s in sources] == [
+        "news_fetch_news.example", "news_fetch_news.example", "news_fetch_other.example", None
+    ]  # fmt: skip
+    assert [s.dag_id for s in sources][:2] == ["news_source_a", "news_source_b"]
+    pools = fetch_pools(sources)
+    assert list(pools) == ["news_fetch_news.example", "news_fetch_other.example"]
+    assert pools["news_fetch_news.example"]["slots"] == 1
+    assert "sources: a, b" in pools["news_fetch_news.example"]["description"]
+
+
+def test_the_sources_command_prints_the_pools_airflow_imports(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    from pipeline.cli import main
+
+    config = tmp_path / "sources.toml"
+    config.write_text('[[sources]]\nname = "a"\nkind = "feed"\nurl = "https://a.example/rss"\n')
+    assert main(["sources", "pools", "--file", str(config)]) == 0
+    assert set(json.loads(capsys.readouterr().out)) == {"news_fetch_a.example"}
+    assert main(["sources", "--file", str(config)]) == 0
+    assert "news_source_a" in capsys.readouterr().out
+    config.write_text('[[sources]]\nname = "Bad Name"\nkind = "feed"\n')
+    assert main(["sources", "--file", str(config)]) == 2
+    assert "source name 'Bad Name'" in capsys.readouterr().err
+
+
+def test_a_backfill_window_runs_from_the_first_day_through_the_last() -> None:
+    from datetime import UTC, datetime
+
+    from pipeline.ingest.plan import day_window
+
+    start, end = day_window("2021-09-01", "2021-09-06")
+    assert start == datetime(2021, 9, 1, tzinfo=UTC)
+    assert end == datetime(2021, 9, 7, tzinfo=UTC)  # 6 September is included
+    assert day_window("2021-09-06", "2021-09-06")[1] == datetime(2021, 9, 7, tzinfo=UTC)
+    with pytest.raises(ValueError, match="ends"):
+        day_window("2021-09-06", "2021-09-01")
