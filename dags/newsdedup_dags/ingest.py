@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from airflow.sdk import (  # type: ignore[attr-defined]  # the stub lacks the deadline names
+from airflow.sdk import (  # type: ignore[attr-defined]  # not yet in its stub: apache/airflow#66269
     DAG,
     Asset,
     AsyncCallback,
@@ -34,6 +34,7 @@ from airflow.sdk import (  # type: ignore[attr-defined]  # the stub lacks the de
 
 from newsdedup_dags.alerting import NewsdedupNotifier
 from pipeline import config
+from pipeline.ops.monitoring import CHECKS as CHECK_NAMES
 from pipeline.sources.config import Source
 
 NEWS_DB_CONN_ID = "news_db"
@@ -43,7 +44,6 @@ ARTICLES = Asset("newsdedup_articles")
 # A run that has not finished this long after it was queued raises the Deadline alert.
 DEADLINE = timedelta(minutes=config.deadline_minutes())
 QUALITY = config.QualitySettings.from_env()  # the check params' defaults
-CHECKS = ("check_bodies", "check_duplicate_rate", "check_rejects")
 # `airflow dags test` (make run, tests/dags/test_dag.py) of Airflow 3.3.2 crashes at the end of a
 # successful run of a DAG that has a deadline: https://github.com/apache/airflow/issues/73428
 # (fix proposed in apache/airflow#73430). No scheduler there, so no deadline either.
@@ -258,43 +258,16 @@ def build_ingest_dag(
             return totals
 
         @task(retries=0)
-        def check_bodies(ingest_run_id: int) -> dict[str, Any]:
+        def check(ingest_run_id: int, name: str) -> dict[str, Any]:
+            """A data-quality check of the run, with the thresholds of its dq_* params."""
             from pipeline.ops import monitoring
 
             params = get_current_context()["params"]
-            return _verdict(
-                monitoring.check_bodies(
-                    news_db_connection(), ingest_run_id, int(params["dq_min_body_chars"])
-                )
+            quality = config.QualitySettings(
+                **{f.name: params[f"dq_{f.name}"] for f in dataclasses.fields(QUALITY)}
             )
-
-        @task(retries=0)
-        def check_duplicate_rate(ingest_run_id: int) -> dict[str, Any]:
-            from pipeline.ops import monitoring
-
-            params = get_current_context()["params"]
             return _verdict(
-                monitoring.check_duplicate_rate(
-                    news_db_connection(),
-                    ingest_run_id,
-                    low=float(params["dq_duplicate_rate_min"]),
-                    high=float(params["dq_duplicate_rate_max"]),
-                    min_articles=int(params["dq_min_articles"]),
-                )
-            )
-
-        @task(retries=0)
-        def check_rejects(ingest_run_id: int) -> dict[str, Any]:
-            from pipeline.ops import monitoring
-
-            params = get_current_context()["params"]
-            return _verdict(
-                monitoring.check_rejects(
-                    news_db_connection(),
-                    ingest_run_id,
-                    max_rejected=int(params["dq_max_rejected"]),
-                    max_reject_rate=float(params["dq_max_reject_rate"]),
-                )
+                monitoring.run_check(news_db_connection(), name, ingest_run_id, quality)
             )
 
         @task(outlets=[ARTICLES])
@@ -332,9 +305,8 @@ def build_ingest_dag(
         # The checks run once the run's counts are final; they do not run when finish_run failed
         # (the run has failed already, with its own message).
         checks = [
-            check_bodies(ingest_run_id),  # type: ignore[arg-type]
-            check_duplicate_rate(ingest_run_id),  # type: ignore[arg-type]
-            check_rejects(ingest_run_id),  # type: ignore[arg-type]
+            check.override(task_id=f"check_{name}")(ingest_run_id, name)  # type: ignore[arg-type]
+            for name in CHECK_NAMES
         ]
         totals >> checks
         checks >> publish(ingest_run_id, totals)  # type: ignore[arg-type]

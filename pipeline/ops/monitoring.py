@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from pipeline.config import QualitySettings
 from pipeline.store import Connection, query_rows
 
 
@@ -255,3 +256,24 @@ def check_rejects(
         "See rejected_inputs (or the News ingest page) for the inputs"
     )
     return CheckResult("rejects", False, message, {**observed, "reasons": reasons})
+
+
+def run_check(conn: Connection, name: str, run_id: int, quality: QualitySettings) -> CheckResult:
+    """The check of that name (a CHECKS entry: the DAG's task check_<name>) with these
+    thresholds."""
+    if name == "bodies":
+        return check_bodies(conn, run_id, quality.min_body_chars)
+    if name == "duplicate_rate":
+        return check_duplicate_rate(
+            conn, run_id, low=quality.duplicate_rate_min, high=quality.duplicate_rate_max,
+            min_articles=quality.min_articles,
+        )  # fmt: skip
+    if name == "rejects":
+        return check_rejects(
+            conn, run_id, max_rejected=quality.max_rejected,
+            max_reject_rate=quality.max_reject_rate,
+        )  # fmt: skip
+    raise ValueError(f"no data-quality check {name!r} (checks: {', '.join(CHECKS)})")
+
+
+CHECKS = ("bodies", "duplicate_rate", "rejects")

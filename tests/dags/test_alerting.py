@@ -32,7 +32,10 @@ CONTEXT: dict[str, Any] = {
 }  # fmt: skip
 
 
-def _apprise_connection(monkeypatch: pytest.MonkeyPatch, url: str) -> None:
+def _webhook(monkeypatch: pytest.MonkeyPatch, site: LocalSite, path: str, reply: Reply) -> None:
+    """A webhook at `path` of the site, named by the apprise Connection as a JSON endpoint."""
+    site.routes[path] = reply
+    url = "json://" + site.base.removeprefix("http://") + path
     extra = {"config": {"path": url, "tag": "alerts"}}
     monkeypatch.setenv(CONN_ENV, json.dumps({"conn_type": "apprise", "extra": extra}))
 
@@ -76,8 +79,7 @@ def test_the_connection_delivers_sync_and_deadline_alerts_without_logging_its_ur
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, site: LocalSite
 ) -> None:
     path = f"/hooks/{URL_TOKEN}"
-    site.routes[path] = Reply(200, b"ok")
-    _apprise_connection(monkeypatch, "json://" + site.base.removeprefix("http://") + path)
+    _webhook(monkeypatch, site, path, Reply(200, b"ok"))
     with caplog.at_level(logging.DEBUG):
         NewsdedupNotifier("task_failed")(CONTEXT)
         # The triggerer's way (AsyncCallback): instantiate with the kwargs and the context, await.
@@ -104,8 +106,7 @@ def test_a_delivery_that_fails_is_logged_without_the_url_and_never_raised(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, site: LocalSite
 ) -> None:
     path = f"/down/{URL_TOKEN}"
-    site.routes[path] = Reply(500, b"broken")
-    _apprise_connection(monkeypatch, "json://" + site.base.removeprefix("http://") + path)
+    _webhook(monkeypatch, site, path, Reply(500, b"broken"))
     with caplog.at_level(logging.DEBUG):
         NewsdedupNotifier("run_failed")({"dag_run": Run(), "reason": "task_failure"})
     assert len(site.hits(path)) >= 1  # it was tried: apprise reports the 500 itself
