@@ -1,12 +1,14 @@
 """The News ingest pages in a real browser (Debian's headless Chromium), logged in to Airflow.
 
-Keeps the screenshots as test artefacts in .data/artifacts/ (see the README, Operations); the
-article page's and the sources' health's also go to docs/screenshots/ for the README.
+Keeps the screenshots as test artefacts in .data/artifacts/ (see the README, Operations); with
+NEWSDEDUP_UPDATE_SCREENSHOTS=1 the article page's and the sources' health's also replace the
+README's in docs/screenshots/ (a test run does not otherwise touch tracked files).
 """
 
 from __future__ import annotations
 
 import html
+import os
 import re
 import shutil
 import struct
@@ -162,7 +164,7 @@ def _screenshot(chromium: str, url: str, name: str, *, docs: bool) -> Path:
     _chromium(chromium, f"--screenshot={shot}", url)
     assert _png_size(shot) == (1400, 2200)
     assert shot.stat().st_size > 40_000, shot.stat().st_size  # not a blank or error page
-    if docs:
+    if docs and os.environ.get("NEWSDEDUP_UPDATE_SCREENSHOTS") == "1":
         DOCS.mkdir(parents=True, exist_ok=True)
         shutil.copy(shot, DOCS / name)
     return shot
