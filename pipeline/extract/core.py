@@ -38,7 +38,10 @@ def extract(raw: RawInput) -> Extracted:
     text = decode(raw.data)
     check_is_text(text)  # on the text as it came: its control characters tell binary data
     report = CharacterReport()
-    text = report.valid_text(text, "text")
+    # Invalid characters go before parsing; mojibake is repaired in what is kept of the page
+    # (its paragraphs and metadata, below): ftfy over a whole document with its scripts took
+    # most of the extraction time and repairs nothing that is stored.
+    text = report.valid_characters(text, "text")
     if looks_like_html(raw, text):
         url = raw.source_uri if raw.source_uri.startswith(("http://", "https://")) else None
         html_blocks, metadata = html_paragraphs(text, url)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from pipeline.clean.article import build_article
@@ -47,3 +49,60 @@ def test_mojibake_in_a_page_and_its_metadata_is_repaired_and_noted() -> None:
     assert "The council’s vote was 7–2 on Monday" in article.body
     notes = [r.text for r in article.removals if r.rule == "repaired_characters"]
     assert len(notes) == 1 and "mojibake repair" in notes[0]
+
+
+def test_ftfy_badness_needs_a_non_ascii_character_within_reach() -> None:
+    """What may_hold_mojibake relies on, checked against the installed ftfy: every branch of
+    the badness regex needs a non-ASCII character, and no match is longer than reach + 1."""
+    import re._constants as c
+    import re._parser as parser
+
+    from ftfy.badness import BADNESS_RE
+
+    from pipeline.text.characters import MOJIBAKE_REACH
+
+    tree = parser.parse(BADNESS_RE.pattern, BADNESS_RE.flags)
+    assert tree.getwidth()[1] <= MOJIBAKE_REACH + 1
+
+    def never_ascii(op: Any, av: Any) -> bool:
+        if op == c.LITERAL:
+            return bool(av >= 128)
+        if op == c.IN:
+            if any(o in (c.NEGATE, c.CATEGORY) for o, _ in av):
+                return False
+            return all((x if o == c.LITERAL else x[0]) >= 128 for o, x in av)
+        if op == c.SUBPATTERN:
+            return any(never_ascii(o, a) for o, a in av[-1])
+        return False
+
+    (op, (_, branches)), *rest = list(tree)
+    assert op == c.BRANCH and not rest
+    for branch in branches:
+        assert any(never_ascii(o, a) for o, a in branch), branch
+
+
+def test_the_near_search_finds_what_ftfy_finds() -> None:
+    import random
+
+    from ftfy.badness import is_bad
+
+    from pipeline.text.characters import may_hold_mojibake
+
+    words = ["café", "naïve", "Größe", "объявил", "Ελλάδα", "العربية", "हिन्दी", "£5", "—", "’s"]
+    broken = [
+        w.encode("utf-8").decode(codec, errors="ignore")
+        for w in words
+        for codec in ("windows-1252", "latin-1", "windows-1251", "mac_roman", "windows-1253")
+    ]
+    filler = ["The council met on Tuesday.", "  ", "«Bonjour» à tous", "объявил", "x", "\n"]
+    rng = random.Random(23)
+    checked = bad = 0
+    for _ in range(3000):
+        parts = rng.choices(filler + words, k=rng.randint(1, 12))
+        if rng.random() < 0.5:
+            parts.insert(rng.randint(0, len(parts)), rng.choice(broken))
+        text = rng.choice(["", " ", "a"]) + "".join(parts)
+        assert may_hold_mojibake(text) == is_bad(text), text
+        checked += 1
+        bad += is_bad(text)
+    assert checked == 3000 and 300 < bad < 2700  # both answers were exercised
