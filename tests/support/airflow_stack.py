@@ -213,6 +213,8 @@ class Stack:
             NEWSDEDUP_SOURCES=str(self.root / "sources.toml"),
             # The test site: no pause between fetches within a task (the pools are under test).
             NEWSDEDUP_FETCH_MIN_INTERVAL="0",
+            # Tests write their inbox files a moment before they trigger (see tests/conftest.py).
+            NEWSDEDUP_FILE_SETTLE_SECONDS="0",
             # Alerts go through apprise to the test site, as they would to a Slack webhook.
             AIRFLOW_CONN_NEWSDEDUP_ALERTS=json.dumps(
                 {
