@@ -76,10 +76,7 @@ class Explanation:
             "first": {k: v for k, v in asdict(self.first).items() if k != "body"},
             "second": {k: v for k, v in asdict(self.second).items() if k != "body"},
             "grouped_as": self.grouped_as,
-            "stored_links": [
-                {k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in link.items()}
-                for link in self.stored_links
-            ],
+            "stored_links": store.jsonable(self.stored_links),
             "compared_now": {"level": self.decision.level, "reason": self.decision.reason},
             "scores": dict(self.comparison.scores),
             "story_model": {

@@ -88,16 +88,17 @@ def deadline_missed(context: Mapping[str, Any] | None, minutes: float | None = N
     return Alert("deadline_missed", summary, d)
 
 
-KINDS = {"task_failed": task_failed, "run_failed": run_failed}
+KINDS = {"task_failed": task_failed, "run_failed": run_failed, "deadline_missed": deadline_missed}
 
 
 def compose(kind: str, context: Mapping[str, Any] | None, **details: Any) -> Alert:
-    """The alert of this kind for this context (the Notifier's one entry point)."""
-    if kind == "deadline_missed":
-        return deadline_missed(context, **details)
+    """The alert of this kind for this context (the Notifier's one entry point); `details` are
+    the kind's own arguments (the deadline's `minutes`)."""
     if kind not in KINDS:
         raise ValueError(f"unknown alert kind {kind!r}")
-    return KINDS[kind](context)
+    compose_kind: Any = KINDS[kind]
+    alert: Alert = compose_kind(context, **details)
+    return alert
 
 
 def log_alert(alert: Alert) -> None:

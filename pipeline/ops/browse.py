@@ -13,8 +13,7 @@ import datetime as dt
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from pipeline.ops.monitoring import jsonable
-from pipeline.store import Connection, query_rows
+from pipeline.store import Connection, jsonable, query_rows
 
 # What the status filter can ask for. same_story: the article's story holds more than one
 # canonical text (independent coverage of one event), whatever the article's own role.

@@ -7,27 +7,11 @@ No Airflow here: the plugin renders these dicts, the DAG turns a failed check in
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import asdict, dataclass, field
-from decimal import Decimal
 from typing import Any
 
 from pipeline.config import QualitySettings
-from pipeline.store import Connection, query_rows
-
-
-def jsonable(value: Any) -> Any:
-    """Dates as ISO strings, Decimals as floats, recursively: what a JSON API can return."""
-    if isinstance(value, dict):
-        return {key: jsonable(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [jsonable(item) for item in value]
-    if isinstance(value, Decimal):
-        return float(value)
-    if isinstance(value, dt.datetime | dt.date):
-        return value.isoformat()
-    return value
-
+from pipeline.store import Connection, jsonable, query_rows
 
 # --- what the page shows ----------------------------------------------------------------------
 

@@ -31,7 +31,7 @@ from pipeline.store.bulk import (
     stored_texts,
     unindex_for_search,
 )
-from pipeline.store.database import Connection, Cursor, is_row_refused, query_rows
+from pipeline.store.database import Connection, Cursor, is_row_refused, jsonable, query_rows
 from pipeline.store.fingerprints import (
     FingerprintRows,
     fingerprints_after,
@@ -92,6 +92,7 @@ __all__ = [
     "insert_screens",
     "insert_signatures",
     "is_row_refused",
+    "jsonable",
     "known_inputs",
     "lock_for_dedupe",
     "merge_stories",

@@ -6,11 +6,13 @@ $NEWSDEDUP_DATABASE_URL, then the embedded pgserver whose data directory lives i
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 import os
 import warnings
 from collections.abc import Mapping
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -203,6 +205,19 @@ def query_rows(
         cur.execute(query, params)
         names = [col.name for col in cur.description or []]
         return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+
+
+def jsonable(value: Any) -> Any:
+    """Dates as ISO strings, Decimals as floats, recursively: what a JSON API can return."""
+    if isinstance(value, dict):
+        return {key: jsonable(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [jsonable(item) for item in value]
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    return value
 
 
 class ConnectionFields(Protocol):

@@ -34,7 +34,7 @@ from newsdedup_ops.sources_page import render_sources
 from pipeline.config import Settings
 from pipeline.dedupe import explain
 from pipeline.ops import browse, health, monitoring
-from pipeline.store import Connection
+from pipeline.store import Connection, jsonable
 
 URL_PREFIX = "/news"
 DAG_ID = "news_ingest"
@@ -87,7 +87,7 @@ async def _login_for_the_page(request: Request, exc: HTTPException) -> Response:
 
 
 def _rows_json(rows: list[dict[str, Any]]) -> list[Any]:
-    result: list[Any] = monitoring.jsonable(rows)
+    result: list[Any] = jsonable(rows)
     return result
 
 
@@ -127,8 +127,8 @@ def daily(_: Reader, conn: NewsDb, days: Days = 30) -> list[Any]:
 def outlets(_: Reader, conn: NewsDb, days: Days = 30) -> dict[str, Any]:
     """Duplicate rate per outlet, over the whole window and per day."""
     return {
-        "outlets": monitoring.jsonable(monitoring.outlet_duplicate_rates(conn, days)),
-        "daily": monitoring.jsonable(monitoring.outlet_daily_rates(conn, days)),
+        "outlets": jsonable(monitoring.outlet_duplicate_rates(conn, days)),
+        "daily": jsonable(monitoring.outlet_daily_rates(conn, days)),
     }
 
 

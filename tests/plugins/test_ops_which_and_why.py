@@ -226,7 +226,7 @@ def test_source_health_counts_items_polls_and_shows_a_failing_feed(
     assert ok["last_error_reason"] == "http_404" and ok["last_error_kind"] == "page"
     assert ok["last_run_id"] in (first_run, second_run)
     assert (ok["polls"], ok["not_modified"], float(ok["hit_rate"])) == (2, 1, 0.5)
-    json.dumps(monitoring.jsonable(list(rows.values())))
+    json.dumps(store.jsonable(list(rows.values())))
 
     # The feed comes back: its latest poll succeeded, so it is no longer failing
     site.routes["/broken-feed.xml"] = static(rss(site.base, []), "application/rss+xml", '"b1"')
