@@ -41,7 +41,7 @@ from pipeline import store
 from pipeline.config import Settings
 from pipeline.dedupe import place, stored_index
 from pipeline.dedupe.candidate_index import ArrayCandidateIndex
-from pipeline.ingest import batch
+from pipeline.ingest import batch, text_work
 from pipeline.models import RawInput
 from pipeline.store import database
 
@@ -265,7 +265,7 @@ def stage_figures(corpus_path: Path, mode: Mode, workers: int) -> dict[str, Any]
         raws.append(raw)
         if len(raws) >= mode.sample:
             break
-    batch.warm_up()
+    text_work.warm_up()
     bodies = stages.clean_texts(raws)  # also warms caches (langid) before timing
     pages = stages.naeb_pages(NAEB, mode.html_pages)
     figures: dict[str, Any] = {}
@@ -280,7 +280,7 @@ def stage_figures(corpus_path: Path, mode: Mode, workers: int) -> dict[str, Any]
         "verification_docs": stages.rate(stages.prepare_texts, bodies),
     }
     context = get_context("spawn")
-    with ProcessPoolExecutor(workers, mp_context=context, initializer=batch.warm_up) as pool:
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=text_work.warm_up) as pool:
         # start the workers and warm them up (imports, caches) before timing
         stages.pool_rate(pool, stages.clean_texts, raws[:64])
         stages.pool_rate(pool, stages.html_path, html[:8])

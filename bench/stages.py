@@ -21,7 +21,7 @@ from pipeline.dedupe.compared import dedupe_text
 from pipeline.dedupe.fingerprint import fingerprint, word_shingles
 from pipeline.dedupe.verify import prepare
 from pipeline.extract.core import extract
-from pipeline.ingest.batch import _extract_one, _prepare_one
+from pipeline.ingest.text_work import extract_one, prepare_one
 from pipeline.models import InputError, RawInput
 
 SETTINGS = Settings()
@@ -54,16 +54,16 @@ def html_path(raws: Sequence[RawInput]) -> int:
     fingerprints and the verification doc, exactly the functions load_batch maps."""
     done = 0
     for raw in raws:
-        page = _extract_one((raw, SETTINGS.item_timeout))
+        page = extract_one((raw, SETTINGS.item_timeout))
         if not isinstance(page, RawInput) and hasattr(page, "paragraphs"):
-            _prepare_one((page, frozenset(), SETTINGS))  # type: ignore[arg-type]
+            prepare_one((page, frozenset(), SETTINGS))  # type: ignore[arg-type]
             done += 1
     return done
 
 
 def html_extract_only(raws: Sequence[RawInput]) -> int:
     return sum(
-        1 for raw in raws if hasattr(_extract_one((raw, SETTINGS.item_timeout)), "paragraphs")
+        1 for raw in raws if hasattr(extract_one((raw, SETTINGS.item_timeout)), "paragraphs")
     )
 
 

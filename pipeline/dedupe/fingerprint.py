@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 
 import numpy as np
-from datasketch import MinHash
 from wordfreq import get_frequency_dict, zipf_frequency
 
 from pipeline.config import FingerprintSettings
@@ -249,7 +248,13 @@ class Fingerprint:
 @lru_cache(maxsize=16)
 def _permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """datasketch's own permutation parameters for (num_perm, seed), taken from a MinHash so that
-    they follow whatever scheme the installed datasketch defaults to."""
+    they follow whatever scheme the installed datasketch defaults to.
+
+    Imported here, once per process: the package's import also loads its LSH and storage
+    modules (scipy, redis, asyncio storage), ~80 MB and ~2 s, and a placing process that
+    fingerprints nothing itself (its pool does) need not hold them."""
+    from datasketch import MinHash
+
     sketch = MinHash(num_perm=num_perm, seed=seed)
     if sketch.scheme != "affine32":  # the arithmetic in minhash() is that scheme's
         raise RuntimeError(f"datasketch default MinHash scheme {sketch.scheme!r} is not affine32")

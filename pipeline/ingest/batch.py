@@ -10,22 +10,17 @@ from __future__ import annotations
 import dataclasses
 import gc
 import logging
-import multiprocessing
 import traceback
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import partial
 from pathlib import Path
 from typing import TypeVar
 
 from pipeline import store
-from pipeline.clean.article import build_article
-from pipeline.config import Settings, ingest_workers
-from pipeline.dedupe.compared import dedupe_text
-from pipeline.dedupe.fingerprint import fingerprint
+from pipeline.config import Settings
 from pipeline.dedupe.place import (
     Prepared,
     decide_batch,
@@ -35,10 +30,10 @@ from pipeline.dedupe.place import (
     write_batch,
 )
 from pipeline.dedupe.revise import revise_batch
-from pipeline.dedupe.verify import prepare
-from pipeline.extract.core import Extracted, extract
-from pipeline.ingest.timelimit import ItemTimeout, time_limit
-from pipeline.models import Article, InputError, RawInput, Rejection
+from pipeline.extract.core import Extracted
+from pipeline.ingest import text_work
+from pipeline.ingest.text_work import CleanJob, extract_one, prepare_one, run_all, submit_all
+from pipeline.models import InputError, RawInput, Rejection
 from pipeline.sources.files import read_file, source_uri_for
 from pipeline.store import Connection, Cursor, RunCounts
 
@@ -48,61 +43,6 @@ _FAR_FUTURE = datetime.max.replace(tzinfo=UTC)
 T = TypeVar("T")
 
 
-def _guarded(source: RawInput, step: Callable[[], T], seconds: float) -> T | Rejection:
-    """Run one item's text work within `seconds`. Never raises: a failure or an item that takes
-    too long becomes a rejection with its reason."""
-    try:
-        with time_limit(seconds):
-            return step()
-    except ItemTimeout as exc:
-        return Rejection(source.source_uri, "timeout", str(exc), source.raw_sha256)
-    except InputError as exc:
-        return Rejection(source.source_uri, exc.reason, exc.detail, source.raw_sha256)
-    except Exception as exc:  # a bug must cost one input, not the batch
-        log.exception("unexpected failure on %s", source.source_uri)
-        detail = "".join(traceback.format_exception_only(exc)).strip()
-        return Rejection(source.source_uri, "internal_error", detail, source.raw_sha256)
-
-
-_WARM_TEXT = (
-    "Warm-up article. The council approved the budget for the new bridge on Monday, officials "
-    "said, after months of debate about the cost of the project and its effect on traffic.\n"
-    # A word no dictionary knows makes fingerprinting load every language's word frequencies.
-    "Engineer Qxvortelm said the work begins in spring.\n"
-) * 3
-_warm = False
-
-
-def warm_up(settings: Settings | None = None) -> None:
-    """Run the text work once, unlimited, before the first item of this process (and in each
-    pool worker): the libraries load their models lazily (wordfreq's lists of 12 languages,
-    seconds on a busy machine), which must not count against the time limit of whichever real
-    input happens to come first, nor bill the first batch."""
-    global _warm
-    if _warm:
-        return
-    _warm = True
-    settings = settings or Settings.from_env()
-    raw = RawInput("warm-up:", _WARM_TEXT.encode(), "", "text/plain")
-    _text_work(build_article(extract(raw)), settings)
-    extract(RawInput("warm-up:", f"<html><body><p>{_WARM_TEXT}</p></body></html>".encode(), ""))
-
-
-def prepare_article(
-    extracted: Extracted, site_boilerplate: Collection[str], settings: Settings
-) -> Prepared | Rejection:
-    def step() -> Prepared:
-        return _text_work(build_article(extracted, site_boilerplate), settings)
-
-    return _guarded(extracted.raw, step, settings.item_timeout)
-
-
-def _text_work(article: Article, settings: Settings) -> Prepared:
-    text = dedupe_text(article.metadata.title, article.body)
-    doc = prepare(text, article.metadata.published_at, article.metadata.title)
-    return Prepared(article, fingerprint(text, settings.fingerprint, doc.weights), doc)
-
-
 def read_path(path: Path, settings: Settings) -> RawInput | Rejection:
     try:
         return read_file(path, settings.max_input_bytes)
@@ -110,50 +50,6 @@ def read_path(path: Path, settings: Settings) -> RawInput | Rejection:
         return Rejection(source_uri_for(path), exc.reason, exc.detail, exc.raw_sha256)
     except OSError as exc:
         return Rejection(source_uri_for(path), "unreadable", str(exc))
-
-
-def _extract_one(job: tuple[RawInput, float]) -> Extracted | Rejection:
-    item, seconds = job
-    return _guarded(item, partial(extract, item), seconds)
-
-
-def _prepare_one(job: tuple[Extracted, frozenset[str], Settings]) -> Prepared | Rejection:
-    return prepare_article(*job)
-
-
-A = TypeVar("A")
-
-
-def _map(pool: Executor | None, step: Callable[[A], T], jobs: Sequence[A]) -> list[T]:
-    """The text work of a batch, in a process pool when one is given (order is kept)."""
-    if pool is None or len(jobs) < 2:
-        return [step(job) for job in jobs]
-    return list(pool.map(step, jobs, chunksize=POOL_CHUNK))
-
-
-# Items per task sent to a worker: large enough that pickling round trips are amortised, small
-# enough that two workers finish a 200-item batch together.
-POOL_CHUNK = 8
-
-
-@contextmanager
-def text_pool(workers: int | None = None) -> Iterator[Executor | None]:
-    """A process pool for extraction and cleaning when more than one worker is asked for.
-
-    Workers are forked from a fork server that has done the warm-up (pipeline/ingest/warmed.py):
-    they share its ~300 MB of word lists and models copy-on-write instead of loading their own,
-    so memory does not grow with the workers, and a pool starts in milliseconds once the server
-    runs. Not forked from this process: it may hold a database connection and threads (rich's
-    progress bar), which a child must not inherit.
-    """
-    workers = ingest_workers() if workers is None else workers
-    if workers <= 1:
-        yield None
-        return
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["pipeline.ingest.warmed"])
-    with ProcessPoolExecutor(workers, mp_context=context, initializer=warm_up) as pool:
-        yield pool
 
 
 def load_batch(
@@ -177,6 +73,7 @@ class _Started:
     extracted: list[Extracted]
     boilerplate: dict[str, frozenset[str]]  # what the text work was given
     results: Callable[[], list[Prepared | Rejection]]  # waits for the text work
+    pool: Executor | None
 
 
 def _start_batch(
@@ -186,7 +83,6 @@ def _start_batch(
     pool: Executor | None,
 ) -> _Started:
     counts = RunCounts(inputs_read=len(items))
-    warm_up(settings)
     with conn, conn.cursor() as cur:
         known = store.known_inputs(cur, [item.source_uri for item in items])
     extracted: list[Extracted] = []
@@ -204,7 +100,7 @@ def _start_batch(
         else:  # new, or other bytes at a stored URI: a revision once it is cleaned
             seen.add((item.source_uri, item.raw_sha256))
             todo.append((item, settings.item_timeout))
-    for result in _map(pool, _extract_one, todo):
+    for result in run_all(pool, extract_one, todo):
         if isinstance(result, Rejection):
             rejections.append(result)
         else:
@@ -214,25 +110,8 @@ def _start_batch(
             cur, {e.site for e in extracted}, settings.site_boilerplate_min_articles
         )
     jobs = [(page, boilerplate.get(page.site, frozenset()), settings) for page in extracted]
-    return _Started(counts, rejections, extracted, boilerplate, _submit(pool, jobs))
-
-
-def _submit(
-    pool: Executor | None, jobs: list[tuple[Extracted, frozenset[str], Settings]]
-) -> Callable[[], list[Prepared | Rejection]]:
-    if pool is None or len(jobs) < 2:
-        return lambda: [_prepare_one(job) for job in jobs]
-    futures = [
-        pool.submit(_prepare_chunk, jobs[i : i + POOL_CHUNK])
-        for i in range(0, len(jobs), POOL_CHUNK)
-    ]
-    return lambda: [result for future in futures for result in future.result()]
-
-
-def _prepare_chunk(
-    jobs: list[tuple[Extracted, frozenset[str], Settings]],
-) -> list[Prepared | Rejection]:
-    return [_prepare_one(job) for job in jobs]
+    cleaning = submit_all(pool, prepare_one, jobs)
+    return _Started(counts, rejections, extracted, boilerplate, cleaning, pool)
 
 
 def _finish_batch(
@@ -247,12 +126,17 @@ def _finish_batch(
         boilerplate = store.site_boilerplate(
             cur, {page.site for page in pages}, settings.site_boilerplate_min_articles
         )
-    fresh: list[Prepared] = []
-    for page, prepared in zip(pages, results, strict=True):
+    again: dict[int, CleanJob] = {}  # the articles to clean again: their site learned a line
+    for i, (page, prepared) in enumerate(zip(pages, results, strict=True)):
         site_lines = boilerplate.get(page.site, frozenset())
         changed = site_lines ^ started.boilerplate.get(page.site, frozenset())
         if _boilerplate_changes(prepared, changed):
-            prepared = prepare_article(page, site_lines, settings)  # the site learned its line
+            again[i] = (page, site_lines, settings)
+    cleaned_again = run_all(started.pool, prepare_one, list(again.values()))
+    for i, cleaned in zip(again, cleaned_again, strict=True):
+        results[i] = cleaned
+    fresh: list[Prepared] = []
+    for prepared in results:
         if isinstance(prepared, Rejection):
             rejections.append(prepared)
         else:
@@ -432,7 +316,7 @@ def _pipelined(
     while this process places the current one (and _finish_batch keeps the outcome the same as
     loading them strictly in turn)."""
     total = RunCounts()
-    with text_pool(workers) as pool, rare_full_collections():
+    with text_work.text_pool(workers) as pool, rare_full_collections():
         pending: _Started | None = None
         for batch in batches:
             started = _start_batch(conn, batch, settings, pool)

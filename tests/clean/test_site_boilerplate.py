@@ -14,7 +14,7 @@ from pipeline.clean.site import SiteBoilerplate, line_key, line_keys
 from pipeline.cli import main
 from pipeline.config import Settings
 from pipeline.extract.core import Extracted
-from pipeline.ingest import batch
+from pipeline.ingest import batch, text_work
 from tests.conftest import query
 
 # No general rule knows this wording: only its recurrence across articles marks it.
@@ -151,13 +151,13 @@ def test_a_line_learned_while_the_next_batch_was_cleaned_is_applied_to_it(
     fourth = [*STORIES[3], HOUSE_LINE] if fourth_carries_the_line else STORIES[3]
     files.append(_write(site, "story-3.txt", fourth))
     cleaned: list[str] = []
-    prepare_article = batch.prepare_article
+    prepare_article = text_work.prepare_article
 
     def counting(extracted: Extracted, *args: Any) -> Any:
         cleaned.append(extracted.raw.source_uri)
         return prepare_article(extracted, *args)
 
-    monkeypatch.setattr(batch, "prepare_article", counting)
+    monkeypatch.setattr(text_work, "prepare_article", counting)
     settings = replace(Settings.from_env(), batch_size=1)
     counts = batch.ingest_files(db, store.start_run(db, "test"), files, settings, workers=1)
 

@@ -23,7 +23,7 @@ from pipeline.cli import main
 from pipeline.config import Settings
 from pipeline.dedupe.place import decide_batch
 from pipeline.evaluation.synthetic import make_copy
-from pipeline.ingest import batch
+from pipeline.ingest import batch, text_work
 from pipeline.store import database
 from tests.conftest import SAMPLES, create_database, query
 
@@ -377,7 +377,7 @@ def test_pool_workers_are_forked_already_warm_from_one_fork_server() -> None:
     its own, and a second pool reuses the server."""
     parents = set()
     for _ in range(2):
-        with batch.text_pool(2) as pool:
+        with text_work.text_pool(2) as pool:
             assert pool is not None
             states = [pool.submit(_worker_state).result() for _ in range(4)]
         parents |= {parent for parent, _ in states}
