@@ -16,6 +16,7 @@ from concurrent.futures import Executor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from itertools import chain
 from pathlib import Path
 from typing import TypeVar
 
@@ -32,7 +33,7 @@ from pipeline.dedupe.place import (
 from pipeline.dedupe.revise import revise_batch
 from pipeline.extract.core import Extracted
 from pipeline.ingest import text_work
-from pipeline.ingest.text_work import CleanJob, extract_one, prepare_one, run_all, submit_all
+from pipeline.ingest.text_work import CleanJob, extract_one, prepare_one, submit_all
 from pipeline.models import InputError, RawInput, Rejection
 from pipeline.sources.files import read_file, source_uri_for
 from pipeline.store import Connection, Cursor, RunCounts
@@ -61,7 +62,18 @@ def load_batch(
 ) -> RunCounts:
     """Clean, fingerprint, dedupe and store one batch in one transaction; the text work runs in
     `pool` when one is given."""
-    return _finish_batch(conn, run_id, _start_batch(conn, items, settings, pool), settings)
+    started = _clean_batch(conn, _extract_batch(conn, items, settings, pool), settings)
+    return _finish_batch(conn, run_id, _recheck_batch(conn, started, settings), settings)
+
+
+@dataclass
+class _Extracting:
+    """A batch whose extraction is under way (in the pool) or not begun (no pool)."""
+
+    counts: RunCounts
+    rejections: list[Rejection]
+    results: Callable[[], list[Extracted | Rejection]]  # waits for the extraction
+    pool: Executor | None
 
 
 @dataclass
@@ -76,16 +88,15 @@ class _Started:
     pool: Executor | None
 
 
-def _start_batch(
+def _extract_batch(
     conn: Connection,
     items: Sequence[RawInput | Rejection],
     settings: Settings,
     pool: Executor | None,
-) -> _Started:
+) -> _Extracting:
     counts = RunCounts(inputs_read=len(items))
     with conn, conn.cursor() as cur:
         known = store.known_inputs(cur, [item.source_uri for item in items])
-    extracted: list[Extracted] = []
     rejections: list[Rejection] = []
     todo: list[tuple[RawInput, float]] = []
     seen: set[tuple[str, str]] = set()
@@ -100,7 +111,13 @@ def _start_batch(
         else:  # new, or other bytes at a stored URI: a revision once it is cleaned
             seen.add((item.source_uri, item.raw_sha256))
             todo.append((item, settings.item_timeout))
-    for result in run_all(pool, extract_one, todo):
+    return _Extracting(counts, rejections, submit_all(pool, extract_one, todo), pool)
+
+
+def _clean_batch(conn: Connection, extracting: _Extracting, settings: Settings) -> _Started:
+    extracted: list[Extracted] = []
+    rejections = extracting.rejections
+    for result in extracting.results():
         if isinstance(result, Rejection):
             rejections.append(result)
         else:
@@ -110,8 +127,38 @@ def _start_batch(
             cur, {e.site for e in extracted}, settings.site_boilerplate_min_articles
         )
     jobs = [(page, boilerplate.get(page.site, frozenset()), settings) for page in extracted]
-    cleaning = submit_all(pool, prepare_one, jobs)
-    return _Started(counts, rejections, extracted, boilerplate, cleaning, pool)
+    cleaning = submit_all(extracting.pool, prepare_one, jobs)
+    return _Started(
+        extracting.counts, rejections, extracted, boilerplate, cleaning, extracting.pool
+    )
+
+
+def _recheck_batch(conn: Connection, started: _Started, settings: Settings) -> _Started:
+    """The batch with its articles whose site has learned a line since they were cleaned sent
+    to be cleaned again (_finish_batch waits for them).
+
+    A pipelined ingest cleans a batch before the previous ones commit: what they stored is
+    looked at again, so that the outcome is the one of loading the batches in turn. Asked for
+    before the next batches' work is queued, so the pool does these few first."""
+    results = started.results()
+    with conn, conn.cursor() as cur:
+        boilerplate = store.site_boilerplate(
+            cur, {page.site for page in started.extracted}, settings.site_boilerplate_min_articles
+        )
+    again: dict[int, CleanJob] = {}  # the articles to clean again: their site learned a line
+    for i, (page, prepared) in enumerate(zip(started.extracted, results, strict=True)):
+        site_lines = boilerplate.get(page.site, frozenset())
+        changed = site_lines ^ started.boilerplate.get(page.site, frozenset())
+        if _boilerplate_changes(prepared, changed):
+            again[i] = (page, site_lines, settings)
+    cleaning_again = submit_all(started.pool, prepare_one, list(again.values()))
+
+    def merged() -> list[Prepared | Rejection]:
+        for i, cleaned in zip(again, cleaning_again(), strict=True):
+            results[i] = cleaned
+        return results
+
+    return dataclasses.replace(started, boilerplate=boilerplate, results=merged)
 
 
 def _finish_batch(
@@ -119,22 +166,6 @@ def _finish_batch(
 ) -> RunCounts:
     counts, rejections = started.counts, started.rejections
     results = started.results()
-    # A pipelined ingest starts a batch before the previous one commits: what that one stored
-    # is looked at again, so that the outcome is the one of loading the batches in turn.
-    with conn, conn.cursor() as cur:
-        pages = started.extracted
-        boilerplate = store.site_boilerplate(
-            cur, {page.site for page in pages}, settings.site_boilerplate_min_articles
-        )
-    again: dict[int, CleanJob] = {}  # the articles to clean again: their site learned a line
-    for i, (page, prepared) in enumerate(zip(pages, results, strict=True)):
-        site_lines = boilerplate.get(page.site, frozenset())
-        changed = site_lines ^ started.boilerplate.get(page.site, frozenset())
-        if _boilerplate_changes(prepared, changed):
-            again[i] = (page, site_lines, settings)
-    cleaned_again = run_all(started.pool, prepare_one, list(again.values()))
-    for i, cleaned in zip(again, cleaned_again, strict=True):
-        results[i] = cleaned
     fresh: list[Prepared] = []
     for prepared in results:
         if isinstance(prepared, Rejection):
@@ -312,19 +343,28 @@ def _pipelined(
     on_batch: Callable[[RunCounts], None] | None,
     workers: int | None,
 ) -> RunCounts:
-    """Load batch after batch; with a pool, the text work of the next batch runs in the workers
-    while this process places the current one (and _finish_batch keeps the outcome the same as
-    loading them strictly in turn)."""
+    """Load batch after batch; with a pool, the text work of the next two batches runs in the
+    workers while this process places the current one (and _recheck_batch keeps the outcome
+    the same as loading them strictly in turn).
+
+    Two, not one: extraction is a step of its own (the sites' known lines are read between it
+    and cleaning). And the articles to clean again are queued before the next batches' work:
+    behind it, this process waited for a whole batch's cleaning and then placed while the
+    workers sat idle (BENCHMARKS.md, issue 21)."""
     total = RunCounts()
     with text_work.text_pool(workers) as pool, rare_full_collections():
-        pending: _Started | None = None
-        for batch in batches:
-            started = _start_batch(conn, batch, settings, pool)
-            if pending is not None:
-                _report(_finish_batch(conn, run_id, pending, settings), total, on_batch)
-            pending = started
-        if pending is not None:
-            _report(_finish_batch(conn, run_id, pending, settings), total, on_batch)
+        extracting: _Extracting | None = None
+        cleaning: _Started | None = None
+        for batch in chain(batches, (None, None)):  # two steps more carry the last two through
+            # The pool's queue holds work while this process waits or places: batch k is
+            # extracted and k-1 cleaned while k-2 is placed, after the few articles of k-2 to
+            # clean again, which are queued first.
+            checked = _recheck_batch(conn, cleaning, settings) if cleaning else None
+            begun = _extract_batch(conn, batch, settings, pool) if batch is not None else None
+            started = _clean_batch(conn, extracting, settings) if extracting else None
+            if checked is not None:
+                _report(_finish_batch(conn, run_id, checked, settings), total, on_batch)
+            extracting, cleaning = begun, started
     return total
 
 

@@ -107,11 +107,6 @@ def prepare_one(job: CleanJob) -> Prepared | Rejection:
     return prepare_article(*job)
 
 
-def run_all(pool: Executor | None, step: Callable[[A], T], jobs: Sequence[A]) -> list[T]:
-    """step of every job, in the pool when one is given, in order."""
-    return submit_all(pool, step, jobs)()
-
-
 def submit_all(
     pool: Executor | None, step: Callable[[A], T], jobs: Sequence[A]
 ) -> Callable[[], list[T]]:
