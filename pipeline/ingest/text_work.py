@@ -18,6 +18,7 @@ from collections.abc import Callable, Collection, Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager
 from functools import cache, partial
+from multiprocessing import forkserver
 from typing import TypeVar
 
 from pipeline.clean.article import build_article
@@ -141,5 +142,9 @@ def text_pool(workers: int | None = None) -> Iterator[Executor | None]:
         return
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["pipeline.ingest.warmed"])
+    # Started now, the server warms up while this process loads what placement reads: the
+    # pool's first submit would start it, and wait for its warm-up, only after that.
+    forkserver.ensure_running()
     with ProcessPoolExecutor(workers, mp_context=context, initializer=warm_up) as pool:
+        warm_up_placement()
         yield pool
