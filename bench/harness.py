@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from multiprocessing import get_context
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import psutil
 import psycopg2
@@ -58,11 +58,14 @@ class Mode:
     # placed into each
     stored: tuple[int, ...] = (10_000, 100_000, 1_000_000)
     probe_articles: int = 1_000
+    # end-to-end runs of each worker count, taken in turn (2, 1, 2, 1, ...); the fastest of each
+    # is reported: on these shared machines one run differs from the next by up to a tenth
+    repeats: int = 2
 
 
 MODES = {
     "quick": Mode(2_000, 300, 60, (500, 1_000, 1_800)),
-    "full": Mode(1_002_000, 3_000, 423, (10_000, 100_000, 1_000_000)),
+    "full": Mode(1_002_000, 3_000, 423, (10_000, 100_000, 1_000_000), repeats=1),
 }
 
 
@@ -249,9 +252,22 @@ def run(
         result["corpus_seconds"] = round(time.perf_counter() - start, 1)
         log(f"corpus: {total} articles in {result['corpus_seconds']} s")
         result["stages"] = stage_figures(corpus_path, mode, workers)
-        result["end_to_end"] = end_to_end(corpus_path, workdir, settings, workers, mode)
+        counts = (workers, 1) if workers > 1 else (workers,)
+        runs: dict[int, list[dict[str, Any]]] = {count: [] for count in counts}
+        for repeat in range(mode.repeats):
+            for count in counts:
+                run_dir = workdir / f"e2e-{count}-{repeat}"
+                args = (corpus_path, run_dir, settings, count, mode)
+                runs[count].append(in_fresh_process(end_to_end, *args))
+        fastest = {
+            count: max(done, key=lambda r: r["articles_per_s"]) for count, done in runs.items()
+        }
+        result["end_to_end"] = fastest[workers]
+        result["end_to_end_rates"] = {
+            count: [r["articles_per_s"] for r in done] for count, done in runs.items()
+        }
         if workers > 1:
-            result["end_to_end_one_worker"] = end_to_end(corpus_path, workdir, settings, 1, mode)
+            result["end_to_end_one_worker"] = fastest[1]
         result["scale"] = scale_figures(corpus_path, workdir, settings, workers, mode, seed)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
@@ -298,10 +314,21 @@ def stage_figures(corpus_path: Path, mode: Mode, workers: int) -> dict[str, Any]
     return figures
 
 
+T = TypeVar("T")
+
+
+def in_fresh_process(function: Callable[..., T], *args: Any) -> T:
+    """function(*args) in a new interpreter, so that an ingest is measured as `newsdedup
+    ingest` starts: without the models, caches and index the bench's earlier stages loaded
+    into this process (they were 200 MB of the main process's peak)."""
+    with ProcessPoolExecutor(1, mp_context=get_context("spawn")) as child:
+        return child.submit(function, *args).result()
+
+
 def end_to_end(
     corpus_path: Path, workdir: Path, settings: Settings, workers: int, mode: Mode
 ) -> dict[str, Any]:
-    pgdata = workdir / f"pg-{workers}"  # pgserver keeps a stopped server's handle per path
+    pgdata = workdir / "pg"  # a path a run: pgserver keeps a stopped server's handle per path
     url = database.start_embedded(pgdata)
     try:
         conn = psycopg2.connect(url)
@@ -400,12 +427,14 @@ def scale_figures(
             name = f"scale_{point}"
             with admin.cursor() as cur:
                 cur.execute(f"CREATE DATABASE {name}")
-            conn = psycopg2.connect(url.replace(f"/{database.EMBEDDED_DATABASE}?", f"/{name}?"))
+            point_url = url.replace(f"/{database.EMBEDDED_DATABASE}?", f"/{name}?")
             try:
-                points.append(_scale_point(conn, point, articles, settings, workers, seed))
+                points.append(
+                    in_fresh_process(
+                        _scale_point, point_url, point, articles, settings, workers, seed
+                    )
+                )
             finally:
-                conn.close()
-                stored_index.forget()
                 with admin.cursor() as cur:
                     cur.execute(f"DROP DATABASE {name}")
             log(f"  {points[-1]}")
@@ -416,6 +445,16 @@ def scale_figures(
 
 
 def _scale_point(
+    url: str, point: int, articles: list[RawInput], settings: Settings, workers: int, seed: int
+) -> dict[str, Any]:
+    conn = psycopg2.connect(url)
+    try:
+        return _placed_into_store(conn, point, articles, settings, workers, seed)
+    finally:
+        conn.close()
+
+
+def _placed_into_store(
     conn: Any, point: int, articles: list[RawInput], settings: Settings, workers: int, seed: int
 ) -> dict[str, Any]:
     store.apply_migrations(conn)

@@ -38,6 +38,9 @@ def test_quick_harness_runs_and_reports() -> None:
     assert by_table["article_fingerprints"] > 0 and "lsh_buckets" not in by_table
     one = result["end_to_end_one_worker"]
     assert one["workers"] == 1 and one["counts"] == e2e["counts"]  # the same decisions
+    rates = result["end_to_end_rates"]
+    assert sorted(rates) == [1, 2] and all(len(runs) == tiny.repeats for runs in rates.values())
+    assert e2e["articles_per_s"] == max(rates[2]) and one["articles_per_s"] == max(rates[1])
     scale = result["scale"]
     assert [p["stored"] for p in scale] == [300, 900]
     assert all(p["counts"]["loaded"] == 20 and p["lookup_ms"] > 0 for p in scale)
