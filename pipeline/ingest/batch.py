@@ -33,6 +33,7 @@ from pipeline.dedupe.place import (
 from pipeline.dedupe.revise import revise_batch
 from pipeline.extract.core import Extracted
 from pipeline.ingest import text_work
+from pipeline.ingest.memory import release_free_memory
 from pipeline.ingest.text_work import CleanJob, extract_one, prepare_one, submit_all
 from pipeline.models import InputError, RawInput, Rejection
 from pipeline.sources.files import read_file, source_uri_for
@@ -364,6 +365,7 @@ def _pipelined(
             started = _clean_batch(conn, extracting, settings) if extracting else None
             if checked is not None:
                 _report(_finish_batch(conn, run_id, checked, settings), total, on_batch)
+                release_free_memory()
             extracting, cleaning = begun, started
     return total
 

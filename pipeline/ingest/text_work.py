@@ -28,6 +28,7 @@ from pipeline.dedupe.fingerprint import fingerprint
 from pipeline.dedupe.place import Prepared
 from pipeline.dedupe.verify import prepare
 from pipeline.extract.core import Extracted, extract
+from pipeline.ingest.memory import release_free_memory
 from pipeline.ingest.timelimit import ItemTimeout, time_limit
 from pipeline.models import Article, InputError, RawInput, Rejection
 
@@ -123,7 +124,9 @@ def submit_all(
 
 
 def _run_chunk(step: Callable[[A], T], jobs: Sequence[A]) -> list[T]:
-    return [step(job) for job in jobs]
+    done = [step(job) for job in jobs]
+    release_free_memory()
+    return done
 
 
 @contextmanager
