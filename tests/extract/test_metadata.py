@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from datetime import UTC, date, datetime, timedelta, timezone
 
+import pytest
+
 from pipeline.evaluation.metadata import authors_match, date_matches, score_metadata, title_matches
 from pipeline.extract.metadata import (
     clean_author_names,
@@ -174,6 +176,33 @@ def test_visible_byline_after_headline_beats_teasers_above_it() -> None:
         '<p>By <a href="/author/ann-lee">Ann Lee</a></p>',
     )
     assert metadata_from_html(html, None, {"author": "Example News"}).authors == ["Ann Lee"]
+
+
+@pytest.mark.parametrize(
+    ("attributes", "is_byline"),
+    [
+        ('class="story author box"', True),  # a word of the class list
+        ('class="meta\tauthors"', True),  # any XML white space separates them
+        ('class="c-byline__name"', True),
+        ('class="card__author"', True),  # ends with it
+        ('class="card__author meta"', True),
+        ('class="author-name-large"', True),
+        ('rel="author"', True),
+        ('itemprop="author"', True),
+        ('class="authorship-note"', False),  # contains the word, is not it
+        ('class="sub-byline"', False),
+        ('href="/staffing/jobs"', False),
+    ],
+)
+def test_a_byline_element_is_told_by_its_attributes(attributes: str, is_byline: bool) -> None:
+    element = "a" if attributes.startswith("href") else "span"
+    html = page(
+        "",
+        "<h1>Budget talks stall as deadline nears</h1>"
+        f"<{element} {attributes}>By Ann Lee</{element}>",
+    )
+    found = metadata_from_html(html, None, {}).authors
+    assert found == (["Ann Lee"] if is_byline else [])
 
 
 def test_outlet_and_canonical_fallbacks() -> None:
