@@ -13,7 +13,7 @@ its articles were placed one by one. Ranking what was found is dedupe's
 Two implementations with the same answers (tests/dedupe/test_candidate_index.py):
 - `MemoryCandidateIndex`, a dict of lists: for the articles of the batch being placed, which
   are added and probed one at a time, and for `newsdedup eval dedupe`;
-- `ArrayCandidateIndex`, sorted numpy arrays of 12 bytes a key: for every stored article,
+- `ArrayCandidateIndex`, sorted numpy arrays of 8 bytes a key: for every stored article,
   rebuilt from the stored signatures and kept current by pipeline/dedupe/stored_index.py.
   It replaced the lsh_buckets table (sql/016), whose ~300 B-tree rows an article made every
   insert a random page write and every lookup ~300 random leaf reads (BENCHMARKS.md).
@@ -80,15 +80,70 @@ class MemoryCandidateIndex:
 
 
 MAX_ARTICLE_ID = 2**32 - 1  # ids are kept as uint32: 4 bytes a key rather than 8
+_LOW32 = np.uint64(0xFFFFFFFF)
+_HALF = np.uint64(32)
 
 
 @dataclass
 class _Segment:
-    """Keys sorted, and within a key its article ids ascending (the order they were placed)."""
+    """Entries sorted by key, and within a key by article id (the order they were placed).
 
-    keys: np.ndarray  # uint64
+    A key is a (scheme, band) partition in its high 32 bits and the bucket's hash in its low
+    32. Only the low halves are kept, partition by partition (`parts`, and where each starts
+    in `keys`: `starts`), so an entry costs 8 bytes (its 32-bit hash and 32-bit id), not 12.
+    Within a partition, two buckets share a hash with probability (entries in it) / 2**32: at
+    a million stored articles, one probe in 4,000 meets a stranger's bucket, which adds one
+    shared band to a random article where min_shared_bands asks for several."""
+
+    parts: np.ndarray  # uint64: the partitions present, ascending
+    starts: np.ndarray  # int64: where each partition starts in keys, and len(keys) last
+    keys: np.ndarray  # uint32: the low halves
     ids: np.ndarray  # uint32
     generation: int  # when it was written: a removal of an article kills its older entries
+
+    @classmethod
+    def of(cls, keys: np.ndarray, ids: np.ndarray, generation: int) -> _Segment:
+        """A segment of (full 64-bit key, id) entries ordered by key, then id."""
+        partition = keys >> _HALF
+        starts = np.flatnonzero(np.concatenate(([True], partition[1:] != partition[:-1])))
+        return cls(
+            partition[starts] if len(keys) else np.empty(0, np.uint64),
+            np.append(starts, len(keys)) if len(keys) else np.zeros(1, np.int64),
+            (keys & _LOW32).astype(np.uint32),
+            ids,
+            generation,
+        )
+
+    def full_keys(self) -> np.ndarray:
+        """The entries' 64-bit keys (a transient array, for merging)."""
+        partition = np.repeat(self.parts, np.diff(self.starts))
+        return (partition << _HALF) | self.keys.astype(np.uint64)
+
+    @property
+    def nbytes(self) -> int:
+        return int(self.keys.nbytes + self.ids.nbytes + self.parts.nbytes + self.starts.nbytes)
+
+    def bounds(self, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Where each of these keys (sorted) starts and ends in keys (equal when absent)."""
+        low = np.zeros(len(wanted), np.int64)
+        high = np.zeros(len(wanted), np.int64)
+        if not len(self.keys) or not len(wanted):
+            return low, high
+        partition = wanted >> _HALF
+        hashes = (wanted & _LOW32).astype(np.uint32)
+        firsts = np.flatnonzero(np.concatenate(([True], partition[1:] != partition[:-1])))
+        places = np.searchsorted(self.parts, partition[firsts])
+        # One search a partition (a few hundred), each within its part of the arrays.
+        for first, last, place in zip(
+            firsts.tolist(), [*firsts[1:].tolist(), len(wanted)], places.tolist(), strict=True
+        ):
+            if place == len(self.parts) or self.parts[place] != partition[first]:
+                continue
+            begin, end = int(self.starts[place]), int(self.starts[place + 1])
+            part = self.keys[begin:end]
+            low[first:last] = begin + np.searchsorted(part, hashes[first:last], "left")
+            high[first:last] = begin + np.searchsorted(part, hashes[first:last], "right")
+        return low, high
 
 
 def _sorted(keys: np.ndarray, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -108,10 +163,10 @@ class ArrayCandidateIndex:
     """Bucket keys in a few sorted segments, merged as they grow (a log-structured merge), so
     adding a batch costs a sort of the batch and, amortised, a few passes over the index.
 
-    A key is its (scheme, band, bucket) folded to 64 bits as band keys are
-    (fingerprint.fold_columns): two distinct keys meet with probability 2**-64. Removing an
-    article (a revision's old text) marks its entries dead; they stop counting at once and
-    are dropped when their segment is next merged, or all at once past `MAX_DEAD` marks.
+    A key is its (scheme, band) in the high 32 bits and a 32-bit hash of its bucket in the low
+    32 (_Segment says why that is enough). Removing an article (a revision's old text) marks
+    its entries dead; they stop counting at once and are dropped when their segment is next
+    merged, or all at once past `MAX_DEAD` marks.
     """
 
     MAX_DEAD = 256
@@ -128,16 +183,22 @@ class ArrayCandidateIndex:
 
     @property
     def nbytes(self) -> int:
-        return sum(s.keys.nbytes + s.ids.nbytes for s in self.segments)
+        return sum(segment.nbytes for segment in self.segments)
 
     def scheme_number(self, scheme: str) -> int:
         return self._schemes.setdefault(scheme, len(self._schemes) + 1)
 
     def fold(self, schemes: np.ndarray, bands: np.ndarray, buckets: np.ndarray) -> np.ndarray:
-        """The 64-bit key of each (scheme number, band, bucket)."""
-        return fold_columns(
+        """The 64-bit key of each (scheme number, band, bucket): the partition (scheme number,
+        band) above, the low half of the three folded together (fingerprint.fold_columns)
+        below."""
+        if len(bands) and int(bands.max()) >= 1 << 16:
+            raise ValueError("this index keeps at most 65,536 bands a scheme")
+        hashed = fold_columns(
             column.astype(np.int64).view(np.uint64) for column in (schemes, bands, buckets)
         )
+        partition = (schemes.astype(np.uint64) << np.uint64(16)) | bands.astype(np.uint64)
+        return (partition << _HALF) | (hashed & _LOW32)
 
     def _keys_of(self, keys: Sequence[BucketKey]) -> np.ndarray:
         if not keys:
@@ -152,7 +213,7 @@ class ArrayCandidateIndex:
         self.add_keys(ids, self._keys_of([k for _, keys in entries for k in keys]))
 
     def add_keys(self, ids: np.ndarray, keys: np.ndarray, merge: bool = True) -> None:
-        """Index (article id, folded key) pairs; ids in the order the articles were placed.
+        """Index (article id, key from fold) pairs; ids in the order the articles were placed.
         merge=False leaves the new segment unmerged: a build adds all its chunks, then
         merge_all() sorts once (cheaper than merging as it goes)."""
         if not len(ids):
@@ -160,7 +221,7 @@ class ArrayCandidateIndex:
         if int(ids.max()) > MAX_ARTICLE_ID or int(ids.min()) < 0:
             raise OverflowError(f"article ids must lie in 0..{MAX_ARTICLE_ID} for this index")
         keys, ids = _sorted(keys, ids.astype(np.uint32))
-        self.segments.append(_Segment(keys, ids, self.generation))
+        self.segments.append(_Segment.of(keys, ids, self.generation))
         self.generation += 1
         # Merge while the newest segment is at least half its elder: log2(n) segments at most.
         while (
@@ -190,17 +251,20 @@ class ArrayCandidateIndex:
         dead = np.fromiter((i for i, since in self.dead.items() if since > generation), np.int64)
         return np.isin(ids, dead)
 
-    def _live(self, segment: _Segment) -> _Segment:
+    def _live_entries(self, segment: _Segment) -> tuple[np.ndarray, np.ndarray]:
         keep = ~self._dead_mask(segment.ids, segment.generation)
-        return _Segment(segment.keys[keep], segment.ids[keep], segment.generation)
+        return segment.full_keys()[keep], segment.ids[keep]
+
+    def _live(self, segment: _Segment) -> _Segment:
+        return _Segment.of(*self._live_entries(segment), segment.generation)
 
     def _merged(self, segments: Sequence[_Segment]) -> _Segment:
         """The live entries of these segments (oldest first) as one, as new as the newest."""
-        live = [self._live(segment) for segment in segments]
+        live = [self._live_entries(segment) for segment in segments]
         keys, ids = _sorted(
-            np.concatenate([s.keys for s in live]), np.concatenate([s.ids for s in live])
+            np.concatenate([k for k, _ in live]), np.concatenate([i for _, i in live])
         )
-        return _Segment(keys, ids, segments[-1].generation)
+        return _Segment.of(keys, ids, segments[-1].generation)
 
     def shared_buckets(self, probes: Sequence[Sequence[BucketKey]]) -> list[Counter[int]]:
         rooms = list(_rooms(probes, self.settings))
@@ -228,11 +292,7 @@ class ArrayCandidateIndex:
         order = np.argsort(keys)
         wanted, places = keys[order], room[order]
         for segment in self.segments:
-            low = np.searchsorted(segment.keys, wanted, "left")
-            high = low.copy()
-            found = np.flatnonzero(low < len(segment.keys))
-            found = found[segment.keys[low[found]] == wanted[found]]  # most keys are new
-            high[found] = np.searchsorted(segment.keys, wanted[found], "right")
+            low, high = segment.bounds(wanted)
             start = np.maximum(low, high - places - margin)
             lengths = high - start
             hit = lengths > 0

@@ -172,7 +172,9 @@ def test_backfill_decides_like_one_by_one_datasketch_placement(
     assert screened and set(prepared) < set(screened)
     with db, db.cursor() as cur:
         held = stored_index(cur, settings.fingerprint, settings.dedupe)
-    _, members = np.unique(np.concatenate([s.keys for s in held.segments]), return_counts=True)
+    _, members = np.unique(
+        np.concatenate([s.full_keys() for s in held.segments]), return_counts=True
+    )
     assert (members.max() > bucket_newest) == (bucket_newest == 2)  # the shallow run cut buckets
 
 

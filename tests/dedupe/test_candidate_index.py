@@ -79,7 +79,9 @@ def _held_entries(index: ArrayCandidateIndex) -> Counter[tuple[int, int]]:
     pairs: Counter[tuple[int, int]] = Counter()
     for segment in index.segments:
         live = ~index._dead_mask(segment.ids, segment.generation)
-        pairs.update(zip(segment.keys[live].tolist(), segment.ids[live].tolist(), strict=True))
+        pairs.update(
+            zip(segment.full_keys()[live].tolist(), segment.ids[live].tolist(), strict=True)
+        )
     return pairs
 
 
