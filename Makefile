@@ -81,8 +81,8 @@ compose-config:
 	docker-compose -f docker-compose.yml config -q
 
 # Throughput and scale benchmark (BENCHMARKS.md): quick mode (2,000 articles end to end with 2
-# workers and with 1, then placement into bulk-loaded stores of 10k, 100k and 1M articles; about
-# 12 minutes and 6 GB) and the full 1 M-article backfill. Figures go to stdout and bench/results/.
+# workers and with 1, twice each, then placement into bulk-loaded stores of 10k, 100k and 1M
+# articles; about 10 minutes and 6 GB) and the full 1 M-article backfill. Figures go to stdout and bench/results/.
 bench: install
 	$(BIN)/python -m bench --mode quick
 
