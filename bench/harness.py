@@ -71,10 +71,11 @@ MODES = {
 
 class PeakRss:
     """Samples the memory of this process and its children (the pool's fork server and
-    workers) every second (PSS reads each process's page tables: every 0.2 s, that took ~2 s
-    of CPU from a 27-second 2-worker ingest, and more the more processes it ran). RSS counts a page shared by several processes once in each, so the
-    tree's RSS overstates what forked workers cost; PSS shares each page among its processes,
-    and the tree's PSS is the memory it really holds."""
+    workers) every second: PSS reads each process's page tables, and every 0.2 s that took
+    ~2 s of CPU from a 27-second 2-worker ingest, more the more processes it ran. RSS counts a
+    page shared by several processes once in each, so the tree's RSS overstates what forked
+    workers cost; PSS shares each page among its processes, and the tree's PSS is the memory
+    it really holds."""
 
     def __init__(self) -> None:
         self.peak_total = 0
