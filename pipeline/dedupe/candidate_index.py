@@ -29,7 +29,7 @@ from typing import Protocol
 import numpy as np
 
 from pipeline.config import DedupeSettings
-from pipeline.dedupe.fingerprint import fold_columns
+from pipeline.dedupe.fingerprint import fold_columns, run_firsts
 
 BucketKey = tuple[str, int, int]  # scheme, band, bucket
 IndexEntry = tuple[int, Sequence[BucketKey]]  # an article id and its bucket keys
@@ -105,10 +105,10 @@ class _Segment:
     def of(cls, keys: np.ndarray, ids: np.ndarray, generation: int) -> _Segment:
         """A segment of (full 64-bit key, id) entries ordered by key, then id."""
         partition = keys >> _HALF
-        starts = np.flatnonzero(np.concatenate(([True], partition[1:] != partition[:-1])))
+        starts = np.flatnonzero(run_firsts(partition))
         return cls(
-            partition[starts] if len(keys) else np.empty(0, np.uint64),
-            np.append(starts, len(keys)) if len(keys) else np.zeros(1, np.int64),
+            partition[starts],
+            np.append(starts, len(keys)),
             (keys & _LOW32).astype(np.uint32),
             ids,
             generation,
@@ -131,7 +131,7 @@ class _Segment:
             return low, high
         partition = wanted >> _HALF
         hashes = (wanted & _LOW32).astype(np.uint32)
-        firsts = np.flatnonzero(np.concatenate(([True], partition[1:] != partition[:-1])))
+        firsts = np.flatnonzero(run_firsts(partition))
         places = np.searchsorted(self.parts, partition[firsts])
         # One search a partition (a few hundred), each within its part of the arrays.
         for first, last, place in zip(

@@ -28,7 +28,7 @@ from pipeline.config import DedupeSettings
 from pipeline.dedupe import story_model
 from pipeline.dedupe.embedding import EMBEDDING_MODEL
 from pipeline.dedupe.embedding import similarity as embedding_similarity
-from pipeline.dedupe.fingerprint import FEATURE_HASHING, ngram_hashes, word_hashes
+from pipeline.dedupe.fingerprint import FEATURE_HASHING, ngram_hashes, run_firsts, word_hashes
 from pipeline.dedupe.story_model import StoryModel
 
 # The stored format: a header, then word hashes (uint64), their counts (uint32), their weights
@@ -124,7 +124,7 @@ def make_screen(
     token_hashes = np.array(word_hashes(words), dtype=np.uint64)
     order = np.argsort(token_hashes, kind="stable")
     ordered = token_hashes[order]
-    starts = np.flatnonzero(_firsts(ordered))
+    starts = np.flatnonzero(run_firsts(ordered))
     counts = np.diff(np.append(starts, len(ordered)))
     distinct = [words[i] for i in order[starts].tolist()]
     vocabulary_weights = [weights[w] for w in distinct]
@@ -133,7 +133,7 @@ def make_screen(
     # of fewer than 3 words has no 3-gram.
     if len(words) >= 3:
         trigrams = np.sort(ngram_hashes(token_hashes, 3))
-        trigrams = trigrams[_firsts(trigrams)]
+        trigrams = trigrams[run_firsts(trigrams)]
     else:
         trigrams = np.empty(0, dtype=np.uint32)
     return Screen(
@@ -148,12 +148,6 @@ def make_screen(
         embedding=np.asarray(embedding, dtype=np.float16),
         opening=opening,
     )
-
-
-def _firsts(ordered: np.ndarray) -> np.ndarray:
-    """True at the first of each run of equal values in a sorted array (np.unique is ~20x
-    slower on these small arrays in numpy 2.x)."""
-    return np.concatenate(([True], ordered[1:] != ordered[:-1])) if len(ordered) else ordered
 
 
 def _reaches(value: float, threshold: float) -> bool:

@@ -117,7 +117,6 @@ def submit_all(
     if pool is None:
         warm_up()
         return lambda: [step(job) for job in jobs]
-    warm_up_placement()
     chunks = [jobs[i : i + POOL_CHUNK] for i in range(0, len(jobs), POOL_CHUNK)]
     futures = [pool.submit(_run_chunk, step, chunk) for chunk in chunks]
     return lambda: [result for future in futures for result in future.result()]
