@@ -283,6 +283,66 @@ def cmd_eval_extraction(args: argparse.Namespace, console: Console) -> int:
     return 0
 
 
+def _ingest_into(url: str, files: Sequence[Path], console: Console) -> None:
+    """Load files into the database at `url` as `newsdedup ingest` does, in a run of its own."""
+    from pipeline.ingest.progress import counted_inputs
+
+    conn = _connect(url)
+    try:
+        run_id = store.start_run(conn, "cli")
+        try:
+            with counted_inputs(console, "files", len(files)) as on_batch:
+                ingest_files(conn, run_id, list(files), Settings.from_env(), on_batch)
+        except BaseException as exc:
+            _fail_run(conn, url, run_id, f"{type(exc).__name__}: {exc}")
+            raise
+        store.finish_run(conn, run_id)
+    finally:
+        conn.close()
+
+
+def cmd_eval_stories(args: argparse.Namespace, console: Console) -> int:
+    from pipeline.evaluation import stories, story_report
+
+    options = stories.Options(args.threshold, args.seed, not args.no_reshuffle, args.keep)
+    server = database.resolve_database_url(args.database_url)
+    try:
+        results = stories.evaluate_streams(
+            args.dirs, server, lambda url, files: _ingest_into(url, files, console), options,
+            lambda line: console.print(line, highlight=False, soft_wrap=True),
+        )  # fmt: skip
+    except stories.StreamError as exc:
+        return _fail(str(exc))
+    replayed = {r.name: {t: s.f1 for t, s in r.product_curve.items()} for r in results}
+    report = story_report.build_report(results, {story_report.PRODUCT: replayed})
+    story_report.print_report(console, report, args.threshold)
+    if args.json:
+        figures = story_report.as_json(report, dataclasses.asdict(options))
+        args.json.write_text(json.dumps(figures, indent=2, ensure_ascii=False) + "\n")
+    return 0
+
+
+def _add_eval_stories(eval_sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    streams = eval_sub.add_parser(
+        "stories", help="B-cubed of the stories on labelled streams, beside plain baselines"
+    )
+    streams.add_argument(
+        "dirs", nargs="+", type=Path, metavar="DIR",
+        help="stream folders: labels.json and docs/*.html (or the pages beside labels.json)",
+    )  # fmt: skip
+    streams.add_argument("--database-url", help="server of the scratch databases; as ingest's")
+    streams.add_argument(
+        "--threshold", type=float, default=0.25, help="the baseline's cosine threshold (0.25)"
+    )
+    streams.add_argument("--seed", type=int, default=0, help="of the reshuffled order (0)")
+    streams.add_argument(
+        "--no-reshuffle", action="store_true", help="skip the second run in another order"
+    )
+    streams.add_argument("--keep", action="store_true", help="keep the scratch databases")
+    streams.add_argument("--json", type=Path, metavar="FILE", help="write every figure here")
+    streams.set_defaults(handler=cmd_eval_stories)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="newsdedup", description=__doc__)
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress details")
@@ -383,6 +443,7 @@ def build_parser() -> argparse.ArgumentParser:
         "cross-fit (rules kept on one set's evidence, scored on the other)",
     )  # fmt: skip
     extraction.set_defaults(handler=cmd_eval_extraction)
+    _add_eval_stories(eval_sub)
 
     sources = sub.add_parser(
         "sources",
