@@ -179,6 +179,16 @@ class DedupeSettings:
     # a text with less rare-word content than this is too generic (paywall, cookie page) to
     # be called a duplicate of anything but its exact copy
     min_content_weight: float = 40.0
+    # Stories (pipeline/dedupe/stories.py): a new article joins the story whose centroid it
+    # matches best, at this cosine or above when it has a verified link into that story ...
+    story_join_linked: float = 0.15
+    # ... and at this cosine or above without one; else it starts a story of its own
+    story_join: float = 0.35
+    # a story is closed to newcomers dated this many days outside its time extent (its first
+    # and last dated articles); an undated article is matched whatever the dates
+    story_idle_days: float = 30.0
+    # a story's centroid keeps its heaviest words only, this many (bounds its stored row)
+    story_centroid_words: int = 2000
 
     @classmethod
     def from_env(cls) -> DedupeSettings:

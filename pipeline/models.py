@@ -33,6 +33,9 @@ class ArticleMetadata:
     authors: list[str] = field(default_factory=list)
     published_at: datetime | None = None  # in the offset the page states (UTC when none)
     updated_at: datetime | None = None  # the page's own "modified" date, when it states one
+    # the date is htmldate's guess from the page's text (a year quoted in it), not one the page
+    # states: stories do not trust it for their time extent (pipeline/dedupe/stories.py)
+    published_guessed: bool = False
     outlet: str | None = None
     language: str | None = None
     canonical_url: str | None = None

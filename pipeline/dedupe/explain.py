@@ -37,6 +37,10 @@ class ArticleInfo:
     # (revision, fetched_at, body_sha256, what changed) when the article was revised
     revisions: list[tuple[int, str, str, str]] = field(default_factory=list)
     body: str = field(default="", repr=False)  # the text compared (a page shows it)
+    # why it is in its story, as decided when it was placed (pipeline/dedupe/stories.py):
+    # its cosine with the story's centroid and the runner-up; empty for articles placed
+    # before stories were clustered as a stream
+    story_reason: str = ""
 
 
 @dataclass
@@ -119,12 +123,13 @@ def explain(
         names = [c.name for c in cur.description or []]
         links = [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
         history = {i: store.revisions_of(cur, i) for i in (first_id, second_id)}
+        why = {i: _story_reason(store.story_assignment(cur, i)) for i in (first_id, second_id)}
     a, b = rows[first_id], rows[second_id]
     comparison = compare(article_doc(a[1], a[5], a[6]), article_doc(b[1], b[5], b[6]))
     model = story_model.shipped()
     return Explanation(
-        first=_info(a, history[first_id]),
-        second=_info(b, history[second_id]),
+        first=_info(a, history[first_id], why[first_id]),
+        second=_info(b, history[second_id], why[second_id]),
         comparison=comparison,
         decision=classify(comparison.scores, settings, model),
         stored_links=links,
@@ -134,11 +139,23 @@ def explain(
     )
 
 
-def _info(row: tuple[Any, ...], revisions: list[tuple[int, str, str, str]]) -> ArticleInfo:
+def _info(
+    row: tuple[Any, ...], revisions: list[tuple[int, str, str, str]], story_reason: str
+) -> ArticleInfo:
     article_id, title, source_uri, canonical_id, story_id, body, _, revision = row
     return ArticleInfo(
-        article_id, title, source_uri, canonical_id, story_id, revision, revisions, body
-    )
+        article_id, title, source_uri, canonical_id, story_id, revision, revisions, body,
+        story_reason,
+    )  # fmt: skip
+
+
+def _story_reason(assignment: store.Assignment | None) -> str:
+    if assignment is None:
+        return ""
+    _, _, runner_up, runner_up_score, reason = assignment
+    if runner_up is None:
+        return f"{reason}; no other open story among its candidates"
+    return f"{reason}; runner-up: story {runner_up}, cosine {runner_up_score:.2f}"
 
 
 def describe(info: ArticleInfo) -> str:
@@ -153,6 +170,8 @@ def print_explanation(console: Console, exp: Explanation) -> None:
     console.print(f"[bold]A[/bold] {escape(describe(exp.first))}", highlight=False)
     console.print(f"[bold]B[/bold] {escape(describe(exp.second))}", highlight=False)
     for name, info in (("A", exp.first), ("B", exp.second)):
+        if info.story_reason:
+            console.print(f"  {name} {escape(info.story_reason)}", highlight=False)
         for revision, fetched_at, _, change in info.revisions:
             said = change or "first text loaded"
             console.print(f"  {name} revision {revision} ({fetched_at}): {said}", highlight=False)

@@ -18,16 +18,18 @@ from __future__ import annotations
 from collections import Counter, OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from pipeline import store
-from pipeline.config import Settings
+from pipeline.config import DedupeSettings, Settings
 from pipeline.dedupe.candidate_index import BucketKey, CandidateIndex, MemoryCandidateIndex
 from pipeline.dedupe.candidates import bucket_keys, rank_candidates
 from pipeline.dedupe.compared import article_doc
 from pipeline.dedupe.fingerprint import Fingerprint, scheme_keys
 from pipeline.dedupe.screen import HASHING, Screen, may_link
 from pipeline.dedupe.stored_index import indexed_through, stored_index
-from pipeline.dedupe.verify import Candidate, Doc, Placement, merge_stories, place
+from pipeline.dedupe.stories import StoryChoice, StoryState, StreamStories, WordCounts, story_words
+from pipeline.dedupe.verify import Candidate, Doc, Placement, place
 from pipeline.models import Article
 from pipeline.store import Cursor, RunCounts
 
@@ -109,6 +111,7 @@ class _Batch:
                 Counter({i: present[i] for i in rank_candidates(present, self.settings)})
             )
         self.first_with_body: dict[str, int] = {}
+        self.stories = _stream_stories(cur, items, set(self.story.values()), self.settings)
 
     def candidates(self, index: int, sha: str) -> list[int]:
         shared = self.stored_hits[index] + self.in_batch.shared_buckets([self.keys[index]])[0]
@@ -157,7 +160,8 @@ class Decided:
     uris: list[str]  # of the items decided, in placement order
     seen: int
     rows: list[store.NewArticle]
-    merges: list[tuple[int, list[int]]]
+    stories: StreamStories  # the stories' state after the batch, to store
+    choices: list[tuple[int, StoryChoice]]  # (article id, why it is in its story)
     learned: list[Article]  # what the site-boilerplate counts learn from
     docs: list[tuple[int, str, Doc]]  # for the verification-doc cache once written
     counts: RunCounts
@@ -167,7 +171,16 @@ def decide_batch(cur: Cursor, items: Sequence[Prepared], settings: Settings) -> 
     """Where each item goes (in this order; what is stored already left out), against what is
     committed now. It needs no lock: ingest decides before it takes the dedupe lock, and again
     under it only if another process stored something meanwhile (still_current)."""
-    decided = Decided([p.article.source_uri for p in items], 0, [], [], [], [], RunCounts())
+    decided = Decided(
+        [p.article.source_uri for p in items],
+        0,
+        [],
+        StreamStories(settings.dedupe),
+        [],
+        [],
+        [],
+        RunCounts(),
+    )
     if not items:
         return decided
     store.use_schemes(cur, scheme_keys(settings.fingerprint))
@@ -181,10 +194,17 @@ def decide_batch(cur: Cursor, items: Sequence[Prepared], settings: Settings) -> 
         candidates = batch.screened(cur, prepared.doc, found)
         placement = place(prepared.doc, candidates, settings.dedupe)
         canonical_id = placement.canonical_id or article_id
-        story_id = placement.story_id or article_id
-        if len(placement.story_ids) > 1:
-            merge_stories(batch.story, story_id, placement.story_ids)
-            decided.merges.append((story_id, placement.story_ids))
+        duplicate_of = (
+            (canonical_id, placement.duplicate_story)
+            if placement.canonical_id is not None and placement.duplicate_story is not None
+            else None
+        )
+        choice = batch.stories.assign(
+            article_id, prepared.doc, story_time(prepared.article),
+            [batch.story[i] for i in found], placement.linked_stories, duplicate_of,
+        )  # fmt: skip
+        story_id = article_id if choice.story_id is None else choice.story_id
+        decided.choices.append((article_id, choice))
         known = _Known(prepared.doc, canonical_id, article.body_sha256)
         batch.add(index, article_id, known, story_id)
         decided.rows.append(_new_row(article_id, prepared, known, placement, batch))
@@ -192,9 +212,7 @@ def decide_batch(cur: Cursor, items: Sequence[Prepared], settings: Settings) -> 
         _count(placement, decided.counts)
         if placement.canonical_id is None:  # copies of one text must not teach it as boilerplate
             decided.learned.append(article)
-    # Stories merged by a later article of the batch: its earlier articles take the final id.
-    for row in decided.rows:
-        row.story_id = batch.story[row.article_id]
+    decided.stories = batch.stories
     return decided
 
 
@@ -230,8 +248,7 @@ def write_batch(cur: Cursor, run_id: int, decided: Decided, counts: RunCounts) -
     if not decided.rows:
         return
     store.insert_articles(cur, decided.rows, run_id, HASHING)
-    for into, stories in decided.merges:
-        store.merge_stories(cur, into, stories)
+    _write_stories(cur, decided)
     store.clear_rejections(cur, decided.uris)
     store.count_site_lines(cur, [(a.site, a.site_lines) for a in decided.learned])
     counts.add(decided.counts)
@@ -268,3 +285,52 @@ def _count(placement: Placement, counts: RunCounts) -> None:
         counts.merged += 1
     elif placement.links:
         counts.same_story += 1
+
+
+def story_time(article: Article) -> datetime | None:
+    """When an article happened, for its story's time extent: its publication date, unless that
+    is only guessed from its text."""
+    meta = article.metadata
+    return None if meta.published_guessed else meta.published_at
+
+
+def _stream_stories(
+    cur: Cursor, items: Sequence[Prepared], story_ids: set[int], settings: DedupeSettings
+) -> StreamStories:
+    """The batch's view of the stories its candidates are in, and of the stream's word counts
+    for the words of its articles."""
+    words = {w for p in items for w in story_words(p.doc)}
+    articles, counts = store.word_counts(cur, words)
+    stories = {
+        row.story_id: StoryState(
+            row.story_id, dict(zip(row.words, row.weights, strict=True)), row.articles,
+            row.first_at, row.last_at,
+        )
+        for row in store.story_centroids(cur, story_ids)
+    }  # fmt: skip
+    return StreamStories(settings, WordCounts(articles, counts), stories)
+
+
+def _write_stories(cur: Cursor, decided: Decided) -> None:
+    """The touched stories' centroids, the batch's word counts and why each article is in its
+    story."""
+    stories = decided.stories
+    store.save_centroids(
+        cur,
+        [
+            store.CentroidRow(
+                s.story_id, list(s.centroid), list(s.centroid.values()), s.articles,
+                s.first_at, s.last_at,
+            )
+            for s in (stories.stories[i] for i in sorted(stories.touched))
+        ],
+    )  # fmt: skip
+    store.add_word_counts(cur, stories.added_articles, stories.added)
+    rows = {r.article_id: r.story_id for r in decided.rows}
+    store.save_assignments(
+        cur,
+        [
+            (i, rows[i], c.score, c.runner_up, c.runner_up_score, c.reason)
+            for i, c in decided.choices
+        ],
+    )

@@ -13,7 +13,6 @@ Every score is kept with the link (article_matches.scores) so that a decision ca
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, MutableMapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -347,15 +346,13 @@ class Candidate:
 
 @dataclass
 class Placement:
-    """Where a new article goes: the decision ingest stores and evaluation measures."""
+    """Where a new article goes as pair links decide it: the decision ingest stores and
+    evaluation measures (its story is chosen from them by pipeline/dedupe/stories.py)."""
 
     canonical_id: int | None  # the canonical it duplicates; None: it is canonical itself
-    story_ids: list[int]  # the stories it joins; more than one are merged into the oldest
+    duplicate_story: int | None  # that canonical's story
+    linked_stories: set[int]  # the stories of the articles it is linked to
     links: list[Match]  # every verified link, strongest first (all are stored, for provenance)
-
-    @property
-    def story_id(self) -> int | None:
-        return min(self.story_ids) if self.story_ids else None
 
 
 def place(
@@ -364,23 +361,17 @@ def place(
     settings: DedupeSettings,
     model: StoryModel | None = None,
 ) -> Placement:
-    """Duplicate of the strongest duplicate match's canonical; member of every story it links to.
+    """Duplicate of the strongest duplicate match's canonical, with every verified link.
 
     A canonical never changes: the newcomer joins the existing group even when it would have
-    been the better original (README, Deduplication). Stories, which analysts do not cite, merge
-    when a newcomer links two of them, so that story groups do not depend on arrival order.
+    been the better original (README, Deduplication).
     """
     by_id = {c.id: c for c in candidates}
     links = verify(new, {c.id: c.doc for c in candidates}, settings, model)
-    duplicates = [m for m in links if m.level == DUPLICATE]
-    canonical = by_id[duplicates[0].candidate_id].canonical_id if duplicates else None
-    stories = sorted({by_id[m.candidate_id].story_id for m in links})
-    return Placement(canonical, stories, links)
-
-
-def merge_stories(story_of: MutableMapping[int, int], into: int, stories: Iterable[int]) -> None:
-    """Every article of `stories` belongs to `into` from now on (a newcomer linked them)."""
-    merged = set(stories)
-    for article_id, story in story_of.items():
-        if story in merged:
-            story_of[article_id] = into
+    duplicates = [by_id[m.candidate_id] for m in links if m.level == DUPLICATE]
+    return Placement(
+        duplicates[0].canonical_id if duplicates else None,
+        duplicates[0].story_id if duplicates else None,
+        {by_id[m.candidate_id].story_id for m in links},
+        links,
+    )

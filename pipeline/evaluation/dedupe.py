@@ -23,8 +23,9 @@ from pipeline.dedupe.candidate_index import BucketKey, MemoryCandidateIndex
 from pipeline.dedupe.candidates import bucket_keys, rank_candidates
 from pipeline.dedupe.compared import dedupe_text
 from pipeline.dedupe.fingerprint import Fingerprint, fingerprint
+from pipeline.dedupe.stories import StreamStories
 from pipeline.dedupe.story_model import StoryModel
-from pipeline.dedupe.verify import Candidate, Doc, cosine, merge_stories, place, prepare
+from pipeline.dedupe.verify import Candidate, Doc, Placement, cosine, place, prepare
 from pipeline.evaluation.synthetic import SyntheticDoc, generate, load_sources
 
 SAME_STORY_MAX = 1.5  # datasets README: overall <= 1.5 is the same story ...
@@ -32,6 +33,18 @@ DIFFERENT_STORY_MIN = 2.5  # ... and >= 2.5 a different story
 HARD_NEGATIVE_COSINE = 0.30  # different sources this close in weighted terms share a topic
 CV_FOLDS = 5
 CV_SEEDS = 5
+
+
+@dataclass(frozen=True)
+class Placed:
+    """What story assignment was given for one article (to replay it: story_replay.py)."""
+
+    article_id: int
+    doc: Doc
+    when: datetime | None
+    candidates: list[int]  # the articles it was compared with
+    placement: Placement
+    duplicate_of: tuple[int, int] | None
 
 
 @dataclass
@@ -45,9 +58,12 @@ class MemoryIndex:
     canonical: dict[int, int] = field(default_factory=dict)
     story: dict[int, int] = field(default_factory=dict)
     candidates_seen: dict[int, set[int]] = field(default_factory=dict)
+    stories: StreamStories = field(init=False)
+    placed: list[Placed] = field(default_factory=list)  # what story assignment was given
 
     def __post_init__(self) -> None:
         self.index = MemoryCandidateIndex(self.settings.dedupe)
+        self.stories = StreamStories(self.settings.dedupe)
 
     def candidates(self, fingerprints: Iterable[Fingerprint]) -> list[int]:
         return self._ranked(bucket_keys(fingerprints))
@@ -56,8 +72,9 @@ class MemoryIndex:
         (shared,) = self.index.shared_buckets([keys])
         return rank_candidates(shared, self.settings.dedupe)
 
-    def add(self, text: str, published_at: datetime | None = None) -> int:
-        """Place one text whose first line is its title (as the dev sets write them)."""
+    def add(self, text: str, published_at: datetime | None = None, dated_story: bool = True) -> int:
+        """Place one text whose first line is its title (as the dev sets write them);
+        `dated_story` False: its date is a guess, which its story does not trust."""
         article_id = len(self.docs) + 1
         title, _, body = text.partition("\n")
         text = dedupe_text(title, body)
@@ -72,11 +89,17 @@ class MemoryIndex:
             self.model,
         )
         self.docs[article_id] = doc
-        self.canonical[article_id] = placement.canonical_id or article_id
-        story = placement.story_id or article_id
-        if len(placement.story_ids) > 1:
-            merge_stories(self.story, story, placement.story_ids)
-        self.story[article_id] = story
+        canonical = self.canonical[article_id] = placement.canonical_id or article_id
+        duplicate_of = None
+        if placement.duplicate_story is not None:
+            duplicate_of = (canonical, placement.duplicate_story)
+        when = published_at if dated_story else None
+        stories = [self.story[i] for i in found]
+        self.placed.append(Placed(article_id, doc, when, found, placement, duplicate_of))
+        choice = self.stories.assign(
+            article_id, doc, when, stories, placement.linked_stories, duplicate_of
+        )
+        self.story[article_id] = article_id if choice.story_id is None else choice.story_id
         self.index.add([(article_id, keys)])
         return article_id
 

@@ -110,11 +110,6 @@ def register_schemes(cur: Cursor, keys: Sequence[str]) -> dict[str, int]:
     return {scheme: int(scheme_id) for scheme, scheme_id in cur.fetchall()}
 
 
-def merge_stories(cur: Cursor, into: int, others: Sequence[int]) -> None:
-    """A new article linked several stories: they are one story, under the oldest id."""
-    cur.execute("UPDATE articles SET story_id = %s WHERE story_id = ANY(%s)", (into, list(others)))
-
-
 @dataclass
 class Link:
     """A decided dedupe link from a new article to a stored one, with its evidence."""

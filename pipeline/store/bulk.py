@@ -194,6 +194,7 @@ def metadata_json(article: Article) -> str:
         for key, value in (
             ("canonical_url", meta.canonical_url),
             ("credit", meta.credit),
+            ("published_guessed", meta.published_guessed),
             ("site", article.site),
         )
         if value

@@ -162,7 +162,9 @@ def test_identical_texts_share_every_bucket_and_an_empty_text_none() -> None:
     assert fingerprint("the and of", settings)[1].band_keys == ()
 
 
-def test_placement_joins_the_canonical_and_merges_stories(seeds: dict[str, Doc]) -> None:
+def test_placement_joins_the_canonical_and_names_the_linked_stories(
+    seeds: dict[str, Doc],
+) -> None:
     # 002 is stored as a duplicate of 10 (canonical) in story 10; 000 leads story 20.
     candidates = [
         Candidate(11, seeds["002"], canonical_id=10, story_id=10),
@@ -171,10 +173,10 @@ def test_placement_joins_the_canonical_and_merges_stories(seeds: dict[str, Doc])
     ]
     placement = place(seeds["003"], candidates, SETTINGS)
     assert placement.canonical_id == 10
-    assert placement.story_id == 10
+    assert placement.duplicate_story == 10
     assert placement.links[0].candidate_id == 11
     both = place(seeds["001"], candidates, SETTINGS)
-    assert both.canonical_id is None and both.story_ids == [20]
+    assert both.canonical_id is None and both.linked_stories == {20}
 
 
 def test_a_press_release_wire_tag_is_not_evidence_of_one_story(

@@ -46,6 +46,11 @@ def test_explain_one_story_and_unrelated(
     assert "one story" in out and "both canonical" in out
     assert "Compared now: same_story — same story: story model story-lr-1: probability" in out
     assert "same-story probability (story-lr-1" in out and "opening_cosine" in out
+    # which story each joined and why: the later one by its cosine with the story's centroid
+    first = min(ids["000"], ids["001"])
+    assert "started a story: no open story matched" in out
+    assert f"joined story {first}: cosine" in out and "with a verified link into it" in out
+    assert "runner-up" in out
     out = _explain(database_url, ids["004"], ids["000"], capsys)
     assert "In the database: not grouped" in out
     assert "No direct link is stored between them." in out

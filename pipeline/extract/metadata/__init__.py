@@ -59,6 +59,7 @@ def metadata_from_page(page: Page, url: str | None, document: dict[str, Any]) ->
         title=_title(page, document, outlet),
         authors=find_authors(page, document, outlet),
         published_at=published,
+        published_guessed=published is not None and published_at(page, {}) is None,
         updated_at=updated_at(page, published),
         outlet=outlet,
         canonical_url=canonical,
