@@ -34,18 +34,21 @@ from pipeline.config import DedupeSettings
 from pipeline.dedupe.doc import Doc
 
 SECONDS_PER_DAY = 86400.0
+# Longer "words" are not words (a URL, a base64 run, fuzz): they name no story, and a counted
+# word must fit in story_word_counts' index.
+MAX_WORD_CHARS = 64
 
 
 def story_words(doc: Doc) -> dict[str, float]:
     """Each word of a text with its weight before the stream's IDF: (1 + ln tf) * sqrt(rarity);
-    numbers and words of no rarity are left out. The title counts once more (it names the
-    story in a few words)."""
+    numbers, words of no rarity and over-long tokens are left out. The title counts once more
+    (it names the story in a few words)."""
     tf = Counter(doc.tf)
     tf.update(doc.title_words)
     return {
         word: (1.0 + math.log(count)) * math.sqrt(doc.weights.get(word, 0.0))
         for word, count in tf.items()
-        if doc.weights.get(word, 0.0) > 0 and not word.isdigit()
+        if doc.weights.get(word, 0.0) > 0 and not word.isdigit() and len(word) <= MAX_WORD_CHARS
     }
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from pipeline.config import DedupeSettings
-from pipeline.dedupe.stories import StoryState, StreamStories, choose
+from pipeline.dedupe.stories import MAX_WORD_CHARS, StoryState, StreamStories, choose, story_words
 from pipeline.dedupe.verify import prepare
 
 SETTINGS = DedupeSettings()
@@ -91,3 +91,10 @@ def test_a_centroid_keeps_its_heaviest_words_only() -> None:
     state = StoryState(1, {})
     state.add({f"w{i}": 1.0 / (i + 1) for i in range(50)}, None, max_words=10)
     assert sorted(state.centroid) == sorted(f"w{i}" for i in range(10))
+
+
+def test_over_long_tokens_are_not_story_words() -> None:
+    """A URL or a base64 run is no word of a story (and a counted word must fit the index)."""
+    long = "x" * (MAX_WORD_CHARS + 1)
+    words = story_words(prepare(f"Flooding closes the Quarry Road bridge in Millbrook {long}."))
+    assert "millbrook" in words and long not in words

@@ -107,6 +107,17 @@ def test_date_fallbacks_time_element_then_dateline_then_trafilatura() -> None:
     assert published == datetime(2023, 1, 1, tzinfo=UTC)
 
 
+def test_a_date_only_htmldate_found_is_marked_as_guessed() -> None:
+    """htmldate's page-wide guess may be a year quoted in the text: stories do not trust it
+    for their time extent (pipeline/dedupe/stories.py)."""
+    bare = page("", "<h1>Storm warning for the coast</h1>")
+    assert metadata_from_html(bare, None, {"date": "2007-01-01"}).published_guessed
+    stated = page('<meta property="article:published_time" content="2023-03-02T10:00:00Z">')
+    meta = metadata_from_html(stated, None, {"date": "2007-01-01"})
+    assert meta.published_at is not None and not meta.published_guessed
+    assert not metadata_from_html(bare, None, {}).published_guessed  # no date at all
+
+
 def test_date_in_the_author_box_beats_trafilaturas_page_wide_guess() -> None:
     html = page(
         "",
