@@ -172,14 +172,14 @@ def decide_batch(cur: Cursor, items: Sequence[Prepared], settings: Settings) -> 
     committed now. It needs no lock: ingest decides before it takes the dedupe lock, and again
     under it only if another process stored something meanwhile (still_current)."""
     decided = Decided(
-        [p.article.source_uri for p in items],
-        0,
-        [],
-        StreamStories(settings.dedupe),
-        [],
-        [],
-        [],
-        RunCounts(),
+        uris=[p.article.source_uri for p in items],
+        seen=0,
+        rows=[],
+        stories=StreamStories(settings.dedupe),
+        choices=[],
+        learned=[],
+        docs=[],
+        counts=RunCounts(),
     )
     if not items:
         return decided

@@ -84,9 +84,12 @@ class StoryState:
     articles: int = 0
     first_at: datetime | None = None  # its first and last dated articles
     last_at: datetime | None = None
+    norm: float = field(default=-1.0, repr=False)  # of the centroid; -1: not computed yet
 
     def cosine(self, vector: Mapping[str, float]) -> float:
-        norm = math.sqrt(sum(x * x for x in self.centroid.values()))
+        if self.norm < 0:  # a batch compares each story with many articles
+            self.norm = math.sqrt(sum(x * x for x in self.centroid.values()))
+        norm = self.norm
         if not norm:
             return 0.0
         return sum(x * self.centroid.get(w, 0.0) for w, x in vector.items()) / norm
@@ -104,6 +107,7 @@ class StoryState:
             centroid[word] = centroid.get(word, 0.0) + x
         if len(centroid) > max_words:
             self.centroid = dict(heapq.nlargest(max_words, centroid.items(), key=lambda i: i[1]))
+        self.norm = -1.0
         self.articles += 1
         if when is not None:
             self.first_at = min(self.first_at or when, when)
