@@ -28,7 +28,7 @@ from pipeline.dedupe.compared import article_doc
 from pipeline.dedupe.fingerprint import Fingerprint, scheme_keys
 from pipeline.dedupe.screen import HASHING, Screen, may_link
 from pipeline.dedupe.stored_index import indexed_through, stored_index
-from pipeline.dedupe.stories import StoryChoice, StoryState, StreamStories, WordCounts, story_words
+from pipeline.dedupe.stories import StoryChoice, StoryState, StoryWords, StreamStories, WordCounts
 from pipeline.dedupe.verify import Candidate, Doc, Placement, place
 from pipeline.models import Article
 from pipeline.store import Cursor, RunCounts
@@ -39,6 +39,7 @@ class Prepared:
     article: Article
     fingerprints: list[Fingerprint]
     doc: Doc  # what dedupe verification compares
+    story_words: StoryWords  # what it adds to its story (pipeline/dedupe/stories.py)
 
     def signatures(self) -> list[tuple[str, bytes]]:
         """(scheme key, MinHash signature) of each fingerprint, as stored."""
@@ -200,7 +201,7 @@ def decide_batch(cur: Cursor, items: Sequence[Prepared], settings: Settings) -> 
             else None
         )
         choice = batch.stories.assign(
-            article_id, prepared.doc, story_time(prepared.article),
+            article_id, prepared.story_words, story_time(prepared.article),
             [batch.story[i] for i in found], placement.linked_stories, duplicate_of,
         )  # fmt: skip
         story_id = article_id if choice.story_id is None else choice.story_id
@@ -299,7 +300,7 @@ def _stream_stories(
 ) -> StreamStories:
     """The batch's view of the stories its candidates are in, and of the stream's word counts
     for the words of its articles."""
-    words = {w for p in items for w in story_words(p.doc)}
+    words = {w for p in items for w in p.story_words.counted}
     articles, counts = store.word_counts(cur, words)
     stories = {
         row.story_id: StoryState(

@@ -32,6 +32,7 @@ from datetime import datetime
 
 from pipeline.config import DedupeSettings
 from pipeline.dedupe.doc import Doc
+from pipeline.dedupe.fingerprint import MAX_WEIGHT
 
 SECONDS_PER_DAY = 86400.0
 # Longer "words" are not words (a URL, a base64 run, fuzz): they name no story, and a counted
@@ -39,28 +40,41 @@ SECONDS_PER_DAY = 86400.0
 MAX_WORD_CHARS = 64
 
 
-def story_words(doc: Doc) -> dict[str, float]:
-    """Each word of a text with its weight before the stream's IDF: (1 + ln tf) * sqrt(rarity);
-    numbers, words of no rarity and over-long tokens are left out. The title counts once more
-    (it names the story in a few words)."""
+@dataclass(frozen=True)
+class StoryWords:
+    """What a text adds to its story, before the stream's IDF."""
+
+    # each word: (1 + ln tf) * sqrt(rarity)
+    weights: dict[str, float]
+    # the words the stream counts: those a word list knows. A word none knows (a name, a
+    # typo) is rare by definition; counting it would store every name ever seen.
+    counted: frozenset[str]
+
+
+def story_words(doc: Doc) -> StoryWords:
+    """A text's story words: numbers, words of no rarity and over-long tokens left out. The
+    title counts once more (it names the story in a few words)."""
     tf = Counter(doc.tf)
     tf.update(doc.title_words)
-    return {
-        word: (1.0 + math.log(count)) * math.sqrt(doc.weights.get(word, 0.0))
+    rarity = doc.weights
+    weights = {
+        word: (1.0 + math.log(count)) * math.sqrt(rarity[word])
         for word, count in tf.items()
-        if doc.weights.get(word, 0.0) > 0 and not word.isdigit() and len(word) <= MAX_WORD_CHARS
+        if rarity[word] > 0 and not word.isdigit() and len(word) <= MAX_WORD_CHARS
     }
+    return StoryWords(weights, frozenset(w for w in weights if rarity[w] < MAX_WEIGHT))
 
 
 @dataclass
 class WordCounts:
-    """How many stored articles use each word, of `articles` stored: the stream's own IDF."""
+    """How many stored articles use each counted word, of `articles` stored: the stream's own
+    IDF (a word not counted is taken as used by the article itself alone)."""
 
     articles: int = 0
     counts: dict[str, int] = field(default_factory=dict)
 
     def idf(self, word: str) -> float:
-        return math.log((1 + self.articles) / (1 + self.counts.get(word, 0))) + 1.0
+        return math.log((1 + self.articles) / (1 + self.counts.get(word, 1))) + 1.0
 
     def add(self, words: Iterable[str]) -> None:
         self.articles += 1
@@ -181,7 +195,7 @@ class StreamStories:
     def assign(
         self,
         article_id: int,
-        doc: Doc,
+        words: StoryWords,
         when: datetime | None,
         candidate_stories: Iterable[int],
         linked: Collection[int],
@@ -189,9 +203,8 @@ class StreamStories:
     ) -> StoryChoice:
         """Choose the article's story (its canonical's, for a duplicate: `duplicate_of` is
         (canonical id, its story)) among the stories of its candidates, and add it there."""
-        words = story_words(doc)
-        self.counts.add(words)
-        vector = story_vector(words, self.counts)
+        self.counts.add(words.counted)
+        vector = story_vector(words.weights, self.counts)
         if duplicate_of is not None:
             choice = duplicate_choice(duplicate_of[1], duplicate_of[0])
         else:
@@ -201,6 +214,6 @@ class StreamStories:
         state = self.stories.setdefault(story_id, StoryState(story_id, {}))
         state.add(vector, when, self.settings.story_centroid_words)
         self.touched.add(story_id)
-        self.added.update(words.keys())
+        self.added.update(words.counted)
         self.added_articles += 1
         return choice

@@ -23,7 +23,7 @@ from pipeline.dedupe.candidate_index import BucketKey, MemoryCandidateIndex
 from pipeline.dedupe.candidates import bucket_keys, rank_candidates
 from pipeline.dedupe.compared import dedupe_text
 from pipeline.dedupe.fingerprint import Fingerprint, fingerprint
-from pipeline.dedupe.stories import StreamStories
+from pipeline.dedupe.stories import StoryWords, StreamStories, story_words
 from pipeline.dedupe.story_model import StoryModel
 from pipeline.dedupe.verify import Candidate, Doc, Placement, cosine, place, prepare
 from pipeline.evaluation.synthetic import SyntheticDoc, generate, load_sources
@@ -40,7 +40,7 @@ class Placed:
     """What story assignment was given for one article (to replay it: story_replay.py)."""
 
     article_id: int
-    doc: Doc
+    words: StoryWords
     when: datetime | None
     candidates: list[int]  # the articles it was compared with
     placement: Placement
@@ -95,9 +95,10 @@ class MemoryIndex:
             duplicate_of = (canonical, placement.duplicate_story)
         when = published_at if dated_story else None
         stories = [self.story[i] for i in found]
-        self.placed.append(Placed(article_id, doc, when, found, placement, duplicate_of))
+        words = story_words(doc)
+        self.placed.append(Placed(article_id, words, when, found, placement, duplicate_of))
         choice = self.stories.assign(
-            article_id, doc, when, stories, placement.linked_stories, duplicate_of
+            article_id, words, when, stories, placement.linked_stories, duplicate_of
         )
         self.story[article_id] = article_id if choice.story_id is None else choice.story_id
         self.index.add([(article_id, keys)])

@@ -43,7 +43,7 @@ def replay(placed: Sequence[Placed], settings: Settings) -> list[int]:
             duplicate_of = (p.duplicate_of[0], story[p.duplicate_of[0]])
         candidates = [story[i] for i in p.candidates]
         linked = {story[m.candidate_id] for m in p.placement.links}
-        choice = stories.assign(p.article_id, p.doc, p.when, candidates, linked, duplicate_of)
+        choice = stories.assign(p.article_id, p.words, p.when, candidates, linked, duplicate_of)
         story[p.article_id] = p.article_id if choice.story_id is None else choice.story_id
     return [story[p.article_id] for p in placed]
 

@@ -197,6 +197,7 @@ def _stream_json(r: StreamResult, report: StoryReport) -> dict[str, Any]:
         "each_alone": _score_json(r.alone),
         "baseline": _score_json(r.baseline),
         "baseline_curve": {f"{t:.3f}": _score_json(s) for t, s in r.baseline_curve.items()},
+        "product_curve": {f"{t:.3f}": _score_json(s) for t, s in r.product_curve.items()},
         "fitted": {method: _fitted_json(f, r.name) for method, f in report.fitted.items()},
         "duplicates": r.duplicates,
         "duplicates_across_events": len(r.cross_event),

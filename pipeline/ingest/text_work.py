@@ -26,6 +26,7 @@ from pipeline.config import Settings, ingest_workers
 from pipeline.dedupe.compared import dedupe_text
 from pipeline.dedupe.fingerprint import fingerprint
 from pipeline.dedupe.place import Prepared
+from pipeline.dedupe.stories import story_words
 from pipeline.dedupe.verify import prepare
 from pipeline.extract.core import Extracted, extract
 from pipeline.ingest.memory import release_free_memory
@@ -97,7 +98,8 @@ def prepare_article(
 def _text_work(article: Article, settings: Settings) -> Prepared:
     text = dedupe_text(article.metadata.title, article.body)
     doc = prepare(text, article.metadata.published_at, article.metadata.title)
-    return Prepared(article, fingerprint(text, settings.fingerprint, doc.weights), doc)
+    fingerprints = fingerprint(text, settings.fingerprint, doc.weights)
+    return Prepared(article, fingerprints, doc, story_words(doc))
 
 
 def extract_one(job: tuple[RawInput, float]) -> Extracted | Rejection:

@@ -27,6 +27,17 @@ def int_array(values: Iterable[int]) -> str:
     return "{" + ",".join(map(str, values)) + "}"
 
 
+def text_array(values: Iterable[str]) -> str:
+    """A Postgres array literal of strings, for a `%s::text[]` parameter (see int_array)."""
+    quoted = (v.replace("\\", "\\\\").replace('"', '\\"') for v in values)
+    return "{" + ",".join(f'"{v}"' for v in quoted) + "}"
+
+
+def real_array(values: Iterable[float]) -> str:
+    """A Postgres array literal of floats, for a `%s::real[]` parameter (see int_array)."""
+    return "{" + ",".join(f"{v:.6g}" for v in values) + "}"
+
+
 def exact_body_matches(cur: Cursor, shas: Sequence[str]) -> dict[str, int]:
     """body_sha256 -> the oldest stored article with exactly that clean text."""
     cur.execute(

@@ -9,6 +9,7 @@ from datetime import datetime
 
 import psycopg2.extras
 
+from pipeline.store.bulk import int_array, real_array, text_array
 from pipeline.store.database import Cursor
 
 ALL_ARTICLES = ""  # the word whose count is every article placed
@@ -41,16 +42,21 @@ def save_centroids(cur: Cursor, rows: Sequence[CentroidRow]) -> None:
            SET words = EXCLUDED.words, weights = EXCLUDED.weights,
                articles = EXCLUDED.articles, first_at = EXCLUDED.first_at,
                last_at = EXCLUDED.last_at""",
-        [(r.story_id, r.words, r.weights, r.articles, r.first_at, r.last_at) for r in rows],
+        [_centroid_values(r) for r in rows],
         template="(%s, %s::text[], %s::real[], %s, %s, %s)",
     )
+
+
+def _centroid_values(row: CentroidRow) -> tuple[object, ...]:
+    words, weights = text_array(row.words), real_array(row.weights)
+    return (row.story_id, words, weights, row.articles, row.first_at, row.last_at)
 
 
 def word_counts(cur: Cursor, words: Iterable[str]) -> tuple[int, dict[str, int]]:
     """(articles placed, {word: articles using it}) for these words."""
     cur.execute(
-        "SELECT word, articles FROM story_word_counts WHERE word = ANY(%s)",
-        (sorted({*words, ALL_ARTICLES}),),
+        "SELECT word, articles FROM story_word_counts WHERE word = ANY(%s::text[])",
+        (text_array(sorted({*words, ALL_ARTICLES})),),
     )
     counts = {word: int(n) for word, n in cur.fetchall()}
     return counts.pop(ALL_ARTICLES, 0), counts
@@ -60,12 +66,12 @@ def add_word_counts(cur: Cursor, articles: int, counts: Mapping[str, int]) -> No
     """Add a batch's counts (`articles` placed, `counts` of them using each word)."""
     if not articles:
         return
-    psycopg2.extras.execute_values(
-        cur,
-        """INSERT INTO story_word_counts (word, articles) VALUES %s ON CONFLICT (word)
+    added = sorted([*counts.items(), (ALL_ARTICLES, articles)])
+    cur.execute(
+        """INSERT INTO story_word_counts (word, articles)
+           SELECT * FROM unnest(%s::text[], %s::bigint[]) ON CONFLICT (word)
            DO UPDATE SET articles = story_word_counts.articles + EXCLUDED.articles""",
-        sorted([*counts.items(), (ALL_ARTICLES, articles)]),
-        page_size=1000,
+        (text_array(w for w, _ in added), int_array(n for _, n in added)),
     )
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.cli import main
+from pipeline.config import DedupeSettings
 from pipeline.evaluation.stories import (
     THRESHOLDS,
     Stream,
@@ -20,6 +21,7 @@ from pipeline.evaluation.stories import (
     reshuffled_names,
 )
 from pipeline.evaluation.story_baseline import BaselineDoc, SinglePass
+from pipeline.evaluation.story_replay import JOIN_THRESHOLDS
 from pipeline.evaluation.story_store import SCRATCH_PREFIX, database_exists, scratch_name
 from pipeline.sources.files import source_uri_for
 
@@ -245,6 +247,12 @@ def test_eval_stories_scores_a_tiny_stream(
     baseline = figures["baseline"]
     assert baseline["precision"] == 1.0 and baseline["f1"] > figures["each_alone"]["f1"]
     assert set(figures["baseline_curve"]) == {f"{t:.3f}" for t in THRESHOLDS}
+    # the product's story assignment replayed at each story_join: at the shipped one it builds
+    # what ingest built (the same path, in memory)
+    replayed = figures["product_curve"]
+    assert set(replayed) == {f"{t:.3f}" for t in JOIN_THRESHOLDS}
+    shipped = f"{DedupeSettings().story_join:.3f}"
+    assert replayed[shipped]["f1"] == pytest.approx(product["f1"])
     assert figures["fitted"]["baseline"]["cross_fitted"] is None  # one stream: nothing held out
     assert figures["reshuffle_f1"] == pytest.approx(1.0)
     for suffix in ("", "_reshuffled"):  # both scratch databases are gone
