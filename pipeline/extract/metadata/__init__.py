@@ -54,12 +54,12 @@ def metadata_from_html(html: str, url: str | None, document: dict[str, Any]) -> 
 def metadata_from_page(page: Page, url: str | None, document: dict[str, Any]) -> ArticleMetadata:
     outlet = _outlet(page, document, url)
     canonical = _canonical_url(page, document, url)
-    published = published_at(page, document)
+    published, guessed = published_at(page, document)
     return ArticleMetadata(
         title=_title(page, document, outlet),
         authors=find_authors(page, document, outlet),
         published_at=published,
-        published_guessed=published is not None and published_at(page, {}) is None,
+        published_guessed=guessed,
         updated_at=updated_at(page, published),
         outlet=outlet,
         canonical_url=canonical,

@@ -58,8 +58,9 @@ _OFFSET_STEP = timedelta(minutes=15)
 _DATELINE_WINDOW = 400  # characters after the headline where a dateline may stand
 
 
-def published_at(page: Page, document: dict[str, Any]) -> datetime | None:
-    """Publication time: structured data first, then <time>, the dateline, htmldate's guess.
+def published_at(page: Page, document: dict[str, Any]) -> tuple[datetime | None, bool]:
+    """Publication time: structured data first, then <time>, the dateline, htmldate's guess;
+    and whether it is only that guess (a year quoted in the text may be all it found).
 
     The structured stamp is kept in the offset it states. When it is in UTC and the page also
     writes the same moment in local time (a stamp with an offset, or a clock time differing by
@@ -73,12 +74,15 @@ def published_at(page: Page, document: dict[str, Any]) -> datetime | None:
         if timed and first.tzinfo is not None and first.utcoffset() == timedelta(0):
             local = _local_rendering(first, [*structured[1:], *times, *visible])
             if local is not None:
-                return local
-        return _aware(first)
+                return local, False
+        return _aware(first), False
     dateline = find_written_dates(_text_near_heading(page, after=_DATELINE_WINDOW))[:1]
     byline = [st for st in map(_parse_stamp, _byline_dates(page)) if st][:1]
-    fallback = [*times[:1], *dateline, *byline, _parse_stamp(str(document.get("date") or ""))]
-    return next((_aware(st[0]) for st in fallback if st), None)
+    stated = next((_aware(st[0]) for st in [*times[:1], *dateline, *byline] if st), None)
+    if stated is not None:
+        return stated, False
+    guess = _parse_stamp(str(document.get("date") or ""))
+    return (_aware(guess[0]), True) if guess else (None, False)
 
 
 def updated_at(page: Page, published: datetime | None) -> datetime | None:
