@@ -43,8 +43,22 @@ class Placed:
     words: StoryWords
     when: datetime | None
     candidates: list[int]  # the articles it was compared with
-    placement: Placement
-    duplicate_of: tuple[int, int] | None
+    placement: Placement  # its canonical and links (the canonical's story is its own)
+
+
+def assign_story(stories: StreamStories, story: dict[int, int], placed: Placed) -> None:
+    """Choose the placed article's story, as ingest does (place.decide_batch), and record it
+    in `story` (article id -> story id; the articles it was compared with are in it)."""
+    canonical = placed.placement.canonical_id
+    choice = stories.assign(
+        placed.article_id,
+        placed.words,
+        placed.when,
+        [story[i] for i in placed.candidates],
+        {story[m.candidate_id] for m in placed.placement.links},
+        None if canonical is None else (canonical, story[canonical]),
+    )
+    story[placed.article_id] = placed.article_id if choice.story_id is None else choice.story_id
 
 
 @dataclass
@@ -89,18 +103,11 @@ class MemoryIndex:
             self.model,
         )
         self.docs[article_id] = doc
-        canonical = self.canonical[article_id] = placement.canonical_id or article_id
-        duplicate_of = None
-        if placement.duplicate_story is not None:
-            duplicate_of = (canonical, placement.duplicate_story)
+        self.canonical[article_id] = placement.canonical_id or article_id
         when = published_at if dated_story else None
-        stories = [self.story[i] for i in found]
-        words = story_words(doc)
-        self.placed.append(Placed(article_id, words, when, found, placement, duplicate_of))
-        choice = self.stories.assign(
-            article_id, words, when, stories, placement.linked_stories, duplicate_of
-        )
-        self.story[article_id] = article_id if choice.story_id is None else choice.story_id
+        placed = Placed(article_id, story_words(doc), when, found, placement)
+        self.placed.append(placed)
+        assign_story(self.stories, self.story, placed)
         self.index.add([(article_id, keys)])
         return article_id
 

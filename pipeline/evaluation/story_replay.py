@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from pipeline.config import Settings
 from pipeline.dedupe.stories import StreamStories
-from pipeline.evaluation.dedupe import MemoryIndex, Placed
+from pipeline.evaluation.dedupe import MemoryIndex, Placed, assign_story
 from pipeline.evaluation.story_store import StoredArticle
 
 # story_join, the threshold of a story with no verified link into it; story_join_linked is
@@ -38,13 +38,7 @@ def replay(placed: Sequence[Placed], settings: Settings) -> list[int]:
     stories = StreamStories(settings.dedupe)
     story: dict[int, int] = {}
     for p in placed:
-        duplicate_of = None
-        if p.duplicate_of is not None:  # the canonical's story, as replayed
-            duplicate_of = (p.duplicate_of[0], story[p.duplicate_of[0]])
-        candidates = [story[i] for i in p.candidates]
-        linked = {story[m.candidate_id] for m in p.placement.links}
-        choice = stories.assign(p.article_id, p.words, p.when, candidates, linked, duplicate_of)
-        story[p.article_id] = p.article_id if choice.story_id is None else choice.story_id
+        assign_story(stories, story, p)
     return [story[p.article_id] for p in placed]
 
 
