@@ -195,11 +195,9 @@ def decide_batch(cur: Cursor, items: Sequence[Prepared], settings: Settings) -> 
         candidates = batch.screened(cur, prepared.doc, found)
         placement = place(prepared.doc, candidates, settings.dedupe)
         canonical_id = placement.canonical_id or article_id
-        duplicate_of = (
-            (canonical_id, placement.duplicate_story)
-            if placement.canonical_id is not None and placement.duplicate_story is not None
-            else None
-        )
+        duplicate_of = None  # its canonical may be none of the articles the batch has read
+        if placement.duplicate_story is not None:
+            duplicate_of = (canonical_id, placement.duplicate_story)
         choice = batch.stories.assign(
             article_id, prepared.story_words, story_time(prepared.article),
             [batch.story[i] for i in found], placement.linked_stories, duplicate_of,

@@ -112,8 +112,7 @@ def _text(value: Any) -> str:
     if isinstance(value, bytes):
         return "\\\\x" + value.hex()
     if isinstance(value, list):
-        quoted = ('"' + str(v).replace("\\", "\\\\").replace('"', '\\"') + '"' for v in value)
-        value = "{" + ",".join(quoted) + "}"
+        value = text_array(map(str, value))
     elif isinstance(value, datetime):
         value = value.isoformat()
     text = str(value)
