@@ -9,7 +9,8 @@ import logging
 import shutil
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -78,22 +79,20 @@ def cmd_ingest(args: argparse.Namespace, console: Console) -> int:
     url = database.resolve_database_url(args.database_url)
     conn = database.connect(url)
     store.apply_migrations(conn)
-    run_id = store.start_run(conn, "cli")
     try:
-        if files:
-            with counted_inputs(console, "files", len(files)) as on_batch:
-                ingest_files(conn, run_id, files, settings, on_batch)
-        if warcs:
-            ingest_warcs(conn, run_id, warcs, settings, console, since=args.since, until=args.until)
-        if urls:
-            with counted_inputs(console, "pages", len(urls)) as on_batch:
-                process_pages(conn, run_id, "cli", urls, settings, on_batch=on_batch)
+        with _cli_run(conn, url) as run_id:
+            if files:
+                with counted_inputs(console, "files", len(files)) as on_batch:
+                    ingest_files(conn, run_id, files, settings, on_batch)
+            if warcs:
+                ingest_warcs(
+                    conn, run_id, warcs, settings, console, since=args.since, until=args.until
+                )
+            if urls:
+                with counted_inputs(console, "pages", len(urls)) as on_batch:
+                    process_pages(conn, run_id, "cli", urls, settings, on_batch=on_batch)
     except store.StaleFingerprints as exc:
-        _fail_run(conn, url, run_id, str(exc))
         return _fail(str(exc))
-    except BaseException as exc:
-        _fail_run(conn, url, run_id, f"{type(exc).__name__}: {exc}")
-        raise
     counts = store.finish_run(conn, run_id)
     report.print_run(console, run_id, counts, store.run_rejections(conn, run_id))
     if counts.loaded + counts.revised + counts.unchanged == 0:
@@ -101,6 +100,20 @@ def cmd_ingest(args: argparse.Namespace, console: Console) -> int:
         print("newsdedup: nothing loaded", file=sys.stderr)
         return 1
     return 0
+
+
+@contextmanager
+def _cli_run(conn: store.Connection, url: str) -> Iterator[int]:
+    """A run of the command line: its id; marked failed, with the error, when its work raises
+    (the error goes on: the caller reports it)."""
+    run_id = store.start_run(conn, "cli")
+    try:
+        yield run_id
+    except BaseException as exc:
+        # stale fingerprints are a message for the user (reindex), anything else an error
+        stale = isinstance(exc, store.StaleFingerprints)
+        _fail_run(conn, url, run_id, str(exc) if stale else f"{type(exc).__name__}: {exc}")
+        raise
 
 
 def _fail_run(conn: store.Connection, url: str, run_id: int, error: str) -> None:
@@ -289,13 +302,11 @@ def _ingest_into(url: str, files: Sequence[Path], console: Console) -> None:
 
     conn = _connect(url)
     try:
-        run_id = store.start_run(conn, "cli")
-        try:
-            with counted_inputs(console, "files", len(files)) as on_batch:
-                ingest_files(conn, run_id, list(files), Settings.from_env(), on_batch)
-        except BaseException as exc:
-            _fail_run(conn, url, run_id, f"{type(exc).__name__}: {exc}")
-            raise
+        with (
+            _cli_run(conn, url) as run_id,
+            counted_inputs(console, "files", len(files)) as on_batch,
+        ):
+            ingest_files(conn, run_id, list(files), Settings.from_env(), on_batch)
         store.finish_run(conn, run_id)
     finally:
         conn.close()
