@@ -106,6 +106,20 @@ def deadline_minutes() -> float:
     return env_float("NEWSDEDUP_DEADLINE_MINUTES", 60.0)
 
 
+def lock_timeout_seconds() -> float:
+    """Seconds a schema migration waits for a lock another session holds (another process
+    migrating, an analyst's open transaction on a table it alters) before it fails naming the
+    holder (NEWSDEDUP_LOCK_TIMEOUT_SECONDS, default 10)."""
+    return env_float("NEWSDEDUP_LOCK_TIMEOUT_SECONDS", 10.0)
+
+
+def analyst_statement_timeout_seconds() -> float:
+    """The statement_timeout of every analyst login in the news database, so one query cannot
+    hold a backend for minutes (NEWSDEDUP_ANALYST_STATEMENT_TIMEOUT_SECONDS, default 30; 0 for
+    none)."""
+    return env_float("NEWSDEDUP_ANALYST_STATEMENT_TIMEOUT_SECONDS", 30.0)
+
+
 def _fields_from_env(defaults: Any, prefix: str) -> dict[str, Any]:
     """Each field of a settings dataclass from PREFIX<FIELD NAME>, else its default; a whole
     number field takes the whole part of what is given; none may be negative (env_float)."""

@@ -71,10 +71,14 @@ class ArticlePage:
 
 # Every filter is a parameter that is NULL when not asked for: one static statement serves
 # every combination (no SQL text is ever assembled from a request).
+# The search query is parsed once, in a MATERIALIZED CTE: called in the WHERE clause it was
+# parsed again for every article filtered and every excerpt.
+_WANTED = """WITH wanted AS MATERIALIZED (
+    SELECT CASE WHEN %(q)s::text IS NULL THEN NULL ELSE newsdedup_search_query(%(q)s) END AS q)
+"""
 _MATCHING = """
-    (%(q)s::text IS NULL OR EXISTS (
-        SELECT 1 FROM article_search s WHERE s.article_id = a.canonical_id
-        AND s.search_vector @@ newsdedup_search_query(%(q)s)))
+    (%(q)s::text IS NULL OR a.canonical_id IN (
+        SELECT s.article_id FROM article_search s, wanted w WHERE s.search_vector @@ w.q))
     AND (%(outlet)s::text IS NULL OR coalesce(nullif(a.outlet, ''), %(unknown)s) = %(outlet)s)
     AND (%(day)s::date IS NULL
          OR (coalesce(a.published_at, a.ingested_at) AT TIME ZONE 'UTC')::date = %(day)s)
@@ -85,9 +89,10 @@ _MATCHING = """
          OR (%(status)s = 'same_story' AND EXISTS (
                 SELECT 1 FROM articles o WHERE o.story_id = a.story_id
                 AND o.canonical_id = o.id AND o.id <> a.canonical_id)))"""
-_COUNT = "SELECT count(*) AS n FROM articles a WHERE" + _MATCHING
+_COUNT = _WANTED + "SELECT count(*) AS n FROM articles a WHERE" + _MATCHING
 _PAGE = (
-    "WITH page AS (SELECT a.* FROM articles a WHERE"
+    _WANTED
+    + ", page AS (SELECT a.* FROM articles a WHERE"
     + _MATCHING
     + """
         ORDER BY coalesce(a.published_at, a.ingested_at) DESC, a.id DESC
@@ -102,10 +107,10 @@ _PAGE = (
               AND o.canonical_id = o.id) AS story_canonicals,
            CASE WHEN %(q)s::text IS NULL THEN NULL::text
                 ELSE ts_headline(newsdedup_search_config(p.language), left(p.body, 100000),
-                                 newsdedup_search_query(%(q)s),
+                                 w.q,
                                  'MaxFragments=1, MaxWords=30, MinWords=12, StartSel=«, StopSel=»')
            END AS excerpt
-    FROM page p
+    FROM page p, wanted w
     ORDER BY coalesce(p.published_at, p.ingested_at) DESC, p.id DESC"""
 )
 

@@ -11,9 +11,9 @@ from pipeline.models import Rejection
 from pipeline.store.database import Cursor
 from pipeline.text.characters import valid_text
 
-# Any constant works; it only has to be the same for every process that places articles in one
-# database (the migrations' lock is another).
-DEDUPE_LOCK = 7_146_002
+# The table whose lock serialises dedupe decisions (sql/021): a table lock, not an advisory
+# lock, because any session may take an advisory lock and an analyst's would stop every load.
+DEDUPE_LOCK = "dedupe_lock"
 
 
 def known_inputs(cur: Cursor, uris: Sequence[str]) -> dict[str, str]:
@@ -75,7 +75,7 @@ def lock_for_dedupe(cur: Cursor) -> None:
     Without it two workers loading near-duplicates at the same moment would each see no match
     and both become canonical.
     """
-    cur.execute("SELECT pg_advisory_xact_lock(%s)", (DEDUPE_LOCK,))
+    cur.execute("LOCK TABLE dedupe_lock IN EXCLUSIVE MODE")
 
 
 class StaleFingerprints(RuntimeError):

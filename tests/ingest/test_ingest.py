@@ -302,8 +302,7 @@ def test_near_duplicates_loaded_by_two_workers_at_the_same_moment_get_one_canoni
         while waiting < 2 and time.monotonic() < deadline:
             time.sleep(0.2)
             cur.execute(
-                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted "
-                "AND objid = %s",
+                "SELECT count(*) FROM pg_locks WHERE NOT granted AND relation = to_regclass(%s)",
                 (store.DEDUPE_LOCK,),
             )
             waiting = cur.fetchone()[0]  # type: ignore[index]
