@@ -11,7 +11,7 @@ import sys
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from importlib import metadata
 from pathlib import Path
 
@@ -40,6 +40,11 @@ log = logging.getLogger(__name__)
 DATASETS = PROJECT_ROOT.parent / "shared" / "datasets"
 
 PIPED_WIDTH = 10_000
+# The largest --limit: more rows than a terminal or a script wants, far below the database's
+# integer range (2**31 - 1 failed as a statement, with a traceback).
+MAX_COUNT = 1_000_000
+# PostgreSQL reads UTC offsets up to 15:59; Python's up to 23:59.
+MAX_UTC_OFFSET = timedelta(hours=15, minutes=59)
 
 
 def _connect(url: str | None) -> store.Connection:
@@ -141,15 +146,23 @@ def _utc_date(value: str) -> datetime:
         raise argparse.ArgumentTypeError(
             f"expected a date such as 2026-12-01 or 2026-12-01T06:00, not {value!r}"
         ) from None
+    offset = when.utcoffset()
+    if offset is not None and abs(offset) > MAX_UTC_OFFSET:
+        raise argparse.ArgumentTypeError(
+            f"{value!r} ends in a UTC offset of more than 15:59, which no time zone has"
+        )
     return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
 def _positive(value: str) -> int:
     """A count flag such as --limit, read as settings are (config.whole_number)."""
     try:
-        return whole_number(value, "the value", minimum=1)
+        number = whole_number(value, "the value", minimum=1)
     except ConfigError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
+    if number > MAX_COUNT:
+        raise argparse.ArgumentTypeError(f"the value must be at most {MAX_COUNT:,}, not {value}")
+    return number
 
 
 def cmd_summary(args: argparse.Namespace, console: Console) -> int:
@@ -496,8 +509,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         result: int = handler(args, console)
     except (ConfigError, SourceConfigError) as exc:  # a setting, sources file or database URL
         return _fail(str(exc))
-    except psycopg2.OperationalError as exc:  # refused, unreachable, unknown database, auth
-        return _fail(f"cannot connect to the database: {_first_line(exc)}")
+    except psycopg2.InterfaceError as exc:  # a connection the server dropped, used again
+        return _fail(f"lost the connection to the database: {_first_line(exc)}")
+    except psycopg2.Error as exc:
+        if exc.pgcode is None:  # no statement answered: refused, unreachable, unknown db, auth
+            return _fail(f"cannot connect to the database: {_first_line(exc)}")
+        # The server refused a statement: a search query too long, a statement timeout, a
+        # value out of range. Its own message says which.
+        return _fail(f"the database refused the request: {_first_line(exc)}")
     return result
 
 

@@ -124,3 +124,36 @@ def test_a_count_flag_is_read_as_settings_are(capsys: pytest.CaptureFixture[str]
             main(["search", "Tartus", "--limit", bad])
         assert exit_.value.code == 2
         assert expected in capsys.readouterr().err
+
+
+def test_a_count_past_the_largest_is_refused_before_any_statement(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # Before (6862b0c): a traceback ending in "NumericValueOutOfRange: integer out of range".
+    with pytest.raises(SystemExit) as exit_:
+        main(["search", "x", "--limit", "2147483648"])
+    assert exit_.value.code == 2
+    assert "--limit: the value must be at most 1,000,000, not 2147483648" in (
+        capsys.readouterr().err
+    )
+
+
+def test_a_utc_offset_no_time_zone_has_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    # Before: Python read "-23:59" as an offset and PostgreSQL refused it, with a traceback.
+    with pytest.raises(SystemExit) as exit_:
+        main(["search", "x", "--since", "2024-01-01T00:00-23:59"])
+    assert exit_.value.code == 2
+    assert "UTC offset of more than 15:59" in capsys.readouterr().err
+
+
+def test_a_statement_the_database_refuses_is_one_line(
+    database_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Before: 10,000 characters ran for minutes; 33,000 said "cannot connect to the database:
+    # stack depth limit exceeded".
+    assert main(["search", "--database-url", database_url, "word " * 6600]) == 2
+    line = _one_line_error(capsys)
+    assert line == (
+        "newsdedup: error: the database refused the request: "
+        "a search query has at most 256 characters; this one has 33000"
+    )
