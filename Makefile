@@ -12,8 +12,12 @@ export AIRFLOW__CORE__PLUGINS_FOLDER := $(CURDIR)/plugins
 export AIRFLOW__CORE__LOAD_EXAMPLES := False
 export AIRFLOW__CORE__PARALLELISM := 4
 export NEWSDEDUP_DATA_DIR := $(DATA)
+# Files Airflow writes here (its metadata DB holds Connections, the UI's passwords file) are the
+# owner's alone: every Airflow command below runs under this umask.
+AIRFLOW_UMASK := umask 077 &&
 
-.PHONY: install run test lint typecheck check lock clean stop compose-config bench bench-full pools
+.PHONY: install run test lint typecheck check lock clean stop compose-config bench bench-full pools \
+	airflow-passwords
 
 $(BIN)/uv:
 	$(PYTHON) -m venv $(VENV)
@@ -33,21 +37,28 @@ lock: | $(BIN)/uv
 		--python-version 3.11 -o requirements.lock
 
 $(AIRFLOW_HOME)/airflow.db: $(VENV)/.installed
-	mkdir -p $(AIRFLOW_HOME)
-	$(BIN)/airflow db migrate > $(AIRFLOW_HOME)/migrate.log 2>&1 || (cat $(AIRFLOW_HOME)/migrate.log; exit 1)
+	mkdir -p -m 700 $(AIRFLOW_HOME)
+	$(AIRFLOW_UMASK) $(BIN)/airflow db migrate > $(AIRFLOW_HOME)/migrate.log 2>&1 || (cat $(AIRFLOW_HOME)/migrate.log; exit 1)
 	@$(MAKE) --no-print-directory pools
 
 # One fetch pool per host of the configured sources (README, Sources): run again after adding a
 # source on a new host.
 pools: install
 	@$(BIN)/newsdedup sources pools > $(AIRFLOW_HOME)/pools.json
-	@$(BIN)/airflow pools import $(AIRFLOW_HOME)/pools.json > $(AIRFLOW_HOME)/pools.log 2>&1 \
+	@$(AIRFLOW_UMASK) $(BIN)/airflow pools import $(AIRFLOW_HOME)/pools.json > $(AIRFLOW_HOME)/pools.log 2>&1 \
 		|| (cat $(AIRFLOW_HOME)/pools.log; exit 1)
 
-run: install $(AIRFLOW_HOME)/airflow.db
+# The UI login's passwords file (Airflow's simple auth manager), owner-only and holding every
+# user's password before any Airflow process starts: an api-server or `airflow standalone` run
+# with this AIRFLOW_HOME then neither writes one world-readable nor prints it to its log. Needs
+# only the system Python; prints where the password is, never the password.
+airflow-passwords:
+	@$(PYTHON) scripts/airflow_passwords.py
+
+run: install $(AIRFLOW_HOME)/airflow.db airflow-passwords
 	@$(BIN)/newsdedup db start > /dev/null
 	@echo "== running news_ingest once over data/samples (airflow dags test) =="
-	@$(BIN)/airflow dags test news_ingest > $(AIRFLOW_HOME)/last-dag-test.log 2>&1 \
+	@$(AIRFLOW_UMASK) $(BIN)/airflow dags test news_ingest > $(AIRFLOW_HOME)/last-dag-test.log 2>&1 \
 		|| (tail -n 60 $(AIRFLOW_HOME)/last-dag-test.log; exit 1)
 	@grep -h "ingest run" $(AIRFLOW_HOME)/last-dag-test.log | grep -v '\[' || true
 	@$(BIN)/newsdedup summary

@@ -10,6 +10,7 @@ import datetime as dt
 import json
 import logging
 import os
+import tempfile
 import warnings
 from collections.abc import Mapping
 from decimal import Decimal
@@ -108,6 +109,7 @@ def start_embedded(pgdata: Path | None = None) -> str:
     created = not (pgdata / "PG_VERSION").exists()
     server = pgserver.get_server(pgdata, cleanup_mode=None)  # type: ignore[attr-defined]
     admin_url: str = server.get_uri()
+    _restrict_access(pgdata, admin_url)
     if _tune_for_bulk_loads(admin_url) and created:
         # shared_buffers takes effect at a start: restart the server this call just made, which
         # nobody else uses yet (pg_ctl restart keeps the options pgserver started it with)
@@ -118,6 +120,86 @@ def start_embedded(pgdata: Path | None = None) -> str:
     _ensure_database(admin_url, EMBEDDED_DATABASE)
     url: str = server.get_uri(EMBEDDED_DATABASE)
     return url
+
+
+# Who may log in to the embedded server. pgserver runs it on a Unix socket only (`-h ""`, no
+# TCP) and initdb's it with `trust` for every line. Trust stays on the socket, whose file and
+# directory only the server's OS user may open (root passes any mode, as it does for the data
+# dir). TCP lines ask for a SCRAM password, which no role has unless one is set: should anyone
+# start the data dir listening on TCP by hand (pg_ctl -o "-h ..."), nobody logs in without one.
+PG_HBA = """\
+# Written by newsdedup (pipeline/store/database.py) at every start: edits here are replaced.
+# TYPE  DATABASE     USER  ADDRESS       METHOD
+local   all          all                 trust
+host    all          all   127.0.0.1/32  scram-sha-256
+host    all          all   ::1/128       scram-sha-256
+local   replication  all                 trust
+host    replication  all   127.0.0.1/32  scram-sha-256
+host    replication  all   ::1/128       scram-sha-256
+"""
+SOCKET_MODE = 0o700
+
+
+def _restrict_access(pgdata: Path, admin_url: str) -> None:
+    """Bring the server to PG_HBA and an owner-only socket, in place: a data dir made before
+    these rules (trust over TCP, a socket anyone may open) is upgraded by a reload, with no
+    restart, so that others' connections to a running server survive."""
+    changed = _write_owned_like(pgdata / "pg_hba.conf", PG_HBA, owner_of=pgdata)
+    conn = psycopg2.connect(admin_url)
+    try:
+        conn.autocommit = True
+        with conn.cursor() as cur:
+            # The socket's mode is set when the server creates it, at its start: this holds
+            # from the next start on; until then the running socket is chmod-ed below.
+            cur.execute(
+                "SELECT setting FROM pg_file_settings WHERE name = 'unix_socket_permissions'"
+                " ORDER BY seqno DESC LIMIT 1"
+            )
+            row = cur.fetchone()
+            if row is None or row[0] != f"{SOCKET_MODE:04o}":
+                cur.execute(
+                    "ALTER SYSTEM SET unix_socket_permissions = %s", (f"{SOCKET_MODE:04o}",)
+                )
+                changed = True
+            if changed:
+                cur.execute("SELECT pg_reload_conf()")
+    finally:
+        conn.close()
+    _restrict_socket(pgdata)
+
+
+def _write_owned_like(path: Path, text: str, owner_of: Path) -> bool:
+    """Replace `path` by `text` (0600, owned as `owner_of`) unless it holds it already; a
+    rename, so that a crash never leaves a half-written file for the server to refuse.
+    Returns whether it was replaced."""
+    if path.exists() and path.read_text() == text:
+        return False
+    owner = owner_of.stat()
+    # A name of its own: concurrent starts (parallel tasks) each write theirs
+    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)  # mode 0600
+    with os.fdopen(fd, "w") as file:
+        file.write(text)
+    if os.geteuid() == 0:  # the server runs as pgserver's user and must read it
+        os.chown(temp, owner.st_uid, owner.st_gid)
+    os.replace(temp, path)
+    return True
+
+
+def _restrict_socket(pgdata: Path) -> None:
+    """Make the running server's socket and its directory its OS user's alone. The directory
+    is the data dir, or for a data dir whose path is too long for a socket, one pgserver makes
+    under its runtime dir (and opens to everyone when it runs as root)."""
+    from pgserver.utils import PostmasterInfo
+
+    info = PostmasterInfo.read_from_pgdata(pgdata)
+    if info is None or info.socket_dir is None or info.socket_path is None:
+        return
+    owner = pgdata.stat()
+    if info.socket_dir != pgdata:
+        if os.geteuid() == 0:  # pgserver's user must still create and remove the socket there
+            os.chown(info.socket_dir, owner.st_uid, owner.st_gid)
+        info.socket_dir.chmod(SOCKET_MODE)
+    info.socket_path.chmod(SOCKET_MODE)
 
 
 # The embedded server's settings for a backfill (BENCHMARKS.md, issue 21): checkpoints far apart,

@@ -5,7 +5,9 @@ an Airflow login."""
 
 from __future__ import annotations
 
+import json
 import shutil
+import stat
 import time
 from pathlib import Path
 from typing import Any
@@ -14,7 +16,7 @@ import httpx
 import psycopg2
 import pytest
 
-from tests.support.airflow_stack import ALERT_PATH, SAMPLES, Stack, shared
+from tests.support.airflow_stack import ADMIN, ALERT_PATH, PASSWORD, SAMPLES, Stack, shared
 
 pytestmark = pytest.mark.slow
 
@@ -179,6 +181,15 @@ def test_the_plugin_api_needs_an_airflow_login(stack: Stack) -> None:
         f"{stack.base_url}/news/api/runs", cookies={"_token": stack.token()}, timeout=60
     )
     assert cookie.status_code == 200
+
+
+def test_the_ui_passwords_file_is_owner_only_and_no_log_shows_the_password(stack: Stack) -> None:
+    path = Path(stack.env["AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE"])
+    stack.token()  # a login with it has happened
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert json.loads(path.read_text()) == {ADMIN: PASSWORD}  # the api-server generated none
+    logs = stack.logs(tail=10**9)
+    assert "api-server" in logs and PASSWORD not in logs and "Password for user" not in logs
 
 
 def test_the_plugin_api_and_page_show_the_loaded_numbers(stack: Stack) -> None:

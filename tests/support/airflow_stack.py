@@ -179,7 +179,11 @@ class Stack:
         (self.root / "empty-inbox").mkdir(exist_ok=True)
         (self.root / "sources.toml").write_text(_sources_toml(self.site))
         passwords = self.root / "passwords.json"
-        passwords.write_text(json.dumps({ADMIN: PASSWORD}))
+        # Owner-only, as `make airflow-passwords` leaves the project's (scripts/), and holding
+        # the admin's password, so that the api-server neither generates nor prints one.
+        fd = os.open(passwords, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as file:
+            file.write(json.dumps({ADMIN: PASSWORD}))
         news = psycopg2.extensions.parse_dsn(self.news_db_url)
         env.update(
             AIRFLOW__CORE__EXECUTOR="CeleryExecutor" if self.kind == "celery" else "LocalExecutor",
