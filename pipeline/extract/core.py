@@ -6,7 +6,7 @@ whatever metadata the input carried, and pipeline.clean takes it from there.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from urllib.parse import urlparse
 
 from pipeline.extract.decode import check_is_text, decode, looks_like_html
@@ -23,6 +23,8 @@ class Extracted:
     paragraphs: list[Paragraph]
     metadata: ArticleMetadata
     repaired: str = ""  # what was replaced or repaired in the text, and where (else empty)
+    # the page's JSON-LD blocks that were too large, too deep or malformed to read, and why
+    ignored_json_ld: list[str] = field(default_factory=list)
 
     @property
     def site(self) -> str:
@@ -42,15 +44,16 @@ def extract(raw: RawInput) -> Extracted:
     # (its paragraphs and metadata, below): ftfy over a whole document with its scripts took
     # most of the extraction time and repairs nothing that is stored.
     text = report.valid_characters(text, "text")
+    ignored: list[str] = []
     if looks_like_html(raw, text):
         url = raw.source_uri if raw.source_uri.startswith(("http://", "https://")) else None
-        html_blocks, metadata = html_paragraphs(text, url)
+        html_blocks, metadata, ignored = html_paragraphs(text, url)
         paragraphs: list[Paragraph] = list(html_blocks)
     else:
         paragraphs, metadata = list(split_text(text)), ArticleMetadata()
     valid = [_valid_paragraph(p, report) for p in paragraphs]
     metadata = _valid_metadata(_named(metadata, raw), report)
-    return Extracted(raw, valid, metadata, report.describe() if report else "")
+    return Extracted(raw, valid, metadata, report.describe() if report else "", ignored)
 
 
 def _valid_paragraph(paragraph: Paragraph, report: CharacterReport) -> Paragraph:

@@ -72,8 +72,11 @@ def blocks(container: Any, inherited: str | None = None) -> list[tuple[str, str]
     return found
 
 
-def html_paragraphs(html: str, url: str | None) -> tuple[list[tuple[str, str]], ArticleMetadata]:
-    """Main text blocks and metadata of a page, via trafilatura (and htmldate, which it calls)."""
+def html_paragraphs(
+    html: str, url: str | None
+) -> tuple[list[tuple[str, str]], ArticleMetadata, list[str]]:
+    """Main text blocks and metadata of a page, via trafilatura (and htmldate, which it calls),
+    and notes on the page's JSON-LD that was ignored (see metadata.page.load_json_ld)."""
     import trafilatura
     from trafilatura.settings import Document
 
@@ -90,7 +93,8 @@ def html_paragraphs(html: str, url: str | None) -> tuple[list[tuple[str, str]], 
     paragraphs = with_standfirst(with_declared_body(found, declared_body(page)), standfirst(page))
     if not paragraphs:
         raise InputError("no_article", "trafilatura found no main text in this page")
-    return paragraphs, metadata_from_page(page, url, _textual(document.as_dict()))
+    metadata = metadata_from_page(page, url, _textual(document.as_dict()))
+    return paragraphs, metadata, page.ignored_json_ld
 
 
 def _textual(document: dict[str, Any]) -> dict[str, Any]:

@@ -13,6 +13,7 @@ import logging
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import replace
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 
 from pipeline import store
@@ -21,15 +22,15 @@ from pipeline.ingest.batch import ingest_items, load_batch, new_files, read_path
 from pipeline.models import RawInput, Rejection
 from pipeline.sources import state
 from pipeline.sources.config import Source
-from pipeline.sources.feeds import parse_feed, parse_sitemap
+from pipeline.sources.feeds import parse_feed
 from pipeline.sources.fetch import Fetcher, FetchError, Response, canonical_url, is_xml_type
 from pipeline.sources.files import Found, discover_files, is_supported
+from pipeline.sources.sitemaps import sitemap_pages
 from pipeline.sources.state import DONE, REJECTED, RETRY, Listed, Outcome
 from pipeline.sources.warc import file_sha256, is_warc, read_records
 from pipeline.store import Connection, RunCounts
 
 log = logging.getLogger(__name__)
-MAX_CHILD_SITEMAPS = 50
 
 
 def poll(conn: Connection, fetcher: Fetcher, url: str) -> Response:
@@ -48,35 +49,8 @@ def _list_feed(conn: Connection, fetcher: Fetcher, source: Source) -> list[Liste
 
 
 def _list_sitemap(conn: Connection, fetcher: Fetcher, source: Source) -> list[Listed]:
-    """Pages of a sitemap or sitemap index. An unchanged index (304) still has its children
-    polled, from the list remembered last time: news sitemaps change under a stable index."""
-    root = canonical_url(source.location)
-    pages: list[Listed] = []
-    queue, seen = [root], set[str]()
-    while queue and len(seen) <= MAX_CHILD_SITEMAPS:
-        url = queue.pop(0)
-        if url in seen:
-            continue
-        seen.add(url)
-        try:
-            response = poll(conn, fetcher, url)
-        except FetchError as exc:
-            if url == root:
-                raise
-            log.warning("source %s: sitemap %s failed: %s", source.name, url, exc)
-            state.record_listing_failure(conn, source.name, url, exc.reason, exc.detail)
-            continue
-        if response.not_modified:
-            if url == root:
-                queue.extend(state.listings(conn, source.name, exclude=root))
-            continue
-        found, children = parse_sitemap(response.body, response.final_url)
-        if url != root:
-            state.record_listing_success(conn, source.name, url)
-        state.remember(conn, source.name, [Listed(c) for c in children], kind="listing")
-        pages.extend(found)
-        queue.extend(children)
-    return pages
+    """Pages of the root sitemap and of the children whose turn it is (sources/sitemaps.py)."""
+    return sitemap_pages(conn, source.name, source.location, partial(poll, conn, fetcher))
 
 
 def fetcher_for(source: Source, settings: Settings) -> Fetcher:

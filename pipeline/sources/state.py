@@ -6,6 +6,7 @@ tried again by the next run instead of being lost; and the HTTP validators of li
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -15,6 +16,10 @@ from pipeline.store import Connection
 
 # Outcomes of one item. 'retry' is due again next run; 'gave_up' is 'retry' past max_attempts.
 DONE, RETRY, REJECTED, GAVE_UP = "done", "retry", "rejected", "gave_up"
+# Items not seen before that one poll of a listing records, newest first. A feed of 100,000
+# entries is recorded over many polls (the newest unrecorded ones each time) instead of costing
+# one poll 100,000 inserts; an item published since the last poll is always among them.
+MAX_NEW_PER_POLL = 1000
 
 
 @dataclass(frozen=True)
@@ -61,15 +66,34 @@ def save_validators(conn: Connection, url: str, status: int, validators: Validat
         )
 
 
-def remember(conn: Connection, source: str, items: Sequence[Listed], kind: str = "page") -> int:
-    """Record listed items not seen before; return how many were new.
+def remember(
+    conn: Connection,
+    source: str,
+    items: Sequence[Listed],
+    kind: str = "page",
+    limit: int = MAX_NEW_PER_POLL,
+) -> int:
+    """Record listed items not seen before, the newest `limit` of them; return how many were
+    new. What is past the limit is recorded by later polls, newest first again, so a backlog
+    never hides what was just published and is not dropped either.
 
     A file whose hash changed since it was processed is due again (an inbox file rewritten,
     an archive re-downloaded); an already listed URL is not, whatever its feed now says.
     """
     new = 0
     with conn, conn.cursor() as cur:
-        for item in items:
+        cur.execute(
+            """SELECT item_key, content_sha256 FROM source_items
+               WHERE source = %s AND item_key = ANY(%s)""",
+            (source, [item.key for item in items]),
+        )
+        known: dict[str, str | None] = dict(cur.fetchall())
+        unseen = newest_first([item for item in items if item.key not in known])[:limit]
+        changed = [
+            item for item in items
+            if item.key in known and item.content_sha256 not in (None, known[item.key])
+        ]  # fmt: skip
+        for item in [*unseen, *changed]:
             cur.execute(
                 """INSERT INTO source_items
                        (source, item_key, kind, entry_id, published_at, content_sha256)
@@ -84,6 +108,16 @@ def remember(conn: Connection, source: str, items: Sequence[Listed], kind: str =
     return new
 
 
+def newest_first(items: Sequence[Listed]) -> list[Listed]:
+    """Items by publication time, newest first; an undated item counts as published now (it
+    is first seen now), and items of one time keep the listing's order."""
+
+    def when(item: Listed) -> float:
+        return item.published_at.timestamp() if item.published_at else math.inf
+
+    return sorted(items, key=when, reverse=True)
+
+
 def due(
     conn: Connection,
     source: str,
@@ -94,7 +128,9 @@ def due(
     limit: int | None = None,
     kind: str = "page",
 ) -> list[str]:
-    """Keys of the items to process now: new ones and retries, oldest first."""
+    """Keys of the items to process now, new ones and retries, the most recently published
+    first (an undated item by when it was first listed; a date after that is not believed),
+    so a long backlog never makes what was just published wait."""
     with conn, conn.cursor() as cur:
         cur.execute(
             """SELECT item_key FROM source_items
@@ -102,7 +138,7 @@ def due(
                  AND attempts < %s
                  AND (%s::timestamptz IS NULL OR published_at IS NULL OR published_at >= %s)
                  AND (%s::timestamptz IS NULL OR published_at IS NULL OR published_at < %s)
-               ORDER BY first_seen, item_key
+               ORDER BY LEAST(published_at, first_seen) DESC, item_key
                LIMIT %s""",
             (source, kind, max_attempts, since, since, until, until, limit),
         )
@@ -191,12 +227,21 @@ def record_listing_success(conn: Connection, source: str, url: str) -> None:
         )
 
 
-def listings(conn: Connection, source: str, exclude: str) -> list[str]:
-    """The child listings (sitemaps of an index) a source named before."""
+def listings_in_turn(
+    conn: Connection, source: str, *, exclude: Sequence[str], limit: int
+) -> list[str]:
+    """The child listings a source named (sitemaps of an index, at any depth) whose turn it
+    is: the one polled longest ago first, one never polled by when it was first named. Polling
+    these marks them (last_attempt), so successive runs go round all of them, however many
+    there are, and a stream of new children cannot keep an old one waiting forever."""
+    if limit <= 0:
+        return []
     with conn, conn.cursor() as cur:
         cur.execute(
             """SELECT item_key FROM source_items
-               WHERE source = %s AND kind = 'listing' AND item_key <> %s ORDER BY item_key""",
-            (source, exclude),
+               WHERE source = %s AND kind = 'listing' AND item_key <> ALL(%s)
+               ORDER BY COALESCE(last_attempt, first_seen), item_key
+               LIMIT %s""",
+            (source, list(exclude), limit),
         )
         return [key for (key,) in cur.fetchall()]

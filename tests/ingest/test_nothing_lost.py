@@ -5,6 +5,7 @@ files, real archives and a real database; every good article must end stored."""
 from __future__ import annotations
 
 import io
+import logging
 import os
 import time
 from pathlib import Path
@@ -19,7 +20,7 @@ from pipeline.config import Settings
 from pipeline.ingest import crawl
 from pipeline.sources.config import Source
 from tests.conftest import query
-from tests.support.http_server import article_html
+from tests.support.http_server import article_html, article_text
 
 GOOD = 300
 
@@ -310,3 +311,79 @@ def test_an_inbox_source_reads_only_new_or_rewritten_files_and_a_rewrite_is_a_re
     keys, counts = run()
     assert (keys, counts.loaded, counts.revised) == (["good001.html"], 0, 1)
     assert query(db, "SELECT count(*), max(revision) FROM articles") == [(3, 2)]
+
+
+def _with_json_ld(seed: int, *scripts: str) -> bytes:
+    """A good article carrying the given JSON-LD script bodies in its <head>."""
+    blocks = "".join(f'<script type="application/ld+json">{s}</script>' for s in scripts)
+    return article_html(seed).replace(b"</head>", blocks.encode() + b"</head>")
+
+
+_GOOD_JSON_LD = '{"@type":"NewsArticle","headline":"Story number 8","author":{"name":"Ann Lee"}}'
+JSON_LD_POISONS = {
+    # 5 MB of nesting: json.loads raised RecursionError, which cost the whole page.
+    "nested_5_mb_deep": "[" * 2_500_000 + "]" * 2_500_000,
+    # Deep but small: under the size bound, still too deep to parse.
+    "nested_deep_small": '{"a":' * 60_000 + "1" + "}" * 60_000,
+    "oversized": '{"@type":"NewsArticle","headline":"Story","x":"' + "a" * 3_000_000 + '"}',
+    "malformed": '{"@type":"NewsArticle","headline":"Story number 8",,"author":}',
+}
+
+
+@pytest.mark.parametrize("poison", sorted(JSON_LD_POISONS))
+def test_json_ld_too_deep_too_large_or_malformed_is_ignored_with_a_note_and_the_page_loads(
+    database_url: str,
+    db: store.Connection,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+    poison: str,
+) -> None:
+    inbox = _good_inbox(tmp_path / "inbox", 3)
+    page = _with_json_ld(8, JSON_LD_POISONS[poison], _GOOD_JSON_LD)
+    (inbox / "poisoned.html").write_bytes(page)
+    assert _ingest(database_url, inbox) == 0
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
+    assert _stored(db) == 4
+    assert query(db, "SELECT reason FROM rejected_inputs") == []
+    (body, authors), *_ = query(
+        db, "SELECT body, authors FROM articles WHERE source_uri LIKE %s", ("%/poisoned.html",)
+    )
+    assert article_text(8)[0] in body
+    assert authors == ["Ann Lee"]  # the good JSON-LD beside the bad one still counts
+    notes = query(
+        db,
+        """SELECT a.source_uri, r.removed FROM articles a
+           JOIN article_removals r ON r.article_id = a.id AND r.rule = 'ignored_json_ld'""",
+    )
+    assert [uri.rsplit("/", 1)[1] for uri, _ in notes] == ["poisoned.html"]
+    expected = {"nested_5_mb_deep": "larger than", "nested_deep_small": "deeper than",
+                "oversized": "larger than", "malformed": "malformed"}  # fmt: skip
+    assert expected[poison] in notes[0][1]
+
+
+def test_a_body_of_a_megabyte_is_stored_cut_at_a_paragraph_within_the_bound_with_a_record(
+    database_url: str, db: store.Connection, tmp_path: Path
+) -> None:
+    inbox = _good_inbox(tmp_path / "inbox", 2)
+    paragraphs = article_text(9, paragraphs=4500)
+    html = "".join(f"<p>{p}</p>" for p in paragraphs)
+    page = f"<html><head><title>Long read</title></head><body><article><h1>The long read</h1>{html}"
+    (inbox / "long.html").write_bytes(f"{page}</article></body></html>".encode())
+    assert sum(map(len, paragraphs)) > 1_000_000
+    assert _ingest(database_url, inbox) == 0
+    assert _stored(db) == 3
+    (article_id, body), *_ = query(
+        db, "SELECT id, body FROM articles WHERE source_uri LIKE %s", ("%/long.html",)
+    )
+    assert 150_000 < len(body) <= 200_000
+    assert body.startswith(paragraphs[0])
+    kept = body.split("\n\n")
+    assert kept == paragraphs[: len(kept)]  # whole paragraphs, in order: cut between two
+    (removed,), *_ = query(
+        db,
+        "SELECT removed FROM article_removals WHERE article_id = %s AND rule = 'body_past_bound'",
+        (article_id,),
+    )
+    assert f"{len(body):,}" in removed and paragraphs[len(kept)][:40] in removed
+    short = query(db, "SELECT count(*) FROM article_removals WHERE rule = 'body_past_bound'")
+    assert short == [(1,)]  # the short articles beside it are whole

@@ -28,6 +28,11 @@ ISO_DATE = re.compile(
     re.I,
 )
 STANDFIRST_MIN_WORDS = 8
+# JSON-LD past these bounds is ignored, with a note: a page's metadata never costs its text.
+# Real JSON-LD is a few kB, tens with an articleBody, and under ten levels deep; a block of
+# megabytes or nested thousands deep is junk or an attack (json.loads raises RecursionError).
+MAX_JSON_LD_CHARS = 1_000_000
+MAX_JSON_LD_DEPTH = 64
 
 
 @dataclass
@@ -39,6 +44,8 @@ class Page:
     articles: list[dict[str, Any]] = field(default_factory=list)  # JSON-LD articles
     pages: list[dict[str, Any]] = field(default_factory=list)  # JSON-LD WebPage objects
     publishers: list[str] = field(default_factory=list)  # organisation names (JSON-LD)
+    # JSON-LD blocks that could not be read, and why (noted on the article, not fatal)
+    ignored_json_ld: list[str] = field(default_factory=list)
 
 
 def parse_page(html: str) -> Page:
@@ -54,8 +61,12 @@ def parse_page(html: str) -> Page:
         content = (node.get("content") or "").strip()
         if key and content:
             page.meta.setdefault(key.strip().lower(), []).append(content)
-    for script in tree.xpath("//script[@type='application/ld+json']"):
-        for obj in _walk_json(_load_json(script.text_content())):
+    scripts = tree.xpath("//script[@type='application/ld+json']")
+    for number, script in enumerate(scripts, 1):
+        value, problem = load_json_ld(script.text_content())
+        if problem is not None:
+            page.ignored_json_ld.append(f"JSON-LD block {number} ignored: {problem}")
+        for obj in _walk_json(value):
             kind = " ".join(as_list(obj.get("@type")))
             if _ARTICLE_TYPE.search(kind):
                 page.articles.append(obj)
@@ -93,12 +104,41 @@ def standfirst(page: Page) -> str | None:
     return description if comparable(description) in comparable(" ".join(visible)) else None
 
 
-def _load_json(text: str) -> Any:
+def load_json_ld(text: str) -> tuple[Any, str | None]:
+    """A JSON-LD block's value, or None and why it cannot be read: larger than
+    MAX_JSON_LD_CHARS, nested deeper than MAX_JSON_LD_DEPTH, or not JSON."""
     text = text.strip().removeprefix("<![CDATA[").removesuffix("]]>").strip().rstrip(";")
+    if len(text) > MAX_JSON_LD_CHARS:
+        return None, f"{len(text):,} characters, larger than {MAX_JSON_LD_CHARS:,}"
+    if not text:
+        return None, None
     try:
-        return json.loads(text, strict=False)
-    except ValueError:
-        return None
+        value = json.loads(text, strict=False)
+    except RecursionError:
+        return None, f"nested deeper than {MAX_JSON_LD_DEPTH} levels"
+    except ValueError as exc:
+        return None, f"malformed JSON ({exc})"
+    # What json.loads could still nest is deeper than the recursive walks below (and
+    # trafilatura's) can follow with the stack a worker has left.
+    if _depth_exceeds(value, MAX_JSON_LD_DEPTH):
+        return None, f"nested deeper than {MAX_JSON_LD_DEPTH} levels"
+    return value, None
+
+
+def _depth_exceeds(value: Any, limit: int) -> bool:
+    """Whether lists and objects nest more than `limit` deep (without recursion)."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        children = (
+            item.values() if isinstance(item, dict) else item if isinstance(item, list) else ()
+        )
+        for child in children:
+            if isinstance(child, dict | list):
+                if depth + 1 > limit:
+                    return True
+                stack.append((child, depth + 1))
+    return False
 
 
 def _walk_json(obj: Any) -> Iterator[dict[str, Any]]:
