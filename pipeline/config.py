@@ -120,6 +120,16 @@ def analyst_statement_timeout_seconds() -> float:
     return env_float("NEWSDEDUP_ANALYST_STATEMENT_TIMEOUT_SECONDS", 30.0)
 
 
+PLUGIN_STATEMENT_TIMEOUT_ENV = "NEWSDEDUP_PLUGIN_STATEMENT_TIMEOUT_SECONDS"
+
+
+def plugin_statement_timeout_seconds() -> float:
+    """The statement_timeout of the ops plugin's connections (the api-server's /news pages and
+    API), so one page's query cannot hold a backend and a server thread for minutes
+    (NEWSDEDUP_PLUGIN_STATEMENT_TIMEOUT_SECONDS, default 30; 0 for none)."""
+    return env_float(PLUGIN_STATEMENT_TIMEOUT_ENV, 30.0)
+
+
 def _fields_from_env(defaults: Any, prefix: str) -> dict[str, Any]:
     """Each field of a settings dataclass from PREFIX<FIELD NAME>, else its default; a whole
     number field takes the whole part of what is given; none may be negative (env_float)."""
@@ -274,7 +284,7 @@ class Settings:
     max_input_bytes: int = 20 * 1024 * 1024
     batch_size: int = 200
     # Seconds of text work (extract, then clean + fingerprint) one input may take before it is
-    # rejected as `timeout` (pipeline/ingest/timelimit.py); 0 turns the limit off.
+    # rejected as `timeout` (pipeline/timelimit.py); 0 turns the limit off.
     item_timeout: float = 30.0
     # Articles of one site a line must recur in before it is that site's boilerplate.
     site_boilerplate_min_articles: int = 3

@@ -7,6 +7,12 @@ without a direct link (each linked to a third) and settings can change after ing
 `explain` gathers it as data (`Explanation`, with `as_json` and `score_rows`), which both the
 command line's printer and the ops plugin's article page show; `passage_spans` finds the shared
 passages in a text, so a page can mark them.
+
+The fresh comparison is bounded, because the api-server and the CLI run it on demand for any
+two stored articles: it reads at most the first MAX_COMPARED_CHARS characters of each text
+(title, then body), and it stops after ingest's per-item time limit (Settings.item_timeout,
+NEWSDEDUP_ITEM_TIMEOUT). The explanation says when either happened (`Explanation.note`, and
+`compared_now` in the JSON): the stored links were decided at ingest on the whole texts.
 """
 
 from __future__ import annotations
@@ -20,10 +26,18 @@ from rich.markup import escape
 from rich.table import Table
 
 from pipeline import store
-from pipeline.config import DedupeSettings
+from pipeline.config import DedupeSettings, Settings
 from pipeline.dedupe import story_model
 from pipeline.dedupe.compared import article_doc
 from pipeline.dedupe.verify import SCORE_NAMES, Comparison, Decision, classify, compare
+from pipeline.timelimit import ItemTimeout, time_limit
+
+# At most this many characters of each text (its title, then its body) are compared afresh.
+# The sentence alignment pairs each sentence with every sentence sharing a rare word, so on
+# repetitive text it grows with the square of the length: 100,000 characters took 2.6 to
+# 13.5 s, a 5 MB body more than 10 minutes. 30,000 is longer than nearly every news article
+# and compares in about 0.25 s at worst (one sentence repeated; 2 cores, 2026-12).
+MAX_COMPARED_CHARS = 30_000
 
 
 @dataclass
@@ -36,11 +50,19 @@ class ArticleInfo:
     revision: int = 1
     # (revision, fetched_at, body_sha256, what changed) when the article was revised
     revisions: list[tuple[int, str, str, str]] = field(default_factory=list)
-    body: str = field(default="", repr=False)  # the text compared (a page shows it)
+    # the body as far as it was compared (a page shows it): at most MAX_COMPARED_CHARS
+    # characters with the title
+    body: str = field(default="", repr=False)
     # why it is in its story, as decided when it was placed (pipeline/dedupe/stories.py):
     # its cosine with the story's centroid and the runner-up; empty for articles placed
     # before stories were clustered as a stream
     story_reason: str = ""
+    text_chars: int = 0  # characters of its title and whole body, as stored
+
+    @property
+    def cut(self) -> bool:
+        """Only the first MAX_COMPARED_CHARS characters of its text were compared."""
+        return self.text_chars > MAX_COMPARED_CHARS
 
 
 @dataclass
@@ -65,11 +87,33 @@ class Explanation:
         return "not grouped"
 
     @property
+    def compared(self) -> bool:
+        """False when the fresh comparison ran out of time (its reason says so)."""
+        return bool(self.comparison.scores)
+
+    @property
     def level_now(self) -> str:
+        if not self.compared:
+            return "not compared"
         return self.decision.level or "neither duplicate nor same story"
 
+    @property
+    def note(self) -> str:
+        """What the fresh comparison left out of the texts, in words ("" when nothing)."""
+        cut = [info for info in (self.first, self.second) if info.cut]
+        if not cut:
+            return ""
+        texts = " and ".join(f"#{info.id} ({info.text_chars:,})" for info in cut)
+        return (
+            f"compared only the first {MAX_COMPARED_CHARS:,} characters of a longer text: "
+            f"{texts} characters of title and body. The stored links compared the whole texts."
+        )
+
     def score_rows(self) -> list[tuple[str, float]]:
-        """(signal, value) of the comparison now, then the same-story model's probability."""
+        """(signal, value) of the comparison now, then the same-story model's probability;
+        none when it was not compared."""
+        if not self.compared:
+            return []
         rows = [(name, self.comparison.scores[name]) for name in SCORE_NAMES]
         label = f"same-story probability ({self.model_version}, threshold {self.model_threshold:g})"
         return [*rows, (label, self.model_probability)]
@@ -81,7 +125,13 @@ class Explanation:
             "second": {k: v for k, v in asdict(self.second).items() if k != "body"},
             "grouped_as": self.grouped_as,
             "stored_links": store.jsonable(self.stored_links),
-            "compared_now": {"level": self.decision.level, "reason": self.decision.reason},
+            "compared_now": {
+                "level": self.decision.level,
+                "reason": self.decision.reason,
+                "note": self.note,
+                # the bound, when it cut a text (else null)
+                "compared_chars": MAX_COMPARED_CHARS if self.note else None,
+            },
             "scores": dict(self.comparison.scores),
             "story_model": {
                 "version": self.model_version,
@@ -100,14 +150,46 @@ class NotFound(LookupError):
 
 
 def explain(
-    conn: store.Connection, first_id: int, second_id: int, settings: DedupeSettings
+    conn: store.Connection,
+    first_id: int,
+    second_id: int,
+    settings: DedupeSettings,
+    seconds: float | None = None,
 ) -> Explanation:
+    """The evidence on two stored articles. The fresh comparison reads at most
+    MAX_COMPARED_CHARS characters of each text and stops after `seconds` (default: ingest's
+    per-item limit, Settings.item_timeout); the explanation says when either happened."""
+    rows, links, history, why = _stored(conn, first_id, second_id)
+    a, b = rows[first_id], rows[second_id]
+    model = story_model.shipped()
+    limit = Settings.from_env().item_timeout if seconds is None else seconds
+    comparison, decision, probability = _compare_now(a, b, settings, model, limit)
+    return Explanation(
+        first=_info(a, history[first_id], why[first_id]),
+        second=_info(b, history[second_id], why[second_id]),
+        comparison=comparison,
+        decision=decision,
+        stored_links=links,
+        model_version=model.version,
+        model_threshold=model.threshold,
+        model_probability=probability,
+    )
+
+
+Row = tuple[Any, ...]  # id, title, source_uri, canonical_id, story_id, body (cut), ...
+# the rows by id, the stored links, the revisions and the story reason of each
+Stored = tuple[dict[int, Row], list[dict[str, Any]], dict[int, list[Any]], dict[int, str]]
+
+
+def _stored(conn: store.Connection, first_id: int, second_id: int) -> Stored:
+    """The two articles (their bodies as far as they are compared), their stored links,
+    revisions and story assignments."""
     with conn, conn.cursor() as cur:
         cur.execute(
-            """SELECT id, title, source_uri, canonical_id, story_id, body, published_at,
-                      revision
+            """SELECT id, title, source_uri, canonical_id, story_id, left(body, %s),
+                      published_at, revision, char_length(body)
                FROM articles WHERE id = ANY(%s)""",
-            ([first_id, second_id],),
+            (MAX_COMPARED_CHARS, [first_id, second_id]),
         )
         rows = {row[0]: row for row in cur.fetchall()}
         missing = [i for i in (first_id, second_id) if i not in rows]
@@ -124,28 +206,46 @@ def explain(
         links = [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
         history = {i: store.revisions_of(cur, i) for i in (first_id, second_id)}
         why = {i: _story_reason(store.story_assignment(cur, i)) for i in (first_id, second_id)}
-    a, b = rows[first_id], rows[second_id]
-    comparison = compare(article_doc(a[1], a[5], a[6]), article_doc(b[1], b[5], b[6]))
-    model = story_model.shipped()
-    return Explanation(
-        first=_info(a, history[first_id], why[first_id]),
-        second=_info(b, history[second_id], why[second_id]),
-        comparison=comparison,
-        decision=classify(comparison.scores, settings, model),
-        stored_links=links,
-        model_version=model.version,
-        model_threshold=model.threshold,
-        model_probability=model.probability(comparison.scores),
-    )
+    return rows, links, history, why
 
 
-def _info(
-    row: tuple[Any, ...], revisions: list[tuple[int, str, str, str]], story_reason: str
-) -> ArticleInfo:
-    article_id, title, source_uri, canonical_id, story_id, body, _, revision = row
+def _compared_text(row: Row) -> tuple[str, str]:
+    """The title and body a comparison reads: MAX_COMPARED_CHARS characters at most, title
+    first (as dedupe reads an article: pipeline/dedupe/compared.py)."""
+    title = (row[1] or "")[:MAX_COMPARED_CHARS]
+    return title, row[5][: MAX_COMPARED_CHARS - len(title)]
+
+
+def _compare_now(
+    a: Row,
+    b: Row,
+    settings: DedupeSettings,
+    model: story_model.StoryModel,
+    seconds: float,
+) -> tuple[Comparison, Decision, float]:
+    """The comparison with the current settings, its decision and the model's probability;
+    an empty comparison, its reason saying why, when it takes longer than `seconds`."""
+    try:
+        with time_limit(seconds):
+            docs = [article_doc(*_compared_text(row), row[6]) for row in (a, b)]
+            comparison = compare(docs[0], docs[1])
+            probability = model.probability(comparison.scores)
+            return comparison, classify(comparison.scores, settings, model), probability
+    except ItemTimeout:
+        reason = (
+            f"comparing the two texts took longer than {seconds:g} s (NEWSDEDUP_ITEM_TIMEOUT, "
+            "ingest's limit on one article's text work); the stored links are what ingest "
+            "decided"
+        )
+        return Comparison({}), Decision(None, reason), -1.0
+
+
+def _info(row: Row, revisions: list[tuple[int, str, str, str]], story_reason: str) -> ArticleInfo:
+    article_id, title, source_uri, canonical_id, story_id, _, _, revision, body_chars = row
+    text_chars = len(title or "") + body_chars
     return ArticleInfo(
-        article_id, title, source_uri, canonical_id, story_id, revision, revisions, body,
-        story_reason,
+        article_id, title, source_uri, canonical_id, story_id, revision, revisions,
+        _compared_text(row)[1], story_reason, text_chars,
     )  # fmt: skip
 
 
@@ -196,6 +296,10 @@ def print_explanation(console: Console, exp: Explanation) -> None:
     console.print(
         f"[bold]Compared now:[/bold] {exp.level_now} — {exp.decision.reason}", highlight=False
     )
+    if exp.note:
+        console.print(f"[bold]Note:[/bold] {escape(exp.note)}", highlight=False)
+    if not exp.compared:
+        return
     table = Table(title="Scores (current settings)", title_justify="left")
     table.add_column("signal")
     table.add_column("value", justify="right")

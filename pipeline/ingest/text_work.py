@@ -30,8 +30,8 @@ from pipeline.dedupe.stories import story_words
 from pipeline.dedupe.verify import prepare
 from pipeline.extract.core import Extracted, extract
 from pipeline.ingest.memory import release_free_memory
-from pipeline.ingest.timelimit import ItemTimeout, time_limit
 from pipeline.models import Article, InputError, RawInput, Rejection
+from pipeline.timelimit import ItemTimeout, time_limit
 
 log = logging.getLogger(__name__)
 

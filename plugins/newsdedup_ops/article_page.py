@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from newsdedup_ops.html import article_link, document, esc, href, short_time, status, table
-from pipeline.dedupe.explain import Explanation, describe, passage_spans
+from pipeline.dedupe.explain import ArticleInfo, Explanation, describe, passage_spans
 from pipeline.ops.browse import ArticleDetail
 
 AUDIT = {
@@ -97,12 +97,19 @@ def _members(name: str, rows: list[dict[str, Any]], base: str, empty: str) -> st
     )  # fmt: skip
 
 
-def _side(label: str, side: str, info: Any, passages: list[str], base: str) -> str:
+def _side(label: str, side: str, info: ArticleInfo, passages: list[str], base: str) -> str:
     title = info.title or "(no title)"
+    rest = (
+        f"<p class='muted' data-cut='{info.text_chars}'>… not compared: the rest of its "
+        f"{info.text_chars:,} characters.</p>"
+        if info.cut
+        else ""
+    )
     return (
         f'<div data-side="{side}" data-article="{esc(info.id)}"><h4>{label}: '
         f"{article_link(base, info.id, f'#{info.id}')} {marked(title, passages)}</h4>"
-        f'<div class="text" data-body="{esc(info.id)}">{marked(info.body, passages)}</div></div>'
+        f'<div class="text" data-body="{esc(info.id)}">{marked(info.body, passages)}</div>'
+        f"{rest}</div>"
     )
 
 
@@ -135,7 +142,12 @@ def evidence(exp: Explanation, base: str, open_: bool = False) -> str:
         "shared_passages",
         ["#", f"#{this.id} (this article)", f"#{other.id}"],
         [[str(n), esc(a), esc(b)] for n, (a, b) in enumerate(exp.comparison.shared_passages, 1)],
-        "No sentence of one text has a counterpart in the other.",
+        "No sentence of one text has a counterpart in the other."
+        if exp.compared
+        else "Not compared.",
+    )
+    note = (
+        f"<p class='note' data-note><strong>Note:</strong> {esc(exp.note)}</p>" if exp.note else ""
     )
     return (
         f'<details class="evidence" data-evidence="{esc(this.id)}-{esc(other.id)}"'
@@ -145,7 +157,7 @@ def evidence(exp: Explanation, base: str, open_: bool = False) -> str:
         "</span></summary>"
         f"<p class='muted'>A {esc(describe(this))}<br>B {esc(describe(other))}</p>"
         f"<ul>{''.join(stored)}</ul><p><strong>Compared now:</strong> {esc(exp.level_now)} — "
-        f"{esc(exp.decision.reason)}</p><div class='why'><div>{scores}</div>"
+        f"{esc(exp.decision.reason)}</p>{note}<div class='why'><div>{scores}</div>"
         f"<div><h4>Passages the two texts share</h4>{shared}</div></div>"
         f'<div class="pair" data-pair="{esc(this.id)}-{esc(other.id)}">'
         + _side("This article", "this", this, mine, base)

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -85,3 +89,92 @@ def test_explain_shows_the_revisions_of_a_revised_article(
     assert "revision 2]" in out
     assert "A revision 1" in out and "first text loaded" in out
     assert "A revision 2" in out and "paragraph: 1 added" in out
+
+
+# --- explain bounds its work (a body of megabytes, a time limit) -----------------------------
+
+# One sentence repeated far past MAX_COMPARED_CHARS: each sentence has a counterpart in every
+# other, which made one comparison of 5 MB run for more than 10 minutes.
+HUGE_BODY = (
+    "Engineer Qxvortelm of the Zanzibarian Frobnitz said the dredging of Tartus begins soon. "
+) * 35_000
+PROMPT = 180  # seconds: generous; the bounded work takes a few
+
+
+@pytest.fixture
+def huge_pair(database_url: str, db: store.Connection, ids: dict[str, int]) -> tuple[int, int]:
+    """The sample copy and its original (002, 003), both given HUGE_BODY."""
+    copy, original = ids["002"], ids["003"]
+    query(db, "UPDATE articles SET body = %s WHERE id IN (%s, %s) RETURNING id",
+          (HUGE_BODY, copy, original))  # fmt: skip
+    return copy, original
+
+
+def test_explain_compares_only_the_first_characters_of_a_huge_text_and_says_so(
+    database_url: str, huge_pair: tuple[int, int]
+) -> None:
+    from pipeline.dedupe import explain
+
+    copy, original = huge_pair
+    newsdedup = str(Path(sys.executable).with_name("newsdedup"))
+    done = subprocess.run(
+        [newsdedup, "explain", str(copy), str(original), "--database-url", database_url],
+        capture_output=True, text=True, timeout=PROMPT, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    out = " ".join(done.stdout.split())
+    assert f"compared only the first {explain.MAX_COMPARED_CHARS:,} characters" in out
+    assert f"#{copy} (" in out and f"#{original} (" in out
+    assert "Compared now: duplicate" in out  # the first characters of one text, in both
+
+
+def test_a_comparison_past_its_time_limit_says_so_in_any_thread(
+    db: store.Connection, huge_pair: tuple[int, int]
+) -> None:
+    from pipeline.config import Settings
+    from pipeline.dedupe import explain
+
+    copy, original = huge_pair
+    settings = Settings.from_env().dedupe
+    results: list[explain.Explanation] = []
+    # 1 ms: preparing 30,000 characters alone takes longer. The main thread is limited by
+    # SIGALRM (the CLI); a worker thread (an api-server request) by the timer thread.
+    results.append(explain.explain(db, copy, original, settings, seconds=0.001))
+    worker = threading.Thread(
+        target=lambda: results.append(explain.explain(db, copy, original, settings, 0.001))
+    )
+    worker.start()
+    worker.join(PROMPT)
+    assert len(results) == 2
+    for exp in results:
+        assert not exp.compared and exp.level_now == "not compared"
+        assert "took longer than 0.001 s" in exp.decision.reason
+        assert exp.score_rows() == [] and exp.stored_links  # the stored evidence is still there
+        assert exp.as_json()["compared_now"]["level"] is None
+
+
+def test_a_time_limit_that_was_not_reached_never_fires_later() -> None:
+    from pipeline.timelimit import ItemTimeout, time_limit
+
+    def quick() -> None:
+        for _ in range(200):  # many entries and exits, each well within its limit
+            with time_limit(0.02):
+                sum(range(100))
+        time.sleep(0.1)  # past every limit: a late exception would land here
+
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            quick()
+        except ItemTimeout as exc:
+            errors.append(exc)
+
+    worker = threading.Thread(target=run)
+    worker.start()
+    worker.join(PROMPT)
+    assert not worker.is_alive() and errors == []
+    with pytest.raises(ItemTimeout), time_limit(0.05):
+        time.sleep(0.01)
+        while True:
+            sum(range(100))

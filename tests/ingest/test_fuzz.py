@@ -21,9 +21,9 @@ import pytest
 from pipeline import store
 from pipeline.config import Settings
 from pipeline.ingest.batch import load_batch, read_path
-from pipeline.ingest.timelimit import ItemTimeout, time_limit
 from pipeline.models import RawInput
 from pipeline.store import database
+from pipeline.timelimit import ItemTimeout, time_limit
 from tests.conftest import REPO, query
 from tests.support.fuzz_corpus import CLASSES, OVERSIZE_LIMIT, Expect, generate
 from tests.support.http_server import article_text

@@ -12,15 +12,17 @@ it cannot interrupt is one long call into C that never returns to the interprete
 are capped in size (NEWSDEDUP_MAX_INPUT_BYTES, gzip included) and lxml caps tree depth, so such
 a call is bounded anyway.
 
-Signals only reach the main thread: elsewhere (a thread pool) the work runs without a limit and
-a warning says so once. An outer timer that is already armed (Airflow's execution_timeout uses
-SIGALRM too) is respected: when it is due first it is left alone, otherwise it is re-armed with
-its remaining time afterwards and its handler restored.
+Signals only reach the main thread. Elsewhere (a request in the api-server's thread pool, which
+runs `explain`) a timer thread raises ItemTimeout in the working thread asynchronously instead;
+that interrupts Python code only, not the regex engine or any other call into C. An outer
+timer that is already armed (Airflow's execution_timeout uses SIGALRM too) is respected: when
+it is due first it is left alone, otherwise it is re-armed with its remaining time afterwards
+and its handler restored.
 """
 
 from __future__ import annotations
 
-import logging
+import ctypes
 import signal
 import threading
 import time
@@ -28,9 +30,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from types import FrameType
 from typing import Any
-
-log = logging.getLogger(__name__)
-_warned = False
 
 
 class ItemTimeout(BaseException):
@@ -45,15 +44,12 @@ def _can_use_signals() -> bool:
 @contextmanager
 def time_limit(seconds: float) -> Iterator[None]:
     """Raise ItemTimeout in the body after `seconds` of wall-clock time (0 or less: no limit)."""
-    global _warned
     if seconds <= 0:
         yield
         return
     if not _can_use_signals():
-        if not _warned:
-            log.warning("per-item time limit needs the main thread; running without it here")
-            _warned = True
-        yield
+        with _thread_time_limit(seconds):
+            yield
         return
     outer_delay, outer_interval = signal.getitimer(signal.ITIMER_REAL)
     if 0 < outer_delay <= seconds:
@@ -81,3 +77,39 @@ def time_limit(seconds: float) -> Iterator[None]:
         if outer_delay > 0:
             remaining = max(outer_delay - (time.monotonic() - started), 0.001)
             signal.setitimer(signal.ITIMER_REAL, remaining, outer_interval)
+
+
+@contextmanager
+def _thread_time_limit(seconds: float) -> Iterator[None]:
+    """time_limit outside the main thread: a timer thread raises ItemTimeout in this one."""
+    target = threading.get_ident()
+    lock = threading.Lock()
+    armed = [True]
+
+    def expire() -> None:
+        with lock:
+            if armed[0]:
+                _raise_in(target, ItemTimeout)
+
+    timer = threading.Timer(seconds, expire)
+    timer.daemon = True
+    timer.start()
+    try:
+        yield
+    finally:
+        timer.cancel()
+        while True:  # it may fire while we disarm it: disarm again, keep the result
+            try:
+                with lock:
+                    armed[0] = False
+                    _raise_in(target, None)  # one raised but not yet delivered: withdrawn
+                break
+            except ItemTimeout:
+                continue
+
+
+def _raise_in(thread_id: int, exception: type[BaseException] | None) -> None:
+    """Raise `exception` in the thread at its next bytecode (None: withdraw a pending one)."""
+    ctypes.pythonapi.PyThreadState_SetAsyncExc(
+        ctypes.c_ulong(thread_id), ctypes.py_object(exception) if exception else None
+    )
