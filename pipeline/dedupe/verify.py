@@ -60,30 +60,54 @@ def _align(light: Doc, other: Doc) -> _Alignment:
         joined = unit_words[i] | unit_words[i + 1]
         unit_words.append(joined)
         unit_weights.append(weight_of(joined, weights))
+    # A unit whose words an earlier unit has is left out of the index, and a sentence whose
+    # words an earlier sentence has gets its answer: repetitive text (one sentence a thousand
+    # times) would otherwise compare every copy with every copy, in time that grows with the
+    # square of the length.
     index: dict[str, list[int]] = {}
+    indexed: set[frozenset[str]] = set()
     for i, words in enumerate(unit_words):
+        if words in indexed:
+            continue
+        indexed.add(words)
         for word in words:
             if weights[word] >= INDEX_WEIGHT:
                 index.setdefault(word, []).append(i)
     result = _Alignment()
     total = matched = 0.0
+    answered: dict[frozenset[str], tuple[float, int]] = {}
     own_sentences = zip(light.sentences, light.sentence_words, light.sentence_weights, strict=True)
     for text, words, own in own_sentences:
         if own <= 0:
             continue
         total += own
-        best, best_unit = 0.0, -1
-        for i in {i for word in words for i in index.get(word, ())}:
-            shared = weight_of(words & unit_words[i], light.weights)
-            similarity = shared / (own + unit_weights[i] - shared)
-            if similarity > best:
-                best, best_unit = similarity, i
+        if words not in answered:
+            answered[words] = _best_unit(words, own, index, unit_words, unit_weights, light)
+        best, best_unit = answered[words]
         if best >= SENTENCE_MATCH:
             matched += own
             result.sentences += 1
             result.passages.append((best, text, _unit_text(other, best_unit)))
     result.share = matched / total if total else 0.0
     return result
+
+
+def _best_unit(
+    words: frozenset[str],
+    own: float,
+    index: dict[str, list[int]],
+    unit_words: list[frozenset[str]],
+    unit_weights: list[float],
+    light: Doc,
+) -> tuple[float, int]:
+    """The unit of the other text a sentence matches best, and its weighted Jaccard."""
+    best, best_unit = 0.0, -1
+    for i in {i for word in words for i in index.get(word, ())}:
+        shared = weight_of(words & unit_words[i], light.weights)
+        similarity = shared / (own + unit_weights[i] - shared)
+        if similarity > best:
+            best, best_unit = similarity, i
+    return best, best_unit
 
 
 def lead_novelty(later: Doc, earlier: Doc) -> float:

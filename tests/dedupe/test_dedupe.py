@@ -262,3 +262,37 @@ def test_a_follow_up_is_the_same_story_and_a_rewrite_a_duplicate() -> None:
         "Airline suspends attendant over water refusal",
     )
     assert classify(compare(rewrite, base).scores, SETTINGS).level == DUPLICATE
+
+
+def test_repetitive_text_is_aligned_once_per_distinct_sentence() -> None:
+    """Ingest compares stored bodies of up to 200,000 characters under the dedupe lock. The
+    alignment compared every copy of a repeated sentence with every copy: 200,000 characters
+    of 400 sentence variants took 25 s (about 0.5 s now; BENCHMARKS.md, issue 40)."""
+    from pipeline.dedupe.compared import article_doc
+    from pipeline.timelimit import ItemTimeout, time_limit
+
+    rng = random.Random(40)
+    names = ["Ames", "Brock", "Cole", "Dunn", "Eyre", "Fisk", "Gale", "Hume", "Irby", "Judd"]
+    places = [
+        "Tartus",
+        "Latakia",
+        "Homs",
+        "Hama",
+        "Idlib",
+        "Aleppo",
+        "Raqqa",
+        "Deir",
+        "Daraa",
+        "Palmyra",
+    ]
+    body = " ".join(
+        f"Minister {rng.choice(names)} said the {rng.choice(places)} base would stay open."
+        for _ in range(4_000)
+    )[:200_000]
+    a, b = article_doc("Base stays open", body, None), article_doc("Bases stay", body, None)
+    try:
+        with time_limit(10.0):  # 20 times what it takes now, less than half of what it took
+            scores = compare(a, b).scores
+    except ItemTimeout:
+        pytest.fail("comparing two 200,000-character repetitive texts took over 10 s")
+    assert scores["alignment"] == 1.0 and scores["aligned_sentences"] >= 100
