@@ -90,7 +90,8 @@ def _apply_pending(cur: Cursor, sql_dir: Path) -> list[str]:
     )
     applied_now: list[str] = []
     for path in pending_migrations(cur, sql_dir):  # again: another process may have applied some
-        cur.execute(path.read_text(encoding="utf-8"))
+        migration = path.read_text(encoding="utf-8")  # a file of sql/, never a value
+        cur.execute(migration)
         cur.execute(
             "INSERT INTO schema_migrations (version, checksum) VALUES (%s, %s)",
             (path.stem, _checksum(path)),
