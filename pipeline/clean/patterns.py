@@ -208,3 +208,15 @@ LEAD_DATE = re.compile(
     r"|(?:updated|published|posted)\b)",
     re.I,
 )
+
+# Page code by its shape (rules.page_code): markup tags, the opening of a JSON object, a script
+# statement, a CSS rule. Each needs the punctuation only code uses ({ } ; = < >) as well, so a
+# sentence that names a tag or a "document" stays.
+MARKUP_TAG = re.compile(r"</?[a-zA-Z][a-zA-Z0-9-]*(?:\s[^<>]*)?/?>")
+JSON_OPENING = re.compile(r"""^\s*(?:\[\s*)?\{\s*["'][^"']{1,100}["']\s*:""")
+SCRIPT_STATEMENT = re.compile(
+    r"\b(?:var|let|const|function|window|document)\b[\w.$\[\]'\"]*\s*(?:=[^=]|\()"
+    r"|\bfor\s*\(\s*(?:var|let|const)\b|=>\s*\{|\}\s*\)\s*;"
+)
+CSS_RULE = re.compile(r"[\w#.\]\)-]\s*\{[^{}]*:[^{}]*\}")
+CODE_PUNCTUATION = "{};=<>"

@@ -46,6 +46,32 @@ def no_letters(lines: Sequence[Line], _title: str | None) -> set[int]:
     return indices(lines, lambda text: not re.search(r"[^\W\d_]", text))
 
 
+# Of a line's characters other than spaces, the share of code punctuation ({ } ; = < >) past
+# which a line shaped like code is code: prose uses these a few times in a paragraph at most.
+CODE_PUNCTUATION_SHARE = 0.03
+
+
+def page_code(lines: Sequence[Line], _title: str | None) -> set[int]:
+    """Script, JSON, CSS and markup that reached the text (an inline state blob, a script the
+    extraction read as a paragraph): a line shaped like code (pipeline.clean.patterns) whose
+    characters are also dense in code punctuation. A body never stores page code: it is
+    nothing an analyst reads, and every page of a site shares it, which would make unrelated
+    articles look like copies."""
+
+    def test(text: str) -> bool:
+        symbols = sum(text.count(ch) for ch in pat.CODE_PUNCTUATION)
+        if symbols < 2 or symbols < CODE_PUNCTUATION_SHARE * len(text.replace(" ", "")):
+            return False
+        return bool(
+            pat.JSON_OPENING.match(text)
+            or pat.SCRIPT_STATEMENT.search(text)
+            or pat.CSS_RULE.search(text)
+            or len(pat.MARKUP_TAG.findall(text)) >= 2
+        )
+
+    return indices(lines, test)
+
+
 def table_furniture(rows: Sequence[Line], _title: str | None) -> set[int]:
     """Rows of a table that is page furniture: a share bar or menu laid out in cells (every
     cell is a label a single-line rule names), or a row with nothing to read (a separator).
@@ -245,6 +271,7 @@ def lead_metadata(lines: Sequence[Line], _title: str | None) -> set[int]:
 # shows when several rules match one line.
 RULES: dict[str, Rule] = {
     "lone_punctuation": no_letters,
+    "page_code": page_code,
     "repeated_title": repeated_title,
     "before_headline": before_headline,
     "navigation": navigation,

@@ -45,6 +45,10 @@ from pipeline.models import Article, ArticleMetadata, InputError, RawInput
 TRAFILATURA_DEFAULT = "trafilatura (default)"
 TRAFILATURA_PRECISION = "trafilatura (favor_precision)"
 PIPELINE = "newsdedup"
+WORST_PAGES = 10  # pages listed per set where the pipeline loses most against favor_precision
+# A page this far below favor_precision's F1 is a failure of the pipeline, not a difference of
+# taste (issue 39: a second article, page code, a teaser list kept).
+LOST_PAGE_F1 = 0.3
 
 
 @dataclass(frozen=True)
@@ -129,6 +133,40 @@ class DatasetReport:
     metadata: MetadataScore | None
     failures: list[tuple[str, str]] = field(default_factory=list)  # (page id, reason)
     other_languages: list[LanguagePage] = field(default_factory=list)
+    losses: list[PageLoss] = field(default_factory=list)  # every page below favor_precision
+
+
+@dataclass(frozen=True)
+class PageLoss:
+    """A page whose text the pipeline scores below trafilatura favor_precision's."""
+
+    id: str
+    pipeline_f1: float
+    precision_f1: float
+    pipeline_chars: int  # characters of the text each kept
+    precision_chars: int
+
+    @property
+    def loss(self) -> float:
+        return self.precision_f1 - self.pipeline_f1
+
+
+def _f1(precision_recall_: tuple[float, float]) -> float:
+    precision, recall = precision_recall_
+    return 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+
+
+def _losses(runs: Sequence[PageRun], cleaned: Cleaned) -> list[PageLoss]:
+    """The pages where the pipeline scores below favor_precision, the largest loss first."""
+    losses = []
+    for run, body in zip(runs, cleaned.bodies, strict=True):
+        ours = _f1(precision_recall(run.page.text, body))
+        theirs = _f1(precision_recall(run.page.text, run.trafilatura_precision))
+        if ours < theirs:
+            losses.append(
+                PageLoss(run.page.id, ours, theirs, len(body), len(run.trafilatura_precision))
+            )
+    return sorted(losses, key=lambda page: -page.loss)
 
 
 @dataclass(frozen=True)
@@ -248,6 +286,7 @@ def report_on(name: str, runs: Sequence[PageRun], learn_sites: bool = True) -> D
             if error is not None
         ],
         other_languages=_language_pages(runs, cleaned),
+        losses=_losses(runs, cleaned),
     )
 
 
@@ -267,6 +306,29 @@ def _print_languages(console: Console, reports: Sequence[DatasetReport]) -> None
             str(page.removed_chars), str(page.removed_gold_chars),
         )  # fmt: skip
     console.print(table)
+
+
+def _print_losses(console: Console, reports: Sequence[DatasetReport]) -> None:
+    """The pages where the pipeline loses most against favor_precision, WORST_PAGES a set:
+    a page lost to a second article or to page code shows here at once."""
+    table = Table(
+        title=f"Pages where newsdedup loses most against favor_precision ({WORST_PAGES} a set)"
+    )
+    for column in ("dataset", "page", "newsdedup F1", "favor_precision F1", "chars kept (theirs)"):
+        table.add_column(column, justify="left" if column in ("dataset", "page") else "right")
+    for report in reports:
+        for page in report.losses[:WORST_PAGES]:
+            table.add_row(
+                report.name, page.id[:36], f"{page.pipeline_f1:.3f}", f"{page.precision_f1:.3f}",
+                f"{page.pipeline_chars:,} ({page.precision_chars:,})",
+            )  # fmt: skip
+    console.print(table)
+    for report in reports:
+        lost = sum(page.loss > LOST_PAGE_F1 for page in report.losses)
+        console.print(
+            f"{report.name}: {len(report.losses)} pages below favor_precision, "
+            f"{lost} of them by more than {LOST_PAGE_F1} F1"
+        )
 
 
 def _rate(hits: int, total: int) -> str:
@@ -296,6 +358,7 @@ def print_reports(console: Console, reports: Sequence[DatasetReport]) -> None:
         if report.failures:
             shown = ", ".join(f"{page} ({reason})" for page, reason in report.failures[:5])
             console.print(f"  {len(report.failures)} pages gave no article: {shown}")
+    _print_losses(console, reports)
     _print_languages(console, reports)
     with_metadata = [r for r in reports if r.metadata is not None]
     if not with_metadata:

@@ -311,3 +311,24 @@ def test_a_closing_list_of_sources_goes_but_a_sources_section_of_prose_stays() -
     ]
     kept = clean_paragraphs(story + prose, ArticleMetadata(title="Talks stall")).paragraphs
     assert prose[1] in kept
+
+
+def test_page_code_never_stays_in_a_body_and_prose_about_code_does() -> None:
+    code = [
+        '{"meta":{"blog":{"id":17,"name":"Harbour"},"post":{"id":2,"tags":["port","strike"]}}}',
+        "window.googletag = window.googletag || {cmd: []};",
+        "for (var rtiPartner in rtiData) { googletag.cmd.push(function() { load(rtiPartner); }); }",
+        ".share-bar { display: flex; margin: 0 auto; } .share-bar a { color: #333; }",
+        '</noscript><script id="kinja-data" type="application/json">{"meta":{}}</script>',
+        '<div class="ad-slot"><iframe src="https://ads.example/frame"></iframe></div>',
+    ]
+    prose = [
+        "Programmers at the agency wrote the rule as x = y; the auditors, in a report dated "
+        "June 3, said it should have read x >= y instead.",
+        "The council said the <b> tag in its old website let attackers inject text; it has "
+        "since moved to a new content system.",
+        "The document says the function of the board is to set fees; the court agreed.",
+    ]
+    result = clean_paragraphs([PROSE[0], *code[:3], PROSE[1], *prose, *code[3:], PROSE[2]])
+    assert result.paragraphs == [PROSE[0], PROSE[1], *prose, PROSE[2]]
+    assert [(r.rule, r.text) for r in result.removals] == [("page_code", c) for c in code]

@@ -152,3 +152,21 @@ def test_command_reports_rules_and_both_cross_fit_directions(
     out = capsys.readouterr().out
     assert "What each rule removes" in out
     assert "fit on naeb, checked on fundus" in out and "fit on fundus, checked on naeb" in out
+
+
+def test_the_pages_lost_against_favor_precision_are_listed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = _naeb_layout(tmp_path / "naeb")
+    records = json.loads((root / "ground_truth.json").read_text(encoding="utf-8"))
+    # Gold that is the whole page, furniture too: the cleaner's removals lose against
+    # trafilatura, which keeps it.
+    records[1]["text"] = "\n".join([*BODY[:2], FURNITURE[0], *BODY[2:], *FURNITURE[1:]])
+    (root / "ground_truth.json").write_text(json.dumps(records), encoding="utf-8")
+    report = evaluate(root, workers=1)
+    assert [page.id for page in report.losses] == ["page1.html.gz"]
+    assert report.losses[0].pipeline_f1 < report.losses[0].precision_f1
+    assert main(["eval", "extraction", str(root), "--workers", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "Pages where newsdedup loses most against favor_precision" in out
+    assert "naeb: 1 pages below favor_precision, 0 of them by more than 0.3 F1" in out
