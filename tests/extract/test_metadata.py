@@ -291,3 +291,18 @@ def test_updated_at_comes_from_structured_data_only_and_never_precedes_publicati
     assert metadata_from_html(backwards, None, {}).updated_at is None
     written_only = page(body="<p>Updated March 9, 2024 at 10:00</p>")
     assert metadata_from_html(written_only, None, {}).updated_at is None
+
+
+@pytest.mark.parametrize(
+    ("declared", "outlet"),
+    [
+        ("ajc.com:80", "ajc.com"),
+        ("http://www.chron.com/", "www.chron.com"),
+        ("Booking.com", "Booking.com"),
+        ("The Example Post", "The Example Post"),
+    ],
+)
+def test_an_outlet_declared_as_an_address_is_its_host(declared: str, outlet: str) -> None:
+    # Scraped pages declare og:site_name "ajc.com:80" beside "ajc.com": one site counted as two.
+    html = page(f'<meta property="og:site_name" content="{declared}">')
+    assert metadata_from_html(html, None, {}).outlet == outlet

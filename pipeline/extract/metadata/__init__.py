@@ -137,10 +137,18 @@ def strip_site_suffix(title: str, outlet: str | None = None) -> str:
 # --- outlet and canonical URL ----------------------------------------------------------------
 
 
+# A declared outlet name that is a web address: scrapers write "ajc.com:80" or
+# "http://ajc.com/" where the page meant ajc.com, and one site would count as two (its
+# boilerplate learned apart, its outlet listed twice).
+_ADDRESS_NAME = re.compile(r"^(?:https?://)?([\w-]+(?:\.[\w-]+)+)(?::\d{1,5})?/?$")
+
+
 def _outlet(page: Page, document: dict[str, Any], url: str | None) -> str | None:
     for name in [*page.meta.get("og:site_name", []), *page.publishers, document.get("sitename")]:
         if name and str(name).strip():
-            return " ".join(str(name).split())
+            named = " ".join(str(name).split())
+            address = _ADDRESS_NAME.match(named)
+            return address.group(1) if address else named
     host = urlparse(_canonical_url(page, document, url) or "").hostname
     return host.removeprefix("www.") if host else None
 
