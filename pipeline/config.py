@@ -203,6 +203,13 @@ class DedupeSettings:
     # a text with less rare-word content than this is too generic (paywall, cookie page) to
     # be called a duplicate of anything but its exact copy
     min_content_weight: float = 40.0
+    # ... and under headlines apart (titles_apart), this much to be one text: a sign-up wall
+    # or a network's chrome that pages kept as their body, under headlines on two events, is
+    # furniture they share, not one article (BENCHMARKS.md, issue 34: fitted on gva_dev)
+    min_content_weight_titles_apart: float = 100.0
+    # the titles' rarity-weighted Jaccard (verify.title_similarity) below which they share
+    # no word worth the name
+    titles_apart: float = 0.2
     # Stories (pipeline/dedupe/stories.py): a new article joins the story whose centroid it
     # matches best, at this cosine or above when it has a verified link into that story ...
     story_join_linked: float = 0.15

@@ -275,9 +275,12 @@ def classify(
             f"too little content to compare ({s['content_weight']:.0f} < "
             f"{t.min_content_weight:.0f}): a generic or truncated text",
         )
+    # What two pages share under headlines on two events may be furniture: then no duplicate,
+    # but the story model still judges the pair
+    generic = _generic_under_other_titles(s, t)
     novelty = s.get("lead_novelty", -1.0)  # links scored before the signal existed have none
     keeps_lead = novelty <= t.duplicate_max_lead_novelty
-    shape = _duplicate_shape(s, t)
+    shape = None if generic else _duplicate_shape(s, t)
     if shape is not None and keeps_lead:
         return Decision(DUPLICATE, shape)
     if 0 <= t.story_max_days < s["days_apart"]:
@@ -297,9 +300,26 @@ def classify(
         f"{model.threshold:.2f}; the openings' term cosine {s.get('opening_cosine', 0.0):.2f}, "
         f"shared names {s.get('names', 0.0):.2f}, embedding {s.get('embedding', 0.0):.2f})"
     )
+    if generic:
+        evidence = f"{generic}; {evidence}"
     if probability >= model.threshold:
         return Decision(SAME_STORY, f"same story: {evidence}", probability)
     return Decision(None, f"unrelated: {evidence}", probability)
+
+
+def _generic_under_other_titles(s: dict[str, float], t: DedupeSettings) -> str | None:
+    """Why two texts under headlines that share no word are not one text: what they share is
+    too generic to be an article's (the page's furniture kept as its body). None when the
+    titles share words, when one has none, or when the content suffices."""
+    if not 0 <= s.get("title_similarity", -1.0) < t.titles_apart:
+        return None
+    if s["content_weight"] >= t.min_content_weight_titles_apart:
+        return None
+    return (
+        f"not one text: the headlines share no word and the lighter text's content is "
+        f"generic ({s['content_weight']:.0f} < {t.min_content_weight_titles_apart:.0f}), "
+        "furniture both pages carry"
+    )
 
 
 def _duplicate_shape(s: dict[str, float], t: DedupeSettings) -> str | None:

@@ -296,3 +296,32 @@ def test_repetitive_text_is_aligned_once_per_distinct_sentence() -> None:
     except ItemTimeout:
         pytest.fail("comparing two 200,000-character repetitive texts took over 10 s")
     assert scores["alignment"] == 1.0 and scores["aligned_sentences"] >= 100
+
+
+SIGN_UP_WALL = (
+    "Just One More Thing...\n"
+    "We have sent you a verification email. Please check your email and click on the link to "
+    "activate your profile.\n"
+    "If you do not receive the verification message within a few minutes of signing up, "
+    "please check your Spam or Junk folder.\n"
+)
+
+
+def test_one_sign_up_wall_under_two_headlines_is_not_one_article() -> None:
+    """gva_dev: pages whose extracted body is a network's sign-up wall, under headlines on two
+    shootings, were copies of each other (52 of its 95 duplicates across events)."""
+    from pipeline.dedupe.compared import article_doc
+
+    first = article_doc(
+        "Daughter: Suspect in Georgia shooting deaths was ticking", SIGN_UP_WALL, None
+    )
+    second = article_doc("Atlanta News: 4 shot in northwest", SIGN_UP_WALL, None)
+    scores = compare(first, second).scores
+    assert scores["copy_containment"] >= SETTINGS.copy_containment  # the copy rule would fire
+    assert SETTINGS.min_content_weight <= scores["content_weight"] < 100
+    decision = classify(scores, SETTINGS)
+    assert decision.level != DUPLICATE
+    assert "not one text: the headlines share no word" in decision.reason
+    # The same short text under headlines that name one event is still one text.
+    again = article_doc("Suspect in 5 Georgia shooting deaths: daughter speaks", SIGN_UP_WALL, None)
+    assert classify(compare(first, again).scores, SETTINGS).level == DUPLICATE
