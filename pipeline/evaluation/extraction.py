@@ -312,9 +312,9 @@ def _print_losses(console: Console, reports: Sequence[DatasetReport]) -> None:
     """The pages where the pipeline loses most against favor_precision, WORST_PAGES a set:
     a page lost to a second article or to page code shows here at once."""
     table = Table(
-        title=f"Pages where newsdedup loses most against favor_precision ({WORST_PAGES} a set)"
+        title=f"Pages where the pipeline loses most against favor_precision ({WORST_PAGES} a set)"
     )
-    for column in ("dataset", "page", "newsdedup F1", "favor_precision F1", "chars kept (theirs)"):
+    for column in ("dataset", "page", "pipeline F1", "favor_precision F1", "chars kept (theirs)"):
         table.add_column(column, justify="left" if column in ("dataset", "page") else "right")
     for report in reports:
         for page in report.losses[:WORST_PAGES]:

@@ -168,5 +168,5 @@ def test_the_pages_lost_against_favor_precision_are_listed(
     assert report.losses[0].pipeline_f1 < report.losses[0].precision_f1
     assert main(["eval", "extraction", str(root), "--workers", "1"]) == 0
     out = capsys.readouterr().out
-    assert "Pages where newsdedup loses most against favor_precision" in out
+    assert "Pages where the pipeline loses most against favor_precision" in out
     assert "naeb: 1 pages below favor_precision, 0 of them by more than 0.3 F1" in out
