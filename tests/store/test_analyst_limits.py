@@ -10,6 +10,7 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -152,3 +153,30 @@ def test_a_leaky_function_sees_no_row_site_boilerplate_hides(
     session.close()
     assert "open.example" in peeked
     assert "secret.example" not in peeked  # before: "peeked at secret.example"
+
+
+def test_commands_starting_together_give_an_analyst_its_timeout_once(
+    database_url: str, db: Connection, analyst: Connection
+) -> None:
+    # Before (sql/021 alone): two workers starting at once both ran ALTER ROLE, and one failed
+    # with "duplicate key value violates unique constraint pg_db_role_setting_..."
+    first, second = psycopg2.connect(database_url), psycopg2.connect(database_url)
+    with first.cursor() as a, second.cursor() as b:
+        a.execute("SELECT newsdedup_limit_analysts('7s')")  # holds its lock until commit
+        a.fetchall()
+        waiting = threading.Thread(
+            target=b.execute, args=("SELECT newsdedup_limit_analysts('7s')",)
+        )
+        waiting.start()
+        time.sleep(0.5)
+        first.commit()
+        waiting.join(timeout=30)
+        assert b.fetchone() == (0,)  # it waited, then found nothing left to do
+    second.commit()
+    first.close()
+    second.close()
+    session = _analyst_session(analyst)
+    with session.cursor() as cur:
+        cur.execute("SHOW statement_timeout")
+        assert cur.fetchone() == ("7s",)
+    session.close()
