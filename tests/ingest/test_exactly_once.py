@@ -169,10 +169,10 @@ def test_sigkill_mid_load_then_a_rerun_stores_every_article_once(
             _wait_for(partial(_in_transaction, url, proc))
         else:
             # Between commits: a batch of this run is stored, then a random moment later, within
-            # about two batches' time (a batch of 4 takes ~0.05 s): a longer wait let the run
-            # finish before the kill once placement got faster.
+            # about half a batch's time (a batch of 4 takes ~0.05 s): a longer wait let the run
+            # finish before the kill once placement got faster (again in a CI run of 2026-12-08).
             _wait_for(partial(_committed_more, url, proc, before))
-            time.sleep(rng.uniform(0.0, 0.1))
+            time.sleep(rng.uniform(0.0, 0.03))
         assert proc.poll() is None, "the worker finished before it could be killed"
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=60)
